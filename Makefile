@@ -1,0 +1,51 @@
+# imapprobe: build, test and lint. `make demo` and `make test` are the two
+# commands a newcomer needs; see README.md.
+GO      ?= go
+PKGS    ?= ./...
+BIN     ?= bin
+
+.PHONY: all build test test-go lint fmt-check vet staticcheck cover demo bench realservers clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The README's test command. It readies the real-server dependencies
+# (Dovecot, a container engine) where it can, runs every suite under the race
+# detector, then lints.
+test: realservers test-go lint
+
+test-go:
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+
+# Installs and starts what the Dovecot suites need when run as root on Debian;
+# prints how to get them otherwise. Under CI=true a missing piece makes the
+# suites fail rather than skip.
+realservers:
+	@if [ -x integration/realservers/setup.sh ]; then integration/realservers/setup.sh; fi
+
+lint: fmt-check vet staticcheck
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; echo "run: gofmt -w ."; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+staticcheck:
+	$(GO) tool staticcheck $(PKGS)
+
+cover:
+	$(GO) test -count=1 -coverprofile=coverage.out $(PKGS)
+	$(GO) tool cover -func=coverage.out | tail -n 1
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+demo:
+	$(GO) run ./cmd/imapprobe demo
+
+clean:
+	rm -rf $(BIN) coverage.out

@@ -1,0 +1,102 @@
+package certs
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestVerifyOutcomes(t *testing.T) {
+	t.Parallel()
+	ca, err := NewAuthority("test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := NewAuthority("other CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	self, err := SelfSigned(Leaf{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(a *Authority, l Leaf) [][]byte {
+		c, err := a.Issue(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Certificate
+	}
+	tests := []struct {
+		name  string
+		chain [][]byte
+		host  string
+		check func(error) bool
+	}{
+		{"good", issue(ca, Leaf{}), "127.0.0.1", func(err error) bool { return err == nil }},
+		{"good via intermediate", issue(ca, Leaf{ViaIntermediate: true}), "localhost", func(err error) bool { return err == nil }},
+		{"expired", issue(ca, Leaf{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(0, 0, -1)}), "127.0.0.1", isInvalid(x509.Expired)},
+		{"not yet valid", issue(ca, Leaf{NotBefore: now.AddDate(0, 0, 1)}), "127.0.0.1", isInvalid(x509.Expired)},
+		{"wrong host", issue(ca, Leaf{Hosts: []string{"mail.example.net"}}), "127.0.0.1", func(err error) bool { var h x509.HostnameError; return errors.As(err, &h) }},
+		{"unknown CA", issue(other, Leaf{}), "127.0.0.1", isUnknownAuthority},
+		{"self-signed", self.Certificate, "127.0.0.1", isUnknownAuthority},
+		{"missing intermediate", issue(ca, Leaf{OmitIntermediate: true}), "127.0.0.1", isUnknownAuthority},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			leaf, err := x509.ParseCertificate(tc.chain[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			inter := x509.NewCertPool()
+			for _, der := range tc.chain[1:] {
+				c, _ := x509.ParseCertificate(der)
+				inter.AddCert(c)
+			}
+			_, err = leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: inter, DNSName: tc.host})
+			if !tc.check(err) {
+				t.Fatalf("verify error = %v (%T)", err, err)
+			}
+		})
+	}
+}
+
+func isInvalid(reason x509.InvalidReason) func(error) bool {
+	return func(err error) bool {
+		var e x509.CertificateInvalidError
+		return errors.As(err, &e) && e.Reason == reason
+	}
+}
+
+func isUnknownAuthority(err error) bool {
+	var e x509.UnknownAuthorityError
+	return errors.As(err, &e)
+}
+
+func TestEncodePEM(t *testing.T) {
+	t.Parallel()
+	ca, err := NewAuthority("pem CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ca.Issue(Leaf{ViaIntermediate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, key, err := EncodePEM(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tlsPair(chain, key); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tlsPair(chain, key []byte) (int, error) {
+	c, err := tls.X509KeyPair(chain, key)
+	return len(c.Certificate), err
+}
