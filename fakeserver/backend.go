@@ -1,0 +1,258 @@
+package fakeserver
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"sync"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/emersion/go-sasl"
+)
+
+// restrictedMailbox is listed but refuses SELECT, EXAMINE and STATUS with
+// NO [NOPERM], like a shared folder without the read right.
+const restrictedMailbox = "Restricted"
+
+// backendKind names the imapserver instance a front splices a client to. The
+// front owns the client socket; the backend only ever sees an in-memory pipe,
+// so it cannot tell TLS from plaintext and these flags tell it instead.
+type backendKind struct {
+	allowAuth bool // InsecureAuth: LOGIN/AUTHENTICATE allowed on this pipe
+	startTLS  bool // advertise STARTTLS (the front answers it)
+}
+
+// backend is the real IMAP implementation behind every front: one
+// imapmemserver store shared by up to four imapserver.Server instances.
+type backend struct {
+	store *imapmemserver.Server
+	users *userDB
+
+	mu      sync.Mutex
+	servers map[backendKind]*pipeListener
+	wg      sync.WaitGroup
+	closed  bool
+	imapSrv []*imapserver.Server
+}
+
+func newBackend(users *userDB) *backend {
+	return &backend{
+		store:   imapmemserver.New(),
+		users:   users,
+		servers: make(map[backendKind]*pipeListener),
+	}
+}
+
+// backendConn is the server end of a pipe; it carries what the front decided
+// about the connection (PREAUTH) to NewSession.
+type backendConn struct {
+	net.Conn
+	preAuthUser string
+}
+
+// dial opens a new in-memory connection to the backend of the given kind.
+// The returned conn is the client end.
+func (b *backend) dial(kind backendKind, preAuthUser string) (net.Conn, error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, net.ErrClosed
+	}
+	ln := b.servers[kind]
+	if ln == nil {
+		ln = newPipeListener()
+		b.servers[kind] = ln
+		srv := b.newIMAPServer(kind)
+		b.imapSrv = append(b.imapSrv, srv)
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			_ = srv.Serve(ln)
+		}()
+	}
+	b.mu.Unlock()
+	client, server := net.Pipe()
+	if err := ln.deliver(&backendConn{Conn: server, preAuthUser: preAuthUser}); err != nil {
+		client.Close()
+		server.Close()
+		return nil, err
+	}
+	return client, nil
+}
+
+func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
+	var tlsConfig *tls.Config
+	if kind.startTLS {
+		// Never used for a handshake: the front intercepts STARTTLS. It only
+		// makes the backend advertise STARTTLS.
+		tlsConfig = &tls.Config{}
+	}
+	return imapserver.New(&imapserver.Options{
+		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			s := &session{backend: b}
+			if bc, ok := c.NetConn().(*backendConn); ok && bc.preAuthUser != "" {
+				u := b.users.get(bc.preAuthUser)
+				if u == nil {
+					return nil, nil, errors.New("fakeserver: unknown PREAUTH user")
+				}
+				s.UserSession = imapmemserver.NewUserSession(u.mem)
+				return s, &imapserver.GreetingData{PreAuth: true}, nil
+			}
+			return s, nil, nil
+		},
+		Caps: imap.CapSet{
+			imap.CapIMAP4rev1: {},
+			imap.CapIMAP4rev2: {},
+		},
+		Logger:       log.New(io.Discard, "", 0),
+		TLSConfig:    tlsConfig,
+		InsecureAuth: kind.allowAuth,
+	})
+}
+
+func (b *backend) close() {
+	b.mu.Lock()
+	b.closed = true
+	srvs := b.imapSrv
+	lns := b.servers
+	b.mu.Unlock()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	for _, s := range srvs {
+		s.Close()
+	}
+	b.wg.Wait()
+}
+
+// pipeListener is a net.Listener fed by dial through a channel.
+type pipeListener struct {
+	ch   chan net.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{ch: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) deliver(c net.Conn) error {
+	select {
+	case l.ch <- c:
+		return nil
+	case <-l.done:
+		return net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ch:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "fakeserver-backend" }
+
+// session is the backend session: imapmemserver's, plus LOGIN against the
+// seeded users, SASL PLAIN/XOAUTH2/OAUTHBEARER and the NOPERM mailbox.
+type session struct {
+	*imapmemserver.UserSession // nil until logged in
+	backend                    *backend
+}
+
+var (
+	_ imapserver.SessionIMAP4rev2 = (*session)(nil)
+	_ imapserver.SessionSASL      = (*session)(nil)
+)
+
+func (s *session) Login(username, password string) error {
+	u := s.backend.users.get(username)
+	if u == nil || !u.checkPassword(password) {
+		return imapserver.ErrAuthFailed
+	}
+	s.UserSession = imapmemserver.NewUserSession(u.mem)
+	return nil
+}
+
+func (s *session) loginToken(username, token string) bool {
+	u := s.backend.users.get(username)
+	if u == nil || !u.checkToken(token) {
+		return false
+	}
+	s.UserSession = imapmemserver.NewUserSession(u.mem)
+	return true
+}
+
+func (s *session) Close() error {
+	if s.UserSession == nil {
+		return nil
+	}
+	return s.UserSession.Close()
+}
+
+var errNoPerm = &imap.Error{
+	Type: imap.StatusResponseTypeNo,
+	Code: imap.ResponseCodeNoPerm,
+	Text: "Permission denied",
+}
+
+func (s *session) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
+	if name == restrictedMailbox {
+		return nil, errNoPerm
+	}
+	return s.UserSession.Select(name, options)
+}
+
+func (s *session) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {
+	if name == restrictedMailbox {
+		return nil, errNoPerm
+	}
+	return s.UserSession.Status(name, options)
+}
+
+// saslMechanisms are the mechanisms the backend offers (a capability fault
+// may hide some of them, or advertise others the backend then refuses).
+var saslMechanisms = []string{"PLAIN", "XOAUTH2", "OAUTHBEARER"}
+
+func (s *session) AuthenticateMechanisms() []string { return saslMechanisms }
+
+func (s *session) Authenticate(mech string) (sasl.Server, error) {
+	switch mech {
+	case "PLAIN":
+		return sasl.NewPlainServer(func(identity, username, password string) error {
+			if identity != "" && identity != username {
+				return &imap.Error{
+					Type: imap.StatusResponseTypeNo,
+					Code: imap.ResponseCodeAuthorizationFailed,
+					Text: "SASL identity not supported",
+				}
+			}
+			return s.Login(username, password)
+		}), nil
+	case "XOAUTH2":
+		return &xoauth2Server{login: s.loginToken}, nil
+	case "OAUTHBEARER":
+		return newOAuthBearerServer(s.loginToken), nil
+	}
+	return nil, &imap.Error{
+		Type: imap.StatusResponseTypeNo,
+		Text: "SASL mechanism not supported",
+	}
+}

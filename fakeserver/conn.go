@@ -1,0 +1,777 @@
+package fakeserver
+
+import (
+	"bufio"
+	"crypto/tls"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/imapprobe/imapprobe/faults"
+)
+
+const (
+	maxClientLine  = 64 << 10 // imapserver itself caps commands at 50 KiB
+	maxServerLine  = 1 << 20
+	maxLiteral     = 64 << 20
+	backendTimeout = 10 * time.Second // the backend is in-process; it is never slow
+)
+
+// conn is the front of one client connection.
+type conn struct {
+	srv      *Server
+	id       uint64
+	raw      net.Conn
+	implicit bool
+	rec      *connRecord
+
+	tmu       sync.Mutex
+	transport net.Conn // raw, or the *tls.Conn over it
+	isTLS     atomic.Bool
+	br        *bufio.Reader // client reader; used by the serve goroutine only
+
+	wmu sync.Mutex
+	out io.Writer // fault writers over the current transport
+
+	mu       sync.Mutex
+	user     string
+	be       *backendSession
+	pending  []*pendingCmd
+	contTag  string // AUTHENTICATE or IDLE in progress: its lines are not commands
+	saslMech string // mechanism whose first client response names the user
+	closedBy string
+
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+// backendSession is one pipe to an imapserver backend and its pump.
+type backendSession struct {
+	conn     net.Conn
+	br       *bufio.Reader
+	done     chan struct{}
+	detached atomic.Bool
+}
+
+// pendingCmd is a forwarded command awaiting its tagged response; the
+// response lines are attributed to the oldest pending command.
+type pendingCmd struct {
+	tag     string
+	rewrite func([]byte) []byte
+	cutLeft int64 // bytes of response left before a CutAfter drop; 0 = none
+	mode    faults.CloseMode
+}
+
+func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
+	port := "tls"
+	if !implicit {
+		port = s.plainMode.String()
+	}
+	c := &conn{
+		srv:       s,
+		id:        s.nextID.Add(1),
+		raw:       nc,
+		implicit:  implicit,
+		transport: nc,
+		br:        bufio.NewReader(nc),
+		closed:    make(chan struct{}),
+	}
+	c.rec = &connRecord{r: ConnRecord{ID: c.id, Remote: nc.RemoteAddr().String(), Port: port, Start: time.Now(), Commands: []CommandRecord{}}}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.conns[c] = struct{}{}
+	s.records = append(s.records, c.rec)
+	if over := len(s.records) - s.cfg.maxRecords; over > 0 {
+		s.records = slices.Delete(s.records, 0, over)
+	}
+	return c
+}
+
+func (c *conn) info() faults.ConnInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return faults.ConnInfo{ID: c.id, User: c.user, TLS: c.isTLS.Load()}
+}
+
+func (c *conn) setUser(u string) {
+	if u == "" {
+		return
+	}
+	c.mu.Lock()
+	c.user = u
+	c.mu.Unlock()
+	c.rec.update(func(r *ConnRecord) { r.User = u })
+}
+
+func (c *conn) setClosedBy(who string) {
+	c.mu.Lock()
+	if c.closedBy == "" {
+		c.closedBy = who
+	}
+	c.mu.Unlock()
+}
+
+// act asks each active fault in turn, so the record can name those that
+// fired, and merges their actions as Set does.
+func (c *conn) act(hook string, call func(faults.Set) faults.Action) faults.Action {
+	var out faults.Action
+	for _, f := range c.srv.Faults() {
+		a := call(faults.Set{f})
+		if !isZeroAction(a) {
+			c.rec.fired(hook, f)
+		}
+		out = faults.Merge(out, a)
+	}
+	return out
+}
+
+func isZeroAction(a faults.Action) bool {
+	return a.Delay == 0 && len(a.Raw) == 0 && a.Greeting == "" && !a.PreAuth && a.Reply == "" &&
+		!a.Silence && !a.Endless && a.Close == faults.CloseNone && a.CutAfter == 0 &&
+		a.Rewrite == nil && a.StartTLS == faults.StartTLSNormal
+}
+
+// transportWriter writes to whatever the client transport is now, so fault
+// writers installed at accept keep working across STARTTLS.
+type transportWriter struct{ c *conn }
+
+func (w transportWriter) Write(p []byte) (int, error) {
+	w.c.tmu.Lock()
+	t := w.c.transport
+	w.c.tmu.Unlock()
+	_ = t.SetWriteDeadline(time.Now().Add(w.c.srv.cfg.timeouts.Write))
+	return t.Write(p)
+}
+
+func (c *conn) setTransport(t net.Conn) {
+	c.tmu.Lock()
+	c.transport = t
+	c.tmu.Unlock()
+}
+
+func (c *conn) currentTransport() net.Conn {
+	c.tmu.Lock()
+	defer c.tmu.Unlock()
+	return c.transport
+}
+
+// write sends bytes the front itself produces.
+func (c *conn) write(p []byte) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	_, err := c.out.Write(p)
+	return err == nil
+}
+
+func (c *conn) serve() {
+	defer c.finish()
+	c.out = c.wrapWriter()
+
+	a := c.act("accept", func(s faults.Set) faults.Action { return s.OnAccept(c.info()) })
+	if !c.pre(a) || c.post(a) {
+		return
+	}
+	if c.implicit && !c.handshake() {
+		return
+	}
+	if !c.greet() {
+		return
+	}
+	c.readCommands()
+}
+
+func (c *conn) wrapWriter() io.Writer {
+	var w io.Writer = transportWriter{c}
+	closer := func(m faults.CloseMode) {
+		c.setClosedBy("fault")
+		c.closeWith(m)
+	}
+	for _, f := range c.srv.Faults() {
+		if _, ok := f.(faults.WriterHook); ok {
+			c.rec.fired("writer", f)
+			w = faults.Set{f}.WrapWriter(c.info(), w, closer)
+		}
+	}
+	return w
+}
+
+// pre carries out the Delay and Raw of an action; false if the connection
+// closed meanwhile.
+func (c *conn) pre(a faults.Action) bool {
+	if !c.sleep(a.Delay) {
+		return false
+	}
+	return len(a.Raw) == 0 || c.write(a.Raw)
+}
+
+// post carries out Silence, Endless and Close; true if the connection must
+// stop here.
+func (c *conn) post(a faults.Action) bool {
+	switch {
+	case a.Silence:
+		c.silence()
+	case a.Endless:
+		c.endless()
+	case a.Close != faults.CloseNone:
+		c.setClosedBy("fault")
+		c.closeWith(a.Close)
+	default:
+		return false
+	}
+	return true
+}
+
+func (c *conn) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.closed:
+		return false
+	}
+}
+
+// handshake runs a server TLS handshake on the raw connection (implicit
+// TLS, or after STARTTLS), under the handshake and TLS hooks.
+func (c *conn) handshake() bool {
+	a := c.act("handshake", func(s faults.Set) faults.Action { return s.BeforeHandshake(c.info()) })
+	if !c.pre(a) || c.post(a) {
+		return false
+	}
+	cfg := c.srv.goodTLS
+	for _, f := range c.srv.Faults() {
+		next, err := faults.Set{f}.TLSConfig(cfg, c.srv.ca)
+		if err != nil {
+			c.srv.logf("conn %d: fault %s: %v", c.id, f.Spec(), err)
+			c.setClosedBy("fault")
+			c.closeWith(faults.CloseFIN)
+			return false
+		}
+		if next != cfg {
+			c.rec.fired("tls", f)
+		}
+		cfg = next
+	}
+	tc := tls.Server(c.raw, cfg)
+	_ = c.raw.SetDeadline(time.Now().Add(c.srv.cfg.timeouts.Handshake))
+	if err := tc.Handshake(); err != nil {
+		c.setClosedBy("client")
+		return false
+	}
+	_ = c.raw.SetDeadline(time.Time{})
+	c.setTransport(tc)
+	c.br = bufio.NewReader(tc)
+	c.isTLS.Store(true)
+	c.rec.update(func(r *ConnRecord) { r.TLS = true })
+	return true
+}
+
+func (c *conn) backendKind() backendKind {
+	if c.isTLS.Load() {
+		return backendKind{allowAuth: true}
+	}
+	allow := c.srv.plainMode == ModePlaintext
+	if c.srv.cfg.allowPlainAuth != nil {
+		allow = *c.srv.cfg.allowPlainAuth
+	}
+	return backendKind{allowAuth: allow, startTLS: c.srv.plainMode == ModeStartTLS}
+}
+
+// greet opens the backend and sends the greeting, as the greeting hook
+// says. Order: Delay, Raw (instead of the greeting), Greeting, PreAuth,
+// Silence, Endless, Close.
+func (c *conn) greet() bool {
+	a := c.act("greeting", func(s faults.Set) faults.Action { return s.OnGreeting(c.info()) })
+	if !c.sleep(a.Delay) {
+		return false
+	}
+	preAuth := ""
+	if a.PreAuth {
+		preAuth = c.srv.users.first().name
+		c.setUser(preAuth)
+	}
+	be, greeting, err := c.dialBackend(preAuth)
+	if err != nil {
+		c.srv.logf("conn %d: backend: %v", c.id, err)
+		c.setClosedBy("shutdown")
+		return false
+	}
+	var line []byte
+	switch {
+	case len(a.Raw) > 0:
+		line = a.Raw
+	case a.Greeting != "":
+		line = []byte(a.Greeting + "\r\n")
+	case a.Silence || a.Endless:
+	default:
+		line = c.rewriteCaps(greeting)
+	}
+	c.attach(be)
+	if len(line) > 0 && !c.write(line) {
+		return false
+	}
+	return !c.post(a)
+}
+
+// dialBackend opens a pipe to the backend for this connection's state and
+// reads its greeting.
+func (c *conn) dialBackend(preAuthUser string) (*backendSession, []byte, error) {
+	pc, err := c.srv.backend.dial(c.backendKind(), preAuthUser)
+	if err != nil {
+		return nil, nil, err
+	}
+	be := &backendSession{conn: pc, br: bufio.NewReader(pc), done: make(chan struct{})}
+	_ = pc.SetReadDeadline(time.Now().Add(backendTimeout))
+	greeting, err := readLine(be.br, maxServerLine)
+	if err != nil {
+		pc.Close()
+		return nil, nil, err
+	}
+	_ = pc.SetReadDeadline(time.Time{})
+	return be, greeting, nil
+}
+
+// attach makes be the connection's backend and starts pumping its output
+// to the client.
+func (c *conn) attach(be *backendSession) {
+	c.mu.Lock()
+	c.be = be
+	c.pending = nil
+	c.contTag = ""
+	c.mu.Unlock()
+	go c.pump(be)
+	select {
+	case <-c.closed:
+		be.conn.Close()
+	default:
+	}
+}
+
+// detach stops the current backend without ending the client connection.
+func (c *conn) detach() {
+	c.mu.Lock()
+	be := c.be
+	c.be = nil
+	c.pending = nil
+	c.contTag = ""
+	c.mu.Unlock()
+	if be != nil {
+		be.detached.Store(true)
+		be.conn.Close()
+		<-be.done
+	}
+}
+
+func (c *conn) rewriteCaps(line []byte) []byte {
+	if !strings.Contains(string(line), "CAPABILITY ") {
+		return line
+	}
+	return rewriteCaps(line, func(caps []string) []string {
+		info := c.info()
+		for _, f := range c.srv.Faults() {
+			next := faults.Set{f}.Capabilities(info, slices.Clone(caps))
+			if !slices.Equal(next, caps) {
+				c.rec.fired("capabilities", f)
+			}
+			caps = next
+		}
+		return caps
+	})
+}
+
+func (c *conn) head() *pendingCmd {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) == 0 {
+		return nil
+	}
+	return c.pending[0]
+}
+
+// complete pops p once its tagged response has gone out.
+func (c *conn) complete(p *pendingCmd) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pending) > 0 && c.pending[0] == p {
+		c.pending = c.pending[1:]
+	}
+	if c.contTag == p.tag {
+		c.contTag = ""
+		c.saslMech = ""
+	}
+}
+
+// pump copies the backend's responses to the client, line by line (and
+// literal by literal), through the capability hook, the command's Rewrite
+// and CutAfter, and the fault writers.
+func (c *conn) pump(be *backendSession) {
+	defer close(be.done)
+	continuing := false // the line goes on after a literal
+	for {
+		line, err := readLine(be.br, maxServerLine)
+		if err != nil {
+			if !be.detached.Load() {
+				c.setClosedBy("server")
+				c.closeGraceful()
+			}
+			return
+		}
+		head := c.head()
+		out := line
+		if !continuing {
+			out = c.rewriteCaps(out)
+		}
+		if head != nil && head.rewrite != nil {
+			out = head.rewrite(out)
+		}
+		if !c.send(head, out) {
+			return
+		}
+		if size, _ := literalSuffix(line); size >= 0 {
+			if !c.copyLiteral(be, head, size) {
+				return
+			}
+			continuing = true
+			continue
+		}
+		if !continuing && head != nil && isTagged(line, head.tag) {
+			c.complete(head)
+		}
+		continuing = false
+	}
+}
+
+func (c *conn) copyLiteral(be *backendSession, head *pendingCmd, size int64) bool {
+	buf := make([]byte, min(size, 32<<10))
+	for size > 0 {
+		n, err := io.ReadFull(be.br, buf[:min(size, int64(len(buf)))])
+		if n > 0 && !c.send(head, buf[:n]) {
+			return false
+		}
+		if err != nil {
+			return false
+		}
+		size -= int64(n)
+	}
+	return true
+}
+
+// send writes response bytes to the client, dropping the connection when
+// the command's CutAfter budget runs out.
+func (c *conn) send(head *pendingCmd, p []byte) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if head != nil && head.cutLeft > 0 && int64(len(p)) >= head.cutLeft {
+		_, _ = c.out.Write(p[:head.cutLeft])
+		head.cutLeft = 0
+		mode := head.mode
+		if mode == faults.CloseNone {
+			mode = faults.CloseFIN
+		}
+		c.setClosedBy("fault")
+		c.closeWith(mode)
+		return false
+	}
+	if head != nil && head.cutLeft > 0 {
+		head.cutLeft -= int64(len(p))
+	}
+	_, err := c.out.Write(p)
+	return err == nil
+}
+
+// readCommands is the client-to-backend direction: it frames commands,
+// consults the command hook and forwards what the backend must see.
+func (c *conn) readCommands() {
+	for {
+		line, ok := c.readClientLine()
+		if !ok {
+			return
+		}
+		c.mu.Lock()
+		inCont, mech := c.contTag != "", c.saslMech
+		c.saslMech = ""
+		c.mu.Unlock()
+		if inCont {
+			// A SASL response or IDLE's DONE: forward, never record.
+			if mech != "" {
+				c.setUser(saslUser(mech, strings.TrimRight(string(line), "\r\n")))
+			}
+			if !c.forward(line) {
+				return
+			}
+			continue
+		}
+		if !c.command(line) {
+			return
+		}
+	}
+}
+
+func (c *conn) readClientLine() ([]byte, bool) {
+	_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
+	line, err := readLine(c.br, maxClientLine)
+	if err != nil {
+		c.setClosedBy("client")
+		return nil, false
+	}
+	return line, true
+}
+
+func (c *conn) command(line []byte) bool {
+	tag, name, uid, rest := parseCommand(line)
+	if tag == "" || name == "" {
+		return c.forward(line) // let the backend answer BAD
+	}
+	c.rec.update(func(r *ConnRecord) {
+		r.Commands = append(r.Commands, CommandRecord{Tag: tag, Name: name, UID: uid})
+	})
+	cmd := faults.Command{Tag: tag, Name: name, UID: uid}
+	var a faults.Action
+	mech, ir := "", ""
+	switch name {
+	case "LOGIN":
+		c.setUser(firstAString(rest))
+	case "AUTHENTICATE":
+		mech, ir, _ = strings.Cut(rest, " ")
+		mech = strings.ToUpper(mech)
+		c.setUser(saslUser(mech, ir))
+	}
+	if name == "AUTHENTICATE" {
+		a = c.act("command", func(s faults.Set) faults.Action { return s.OnAuthenticate(c.info(), cmd, mech) })
+	} else {
+		a = c.act("command", func(s faults.Set) faults.Action { return s.OnCommand(c.info(), cmd) })
+	}
+	if !c.pre(a) {
+		return false
+	}
+	if a.Reply != "" {
+		if !c.write([]byte(tag + " " + a.Reply + "\r\n")) {
+			return false
+		}
+		return c.skipLiterals(line) && !c.post(a)
+	}
+	if a.Silence || a.Endless || (a.Close != faults.CloseNone && a.CutAfter == 0) {
+		c.post(a)
+		return false
+	}
+	if name == "STARTTLS" && !c.isTLS.Load() && c.srv.plainMode == ModeStartTLS {
+		return c.startTLS(tag, a.StartTLS)
+	}
+	p := &pendingCmd{tag: tag, rewrite: a.Rewrite, cutLeft: a.CutAfter, mode: a.Close}
+	c.mu.Lock()
+	c.pending = append(c.pending, p)
+	if name == "AUTHENTICATE" || name == "IDLE" {
+		c.contTag = tag
+		if name == "AUTHENTICATE" && ir == "" {
+			c.saslMech = mech
+		}
+	}
+	c.mu.Unlock()
+	return c.forwardCommand(line, name == "LOGIN" && firstAString(rest) == "")
+}
+
+// forwardCommand sends a command and its literals to the backend. With
+// literalUser, the first literal is LOGIN's user name.
+func (c *conn) forwardCommand(line []byte, literalUser bool) bool {
+	for {
+		if !c.forward(line) {
+			return false
+		}
+		size, _ := literalSuffix(line)
+		if size < 0 {
+			return true
+		}
+		if size > maxLiteral {
+			c.setClosedBy("fault")
+			c.closeWith(faults.CloseFIN)
+			return false
+		}
+		be := c.backend()
+		if be == nil {
+			return false
+		}
+		_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
+		_ = be.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
+		if literalUser {
+			buf := make([]byte, size)
+			if _, err := io.ReadFull(c.br, buf); err != nil {
+				return false
+			}
+			c.setUser(string(buf))
+			literalUser = false
+			if _, err := be.conn.Write(buf); err != nil {
+				return false
+			}
+		} else if _, err := io.CopyN(be.conn, c.br, size); err != nil {
+			return false
+		}
+		var ok bool
+		if line, ok = c.readClientLine(); !ok {
+			return false
+		}
+	}
+}
+
+// skipLiterals consumes the non-synchronising literals of a command the
+// front answered itself (a client waits for "+" before a synchronising one).
+func (c *conn) skipLiterals(line []byte) bool {
+	for {
+		size, nonSync := literalSuffix(line)
+		if size < 0 || !nonSync {
+			return true
+		}
+		if _, err := io.CopyN(io.Discard, c.br, size); err != nil {
+			return false
+		}
+		var ok bool
+		if line, ok = c.readClientLine(); !ok {
+			return false
+		}
+	}
+}
+
+func (c *conn) backend() *backendSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.be
+}
+
+func (c *conn) forward(p []byte) bool {
+	be := c.backend()
+	if be == nil {
+		return false
+	}
+	_ = be.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
+	_, err := be.conn.Write(p)
+	return err == nil
+}
+
+// startTLS answers STARTTLS itself: the backend behind a plaintext port
+// cannot do TLS over its pipe.
+func (c *conn) startTLS(tag string, mode faults.StartTLSMode) bool {
+	ok := []byte(tag + " OK Begin TLS negotiation now\r\n")
+	switch mode {
+	case faults.StartTLSStall:
+		c.detach()
+		if c.write(ok) {
+			c.silence()
+		}
+		return false
+	case faults.StartTLSPlaintext:
+		// Stay on the plaintext backend. A client that starts its handshake
+		// gets a plaintext IMAP answer, as from a server that never switched.
+		if !c.write(ok) {
+			return false
+		}
+		_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Handshake))
+		if b, err := c.br.Peek(1); err == nil && b[0] == 0x16 {
+			_, _ = c.br.Discard(c.br.Buffered())
+			return c.write([]byte("* BAD Command syntax error\r\n"))
+		}
+		return true
+	}
+	c.detach()
+	if !c.write(ok) {
+		return false
+	}
+	// Bytes the client pipelined after STARTTLS are discarded with the old
+	// reader (RFC 3501 6.2.1: no plaintext injection).
+	if !c.handshake() {
+		return false
+	}
+	be, _, err := c.dialBackend("")
+	if err != nil {
+		c.srv.logf("conn %d: backend: %v", c.id, err)
+		return false
+	}
+	c.attach(be)
+	return true
+}
+
+// silence reads and ignores the client until it leaves, the idle timeout
+// passes or the server closes.
+func (c *conn) silence() {
+	c.detach()
+	_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
+	_, _ = io.Copy(io.Discard, c.br)
+	c.setClosedBy("client")
+}
+
+// endless writes one never-ending line until the client leaves.
+func (c *conn) endless() {
+	c.detach()
+	chunk := []byte(strings.Repeat("x", 4096))
+	if !c.write([]byte("* OK ")) {
+		return
+	}
+	for {
+		select {
+		case <-c.closed:
+			return
+		default:
+		}
+		if !c.write(chunk) {
+			c.setClosedBy("client")
+			return
+		}
+	}
+}
+
+// closeWith ends the client connection without a TLS close_notify, as a
+// crash or a middlebox would: a FIN, or with CloseRST a reset.
+func (c *conn) closeWith(mode faults.CloseMode) {
+	c.closeOnce.Do(func() {
+		if tcp, ok := c.raw.(*net.TCPConn); ok && mode == faults.CloseRST {
+			_ = tcp.SetLinger(0)
+		}
+		c.raw.Close()
+		close(c.closed)
+		if be := c.backend(); be != nil {
+			be.conn.Close()
+		}
+	})
+}
+
+// closeGraceful ends the connection as a well-behaved server does after
+// LOGOUT: TLS close_notify, then FIN.
+func (c *conn) closeGraceful() {
+	if tc, ok := c.currentTransport().(*tls.Conn); ok {
+		c.wmu.Lock()
+		_ = tc.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = tc.CloseWrite()
+		c.wmu.Unlock()
+	}
+	c.closeWith(faults.CloseFIN)
+}
+
+func (c *conn) finish() {
+	c.setClosedBy("client")
+	c.closeWith(faults.CloseFIN)
+	c.detach()
+	c.srv.mu.Lock()
+	delete(c.srv.conns, c)
+	shutdown := c.srv.closed
+	c.srv.mu.Unlock()
+	c.mu.Lock()
+	by := c.closedBy
+	c.mu.Unlock()
+	if shutdown && by == "client" {
+		by = "shutdown"
+	}
+	c.rec.update(func(r *ConnRecord) {
+		r.End = time.Now()
+		r.Closed = by
+	})
+	c.srv.logConn(c.rec.snapshot())
+}

@@ -1,0 +1,140 @@
+package fakeserver_test
+
+import (
+	"bufio"
+	"crypto/tls"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/imapprobe/imapprobe/fakeserver"
+)
+
+// dial connects an imapclient to srv's main port as its mode requires and
+// waits for the greeting.
+func dial(t *testing.T, srv *fakeserver.Server) *imapclient.Client {
+	t.Helper()
+	c, err := dialErr(srv)
+	if err != nil {
+		t.Fatalf("dial %s: %v", srv.Addr(), err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func dialErr(srv *fakeserver.Server) (*imapclient.Client, error) {
+	opts := &imapclient.Options{TLSConfig: srv.TLSConfig(), Dialer: &net.Dialer{Timeout: 5 * time.Second}}
+	var (
+		c   *imapclient.Client
+		err error
+	)
+	switch srv.Mode() {
+	case fakeserver.ModeImplicitTLS:
+		c, err = imapclient.DialTLS(srv.Addr(), opts)
+	case fakeserver.ModeStartTLS:
+		c, err = imapclient.DialStartTLS(srv.Addr(), opts)
+	default:
+		c, err = imapclient.DialInsecure(srv.Addr(), opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WaitGreeting(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func login(t *testing.T, srv *fakeserver.Server) *imapclient.Client {
+	t.Helper()
+	c := dial(t, srv)
+	name, pass := srv.User()
+	if err := c.Login(name, pass).Wait(); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	return c
+}
+
+// rawConn is a line-oriented raw client, for when exact bytes matter.
+type rawConn struct {
+	t  *testing.T
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func dialRaw(t *testing.T, addr string, tlsConfig *tls.Config) *rawConn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tlsConfig != nil {
+		tc := tls.Client(nc, tlsConfig)
+		_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			nc.Close()
+			t.Fatalf("handshake: %v", err)
+		}
+		nc = tc
+	}
+	t.Cleanup(func() { nc.Close() })
+	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+	return &rawConn{t: t, nc: nc, br: bufio.NewReader(nc)}
+}
+
+func (r *rawConn) line() string {
+	r.t.Helper()
+	l, err := r.br.ReadString('\n')
+	if err != nil {
+		r.t.Fatalf("read line: %v (got %q)", err, l)
+	}
+	return l
+}
+
+func (r *rawConn) send(s string) {
+	r.t.Helper()
+	if _, err := io.WriteString(r.nc, s); err != nil {
+		r.t.Fatalf("write: %v", err)
+	}
+}
+
+// until reads lines up to and including the one starting with prefix.
+func (r *rawConn) until(prefix string) []string {
+	r.t.Helper()
+	var out []string
+	for {
+		l := r.line()
+		out = append(out, l)
+		if strings.HasPrefix(l, prefix) {
+			return out
+		}
+	}
+}
+
+// rest reads everything until the server closes.
+func (r *rawConn) rest() ([]byte, error) {
+	return io.ReadAll(r.br)
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,142 @@
+package fakeserver
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/imapprobe/imapprobe/faults"
+)
+
+// ConnRecord is what one client connection did, as the server saw it.
+// Arguments are never recorded: a LOGIN or AUTHENTICATE line holds secrets.
+type ConnRecord struct {
+	ID     uint64 `json:"id"`
+	Remote string `json:"remote"`
+	// Port is "tls" for the implicit-TLS port, else the plain port's mode
+	// ("starttls" or "plaintext").
+	Port string `json:"port"`
+	// User is the user the client named (LOGIN, SASL) or PREAUTH chose.
+	User     string          `json:"user,omitempty"`
+	TLS      bool            `json:"tls"`
+	Start    time.Time       `json:"start"`
+	End      time.Time       `json:"end,omitzero"`
+	Commands []CommandRecord `json:"commands"`
+	Faults   []FiredFault    `json:"faults,omitempty"`
+	// Closed says who ended the connection: "client", "server" (after
+	// LOGOUT or a backend BYE), "fault", "shutdown", or "" while open.
+	Closed string `json:"closed,omitempty"`
+}
+
+// CommandRecord is one client command: its tag and upper-case name
+// ("FETCH" with UID set for "UID FETCH").
+type CommandRecord struct {
+	Tag  string `json:"tag"`
+	Name string `json:"name"`
+	UID  bool   `json:"uid,omitempty"`
+}
+
+// FiredFault is a fault that acted on the connection, at which hook
+// ("accept", "handshake", "tls", "greeting", "capabilities", "command",
+// "writer").
+type FiredFault struct {
+	Hook string `json:"hook"`
+	Kind string `json:"kind"`
+	Spec string `json:"spec"`
+	// Count is how many times it acted at that hook.
+	Count int `json:"count"`
+}
+
+type connRecord struct {
+	mu sync.Mutex
+	r  ConnRecord
+}
+
+func (cr *connRecord) snapshot() ConnRecord {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	r := cr.r
+	r.Commands = slices.Clone(r.Commands)
+	r.Faults = slices.Clone(r.Faults)
+	return r
+}
+
+func (cr *connRecord) update(f func(*ConnRecord)) {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	f(&cr.r)
+}
+
+func (cr *connRecord) fired(hook string, f faults.Fault) {
+	spec := f.Spec()
+	cr.update(func(r *ConnRecord) {
+		for i := range r.Faults {
+			if r.Faults[i].Hook == hook && r.Faults[i].Spec == spec {
+				r.Faults[i].Count++
+				return
+			}
+		}
+		r.Faults = append(r.Faults, FiredFault{Hook: hook, Kind: f.Kind(), Spec: spec, Count: 1})
+	})
+}
+
+// Connections returns a snapshot of the connection records, oldest first,
+// including connections still open.
+func (s *Server) Connections() []ConnRecord {
+	s.mu.Lock()
+	recs := slices.Clone(s.records)
+	s.mu.Unlock()
+	out := make([]ConnRecord, len(recs))
+	for i, r := range recs {
+		out[i] = r.snapshot()
+	}
+	return out
+}
+
+// ResetConnections forgets the records of connections that have ended.
+func (s *Server) ResetConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.records = slices.DeleteFunc(s.records, func(r *connRecord) bool {
+		return !r.snapshot().End.IsZero()
+	})
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.logger != nil {
+		s.cfg.logger.Warn(fmt.Sprintf(format, args...))
+	}
+}
+
+// logConn logs a finished connection: command names and tags only, never
+// arguments, so no secret can reach the log.
+func (s *Server) logConn(r ConnRecord) {
+	if s.cfg.logger == nil {
+		return
+	}
+	cmds := make([]string, len(r.Commands))
+	for i, c := range r.Commands {
+		cmds[i] = c.Tag + " " + c.Name
+		if c.UID {
+			cmds[i] = c.Tag + " UID " + c.Name
+		}
+	}
+	fired := make([]string, len(r.Faults))
+	for i, f := range r.Faults {
+		fired[i] = fmt.Sprintf("%s@%s×%d", f.Spec, f.Hook, f.Count)
+	}
+	s.cfg.logger.Info("connection",
+		slog.Uint64("id", r.ID),
+		slog.String("remote", r.Remote),
+		slog.String("port", r.Port),
+		slog.String("user", r.User),
+		slog.Bool("tls", r.TLS),
+		slog.String("commands", strings.Join(cmds, ", ")),
+		slog.String("faults", strings.Join(fired, "; ")),
+		slog.String("closed", r.Closed),
+		slog.Duration("duration", r.End.Sub(r.Start).Round(time.Millisecond)),
+	)
+}

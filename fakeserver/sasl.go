@@ -1,0 +1,147 @@
+package fakeserver
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-sasl"
+)
+
+// oauthScope is the scope the fake claims in its OAuth error challenges, the
+// one Gmail sends.
+const (
+	oauthScope        = "https://mail.google.com/"
+	oauthOpenIDConfig = "https://accounts.google.com/.well-known/openid-configuration"
+)
+
+// xoauth2Server is the server side of Google's XOAUTH2: the client sends
+// "user=U\x01auth=Bearer T\x01\x01"; a bad token gets a JSON challenge, the
+// client answers with an empty line, and the server says NO.
+type xoauth2Server struct {
+	login  func(user, token string) bool
+	failed bool
+}
+
+func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
+	if x.failed {
+		return nil, true, imapserver.ErrAuthFailed
+	}
+	if resp == nil {
+		return nil, false, nil // ask for the client's response
+	}
+	user, token := parseXOAuth2(resp)
+	if user != "" && token != "" && x.login(user, token) {
+		return nil, true, nil
+	}
+	x.failed = true
+	challenge, _ := json.Marshal(map[string]string{
+		"status":  "401",
+		"schemes": "Bearer",
+		"scope":   oauthScope,
+	})
+	return challenge, false, nil
+}
+
+// parseXOAuth2 returns the user and bearer token of an XOAUTH2 response.
+func parseXOAuth2(resp []byte) (user, token string) {
+	for _, field := range bytes.Split(resp, []byte{0x01}) {
+		k, v, ok := strings.Cut(string(field), "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "user":
+			user = v
+		case "auth":
+			if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
+				token = v[7:]
+			}
+		}
+	}
+	return user, token
+}
+
+// oauthBearerServer wraps go-sasl's RFC 7628 server: its errors become
+// NO [AUTHENTICATIONFAILED] instead of NO [SERVERBUG], and an empty or
+// wrong acknowledgement of the error challenge fails instead of panicking.
+type oauthBearerServer struct {
+	inner    sasl.Server
+	answered bool // the client has sent its credentials
+	failed   bool // the server answered them with an error challenge
+}
+
+func newOAuthBearerServer(login func(user, token string) bool) *oauthBearerServer {
+	return &oauthBearerServer{inner: sasl.NewOAuthBearerServer(func(o sasl.OAuthBearerOptions) *sasl.OAuthBearerError {
+		if o.Username != "" && login(o.Username, o.Token) {
+			return nil
+		}
+		return &sasl.OAuthBearerError{Status: "invalid_token"}
+	})}
+}
+
+var errAuthFailed = &imap.Error{
+	Type: imap.StatusResponseTypeNo,
+	Code: imap.ResponseCodeAuthenticationFailed,
+	Text: "Authentication failed",
+}
+
+func (o *oauthBearerServer) Next(resp []byte) ([]byte, bool, error) {
+	if o.failed {
+		// RFC 7628 3.2.3: the client acknowledges the error with 0x01.
+		return nil, true, errAuthFailed
+	}
+	if resp == nil {
+		return []byte{}, false, nil
+	}
+	if o.answered {
+		return nil, true, errAuthFailed
+	}
+	o.answered = true
+	challenge, done, err := o.inner.Next(resp)
+	if err != nil {
+		return nil, true, errAuthFailed
+	}
+	if !done {
+		// go-sasl's error JSON lacks openid-configuration; send RFC 7628's.
+		o.failed = true
+		challenge, _ = json.Marshal(map[string]string{
+			"status":               "invalid_token",
+			"scope":                oauthScope,
+			"openid-configuration": oauthOpenIDConfig,
+		})
+	}
+	return challenge, done, nil
+}
+
+// saslUser extracts the user a SASL client response names, for the
+// connection record: PLAIN authzid\0user\0pass, XOAUTH2 user=...,
+// OAUTHBEARER n,a=user,... It never returns the secret part.
+func saslUser(mech, encoded string) string {
+	if encoded == "" || encoded == "=" || encoded == "*" {
+		return ""
+	}
+	resp, err := base64.StdEncoding.DecodeString(encoded)
+	if err != nil {
+		return ""
+	}
+	switch strings.ToUpper(mech) {
+	case "PLAIN":
+		parts := bytes.SplitN(resp, []byte{0}, 3)
+		if len(parts) == 3 {
+			return string(parts[1])
+		}
+	case "XOAUTH2":
+		u, _ := parseXOAuth2(resp)
+		return u
+	case "OAUTHBEARER":
+		parts := bytes.SplitN(resp, []byte{','}, 3)
+		if len(parts) == 3 && bytes.HasPrefix(parts[1], []byte("a=")) {
+			return string(parts[1][2:])
+		}
+	}
+	return ""
+}

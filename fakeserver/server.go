@@ -1,0 +1,469 @@
+// Package fakeserver is a real IMAP server for tests, in-process or as the
+// fakeimapd program, that misbehaves on demand through the faults package.
+//
+// A front owns each client socket (TCP, TLS, STARTTLS, greeting, command
+// framing) and carries out the faults' actions; behind it, an in-memory
+// go-imap imapserver over one imapmemserver store speaks the protocol. The
+// API follows net/http/httptest: New(t) starts a server on loopback that
+// closes with the test.
+package fakeserver
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/internal/certs"
+)
+
+// Mode is how a port secures its connections.
+type Mode int
+
+const (
+	// ModeImplicitTLS is TLS from the first byte, like port 993.
+	ModeImplicitTLS Mode = iota
+	// ModeStartTLS is plaintext that upgrades with STARTTLS, like port 143;
+	// authentication is refused until then.
+	ModeStartTLS
+	// ModePlaintext never offers TLS and allows authentication in clear.
+	ModePlaintext
+)
+
+var modeNames = map[Mode]string{ModeImplicitTLS: "tls", ModeStartTLS: "starttls", ModePlaintext: "plaintext"}
+
+func (m Mode) String() string {
+	if s, ok := modeNames[m]; ok {
+		return s
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// ParseMode reads "tls" (or "implicit", "imaps"), "starttls", or
+// "plaintext" (or "plain", "none").
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "tls", "implicit", "imaps":
+		return ModeImplicitTLS, nil
+	case "starttls":
+		return ModeStartTLS, nil
+	case "plaintext", "plain", "none":
+		return ModePlaintext, nil
+	}
+	return 0, fmt.Errorf("unknown mode %q: use tls, starttls or plaintext", s)
+}
+
+// Timeouts bound every wait of the front. The zero value of a field means
+// its default.
+type Timeouts struct {
+	// Handshake bounds a TLS handshake (default 10s).
+	Handshake time.Duration
+	// Idle bounds the wait for the client's next bytes, also under
+	// silence faults (default 5m).
+	Idle time.Duration
+	// Write bounds each write to the client (default 30s).
+	Write time.Duration
+}
+
+type config struct {
+	mode           Mode
+	bothPorts      bool
+	listen         string
+	tlsListen      string
+	faults         faults.Set
+	users          []userSpec
+	messages       int
+	allowPlainAuth *bool
+	logger         *slog.Logger
+	timeouts       Timeouts
+	maxRecords     int
+}
+
+type userSpec struct {
+	name, pass string
+	tokens     []string
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+// WithMode sets how the main port secures connections (default
+// ModeImplicitTLS).
+func WithMode(m Mode) Option { return func(c *config) { c.mode = m } }
+
+// WithBothPorts listens on a plain port (STARTTLS, or plaintext under
+// ModePlaintext) and an implicit-TLS port, like 143 and 993.
+func WithBothPorts() Option { return func(c *config) { c.bothPorts = true } }
+
+// WithListen sets the address of the plain/STARTTLS port (default
+// 127.0.0.1:0).
+func WithListen(addr string) Option { return func(c *config) { c.listen = addr } }
+
+// WithTLSListen sets the address of the implicit-TLS port (default
+// 127.0.0.1:0).
+func WithTLSListen(addr string) Option { return func(c *config) { c.tlsListen = addr } }
+
+// WithFaults sets the faults active from the start.
+func WithFaults(f ...faults.Fault) Option {
+	return func(c *config) { c.faults = append(c.faults, f...) }
+}
+
+// WithUser adds a user with a password; an empty password is replaced by a
+// random one (read it back with Server.User or Users). The first user added
+// is the one URL names and PREAUTH logs in. Without any WithUser the server
+// seeds DefaultUser with a random password.
+func WithUser(name, password string) Option {
+	return func(c *config) {
+		for i := range c.users {
+			if c.users[i].name == name {
+				c.users[i].pass = password
+				return
+			}
+		}
+		c.users = append(c.users, userSpec{name: name, pass: password})
+	}
+}
+
+// WithToken accepts token for user with XOAUTH2 and OAUTHBEARER, adding
+// the user (with a random password) if needed.
+func WithToken(user, token string) Option {
+	return func(c *config) {
+		for i := range c.users {
+			if c.users[i].name == user {
+				c.users[i].tokens = append(c.users[i].tokens, token)
+				return
+			}
+		}
+		c.users = append(c.users, userSpec{name: user, tokens: []string{token}})
+	}
+}
+
+// WithMessages adds n generated messages to every user's INBOX, after the
+// SeededInbox fixed ones.
+func WithMessages(n int) Option { return func(c *config) { c.messages = n } }
+
+// WithAllowPlaintextAuth says whether LOGIN and AUTHENTICATE work before
+// TLS on the plain port. The default is false under ModeStartTLS (the
+// server advertises LOGINDISABLED) and true under ModePlaintext.
+func WithAllowPlaintextAuth(allow bool) Option {
+	return func(c *config) { c.allowPlainAuth = &allow }
+}
+
+// WithLogger logs one line per connection when it ends: its commands (never
+// their arguments) and the faults that fired.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithTimeouts overrides the front's deadlines.
+func WithTimeouts(t Timeouts) Option { return func(c *config) { c.timeouts = t } }
+
+// WithMaxRecords bounds how many connection records are kept (default
+// 1000; the oldest go first).
+func WithMaxRecords(n int) Option { return func(c *config) { c.maxRecords = n } }
+
+// Server is a running fake IMAP server.
+type Server struct {
+	cfg     config
+	ca      *certs.Authority
+	goodTLS *tls.Config
+	users   *userDB
+	backend *backend
+
+	plainLn, tlsLn net.Listener
+	plainMode      Mode // ModeStartTLS or ModePlaintext, for plainLn
+
+	faults atomic.Pointer[faults.Set]
+	nextID atomic.Uint64
+
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	records []*connRecord
+	closed  bool
+
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New starts a server on loopback for a test and closes it when the test
+// ends. It fails the test if the server cannot start.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		tb.Fatalf("fakeserver: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Start starts a server; the caller must Close it.
+func Start(opts ...Option) (*Server, error) {
+	cfg := config{listen: "127.0.0.1:0", tlsListen: "127.0.0.1:0", maxRecords: 1000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.mode < ModeImplicitTLS || cfg.mode > ModePlaintext {
+		return nil, fmt.Errorf("unknown mode %v", cfg.mode)
+	}
+	if cfg.messages < 0 {
+		return nil, fmt.Errorf("negative message count %d", cfg.messages)
+	}
+	t := &cfg.timeouts
+	t.Handshake = orDefault(t.Handshake, 10*time.Second)
+	t.Idle = orDefault(t.Idle, 5*time.Minute)
+	t.Write = orDefault(t.Write, 30*time.Second)
+	if len(cfg.users) == 0 {
+		cfg.users = []userSpec{{name: DefaultUser}}
+	}
+
+	ca, err := certs.NewAuthority("imapprobe fakeserver CA")
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := ca.Issue(certs.Leaf{})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		ca:      ca,
+		goodTLS: &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12},
+		users:   newUserDB(),
+		conns:   make(map[*conn]struct{}),
+	}
+	s.backend = newBackend(s.users)
+	set := append(faults.Set(nil), cfg.faults...)
+	s.faults.Store(&set)
+	for _, us := range cfg.users {
+		if err := s.addUser(us); err != nil {
+			return nil, err
+		}
+	}
+
+	s.plainMode = ModeStartTLS
+	if cfg.mode == ModePlaintext {
+		s.plainMode = ModePlaintext
+	}
+	if cfg.mode != ModeImplicitTLS || cfg.bothPorts {
+		if s.plainLn, err = listenLoopback(cfg.listen); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.mode == ModeImplicitTLS || cfg.bothPorts {
+		if s.tlsLn, err = listenLoopback(cfg.tlsListen); err != nil {
+			if s.plainLn != nil {
+				s.plainLn.Close()
+			}
+			return nil, err
+		}
+	}
+	if s.plainLn != nil {
+		s.serve(s.plainLn, false)
+	}
+	if s.tlsLn != nil {
+		s.serve(s.tlsLn, true)
+	}
+	return s, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// listenLoopback refuses non-loopback addresses: the fake is for tests and
+// has well-known weaknesses by design.
+func listenLoopback(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("listen address %q is not loopback: use 127.0.0.1:PORT or [::1]:PORT", addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func (s *Server) addUser(us userSpec) error {
+	if us.name == "" {
+		return errors.New("empty user name")
+	}
+	if us.pass == "" {
+		us.pass = randomSecret()
+	}
+	mem := imapmemserver.NewUser(us.name, us.pass)
+	if err := seedUser(mem, us.name, s.cfg.messages); err != nil {
+		return err
+	}
+	s.users.add(&user{name: us.name, password: us.pass, tokens: us.tokens, mem: mem})
+	return nil
+}
+
+func (s *Server) serve(ln net.Listener, implicitTLS bool) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			c := s.newConn(nc, implicitTLS)
+			if c == nil {
+				nc.Close()
+				return
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				c.serve()
+			}()
+		}
+	}()
+}
+
+// Addr is the main address: the implicit-TLS port under ModeImplicitTLS
+// without WithBothPorts, the plain/STARTTLS port otherwise.
+func (s *Server) Addr() string {
+	if s.plainLn != nil {
+		return s.plainLn.Addr().String()
+	}
+	return s.tlsLn.Addr().String()
+}
+
+// TLSAddr is the implicit-TLS address, or "" when there is none.
+func (s *Server) TLSAddr() string {
+	if s.tlsLn == nil {
+		return ""
+	}
+	return s.tlsLn.Addr().String()
+}
+
+// PlainAddr is the plain/STARTTLS address, or "" when there is none.
+func (s *Server) PlainAddr() string {
+	if s.plainLn == nil {
+		return ""
+	}
+	return s.plainLn.Addr().String()
+}
+
+// URL is a ready target for the first user's INBOX:
+// imaps://alice@127.0.0.1:PORT/INBOX for implicit TLS, else imap://...
+// (which means STARTTLS, or plaintext under ModePlaintext).
+func (s *Server) URL() string {
+	u := url.URL{Scheme: "imap", Host: s.Addr(), Path: "/INBOX", User: url.User(s.users.first().name)}
+	if s.plainLn == nil {
+		u.Scheme = "imaps"
+	}
+	return u.String()
+}
+
+// Mode is the main port's mode.
+func (s *Server) Mode() Mode { return s.cfg.mode }
+
+// CAPool trusts the server's good certificate.
+func (s *Server) CAPool() *x509.CertPool { return s.ca.Pool() }
+
+// CACertPEM is the CA certificate in PEM form, for clients outside Go.
+func (s *Server) CACertPEM() []byte { return s.ca.CertPEM() }
+
+// Authority is the CA that signs the good certificate (cert faults use it
+// to sign their bad ones).
+func (s *Server) Authority() *certs.Authority { return s.ca }
+
+// TLSConfig returns a client configuration that trusts the server, with
+// ServerName 127.0.0.1.
+func (s *Server) TLSConfig() *tls.Config {
+	return &tls.Config{RootCAs: s.CAPool(), ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// User returns the first user's name and password.
+func (s *Server) User() (name, password string) {
+	u := s.users.first()
+	return u.name, u.password
+}
+
+// Credential is a seeded user.
+type Credential struct {
+	Name     string   `json:"name"`
+	Password string   `json:"-"`
+	Tokens   []string `json:"-"`
+}
+
+// Users returns every seeded user in the order added. Secrets are not
+// marshalled to JSON.
+func (s *Server) Users() []Credential {
+	var out []Credential
+	for _, u := range s.users.list() {
+		out = append(out, Credential{Name: u.name, Password: u.password, Tokens: append([]string(nil), u.tokens...)})
+	}
+	return out
+}
+
+// Token returns the first OAuth token of user, or "" if it has none.
+func (s *Server) Token(user string) string {
+	u := s.users.get(user)
+	if u == nil || len(u.tokens) == 0 {
+		return ""
+	}
+	return u.tokens[0]
+}
+
+// SetFaults replaces the active faults. It is safe while clients are
+// connected: each hook reads the set in force when it runs, so the change
+// applies to new connections and to the next hook of existing ones.
+func (s *Server) SetFaults(set faults.Set) {
+	set = append(faults.Set(nil), set...)
+	s.faults.Store(&set)
+}
+
+// Faults returns the active faults.
+func (s *Server) Faults() faults.Set { return *s.faults.Load() }
+
+// Append adds a raw RFC 5322 message to a user's mailbox.
+func (s *Server) Append(user, mailbox string, raw []byte) error {
+	u := s.users.get(user)
+	if u == nil {
+		return fmt.Errorf("no user %q", user)
+	}
+	return appendRaw(u.mem, mailbox, raw, time.Now())
+}
+
+// Close stops listening, ends every connection and waits for them.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		conns := make([]*conn, 0, len(s.conns))
+		for c := range s.conns {
+			conns = append(conns, c)
+		}
+		s.mu.Unlock()
+		if s.plainLn != nil {
+			s.plainLn.Close()
+		}
+		if s.tlsLn != nil {
+			s.tlsLn.Close()
+		}
+		for _, c := range conns {
+			c.closeWith(faults.CloseFIN)
+		}
+		s.wg.Wait()
+		s.backend.close()
+	})
+	return nil
+}
