@@ -1,0 +1,155 @@
+package realservers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Process starts Dovecot from the local packages (dovecot-core,
+// dovecot-imapd) as a foreground process with a generated configuration.
+type Process struct {
+	Binary  string // path of the dovecot master
+	version string
+}
+
+// howToDovecot is the advice given when the local Dovecot is missing.
+const howToDovecot = "install Dovecot 2.3 (Debian 12: apt-get install dovecot-core dovecot-imapd), " +
+	"or run integration/realservers/setup.sh as root, which does that"
+
+// NewProcess finds a Dovecot 2.3 on this machine.
+func NewProcess() (*Process, error) {
+	bin, err := exec.LookPath("dovecot")
+	if err != nil {
+		for _, p := range []string{"/usr/sbin/dovecot", "/usr/local/sbin/dovecot"} {
+			if _, statErr := os.Stat(p); statErr == nil {
+				bin, err = p, nil
+				break
+			}
+		}
+	}
+	if err != nil {
+		return nil, &UnavailableError{What: "Dovecot (local process)", HowTo: howToDovecot}
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		return nil, &UnavailableError{What: "Dovecot (local process)", HowTo: fmt.Sprintf("%s --version failed (%v); %s", bin, err, howToDovecot)}
+	}
+	version := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(version, "2.3.") {
+		return nil, &UnavailableError{What: "Dovecot 2.3 (local process)", HowTo: fmt.Sprintf("found %s %s; %s", bin, version, howToDovecot)}
+	}
+	return &Process{Binary: bin, version: version}, nil
+}
+
+// Name implements Launcher.
+func (*Process) Name() string { return "process" }
+
+// Start implements Launcher.
+func (p *Process) Start(ctx context.Context, cfg Config) (*Instance, error) {
+	var err error
+	for range attempts {
+		var inst *Instance
+		inst, err = p.start(ctx, cfg)
+		if err == nil || !errors.Is(err, errPortTaken) {
+			return inst, err
+		}
+	}
+	return nil, err
+}
+
+var errPortTaken = errors.New("port taken")
+
+func (p *Process) start(ctx context.Context, cfg Config) (*Instance, error) {
+	prep, err := prepare(cfg, p.Name(), func(dir string) string { return filepath.Join(dir, "dovecot.log") })
+	if err != nil {
+		return nil, err
+	}
+	inst := prep.inst
+	inst.Version = p.version
+	logFile, err := os.OpenFile(prep.layout.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		inst.discard()
+		return nil, err
+	}
+	cmd := exec.Command(p.Binary, "-F", "-c", filepath.Join(inst.dir, "dovecot.conf"))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Its own process group, so Kill reaches every child at once.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	err = cmd.Start()
+	logFile.Close()
+	if err != nil {
+		inst.discard()
+		return nil, err
+	}
+	pb := &processBackend{cmd: cmd, logPath: prep.layout.LogPath, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(pb.exited)
+	}()
+	inst.backend = pb
+	if err := waitGreeting(ctx, inst.Addr(), pb.exited); err != nil {
+		log := inst.Log()
+		_ = inst.Stop()
+		if portTaken(log) {
+			return nil, errPortTaken
+		}
+		return nil, fmt.Errorf("realservers: start Dovecot: %w\n%s", err, log)
+	}
+	return inst, nil
+}
+
+type processBackend struct {
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{}
+}
+
+func (b *processBackend) signal(sig syscall.Signal) error {
+	err := syscall.Kill(-b.cmd.Process.Pid, sig)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+func (b *processBackend) wait(ctx context.Context) error {
+	select {
+	case <-b.exited:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("realservers: Dovecot did not exit: %w", ctx.Err())
+	}
+}
+
+func (b *processBackend) stop(ctx context.Context) error {
+	// SIGTERM to the master only: it stops its children itself.
+	if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	err := b.wait(wctx)
+	// Sweep children that outlived the master (sessions mid-logout).
+	return errors.Join(err, b.signal(syscall.SIGKILL))
+}
+
+func (b *processBackend) kill(ctx context.Context) error {
+	if err := b.signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	return b.wait(ctx)
+}
+
+func (b *processBackend) log(context.Context) (string, error) {
+	data, err := os.ReadFile(b.logPath)
+	return string(data), err
+}
+
+func (b *processBackend) remove(context.Context) error { return nil }
