@@ -1,0 +1,59 @@
+package faults
+
+import "strings"
+
+// Bye sends "* BYE text" when a command arrives, instead of answering
+// it, and closes the connection:
+//
+//	bye:SELECT=Server shutting down for maintenance
+//	bye:*                      (with DefaultByeText)
+type Bye struct {
+	// Command is a name as in Commands, or "*".
+	Command string `json:"command"`
+	// Text follows "* BYE "; empty means DefaultByeText.
+	Text string `json:"text,omitempty"`
+
+	scope Scope
+}
+
+// DefaultByeText is the BYE text when a bye fault gives none.
+const DefaultByeText = "Server shutting down"
+
+func parseBye(spec, args string) (Fault, error) {
+	name, text, hasText := strings.Cut(args, "=")
+	cmd, err := parseCommand(spec, name)
+	if err != nil {
+		return nil, err
+	}
+	if hasText && text == "" {
+		return nil, specError(spec, "empty BYE text", "write bye:"+cmd+"=TEXT or just bye:"+cmd)
+	}
+	return &Bye{Command: cmd, Text: text}, nil
+}
+
+// Kind returns "bye".
+func (b *Bye) Kind() string { return "bye" }
+
+// Scope returns the fault's scope.
+func (b *Bye) Scope() *Scope { return &b.scope }
+
+// Spec returns the text form.
+func (b *Bye) Spec() string {
+	s := "bye:" + b.Command
+	if b.Text != "" {
+		s += "=" + b.Text
+	}
+	return s + scopeSuffix(&b.scope)
+}
+
+// OnCommand says BYE to a matching command and closes.
+func (b *Bye) OnCommand(c ConnInfo, cmd Command) Action {
+	if !matchCommand(b.Command, cmd) || !b.scope.Fire(c.User) {
+		return Action{}
+	}
+	text := b.Text
+	if text == "" {
+		text = DefaultByeText
+	}
+	return Action{Raw: []byte("* BYE " + text + "\r\n"), Close: CloseFIN}
+}

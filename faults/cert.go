@@ -1,0 +1,134 @@
+package faults
+
+import (
+	"crypto/tls"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/imapprobe/imapprobe/internal/certs"
+)
+
+// Cert makes the server present a bad certificate or cap its TLS version:
+//
+//	cert:expired               issued by the server's CA, expired a day ago
+//	cert:not-yet-valid         issued by the server's CA, valid from tomorrow
+//	cert:self-signed           a leaf that signs itself
+//	cert:wrong-host            for mail.example.invalid only
+//	cert:unknown-ca            signed by a CA nobody trusts
+//	cert:missing-intermediate  signed by an intermediate the server omits
+//	cert:tls1.0                TLS 1.0 at most (also tls1.1, tls1.2)
+//
+// Go's crypto/tls speaks TLS 1.0 to 1.3 only (SSLv3 was removed in Go
+// 1.14), so tls1.0 is the lowest cap. A Go server offers TLS 1.0 and 1.1
+// only when MinVersion says so, which the cap does; Go clients refuse
+// anything below TLS 1.2 unless their MinVersion allows it, and FIPS 140
+// mode allows TLS 1.2 and up only.
+type Cert struct {
+	Variant string `json:"variant"`
+
+	scope Scope
+	mu    sync.Mutex
+	// made caches the certificate per authority: generating is slow.
+	made map[*certs.Authority]tls.Certificate
+}
+
+// CertVariants lists the cert fault variants.
+var CertVariants = []string{
+	"expired", "not-yet-valid", "self-signed", "wrong-host", "unknown-ca",
+	"missing-intermediate", "tls1.0", "tls1.1", "tls1.2",
+}
+
+var tlsCaps = map[string]uint16{
+	"tls1.0": tls.VersionTLS10,
+	"tls1.1": tls.VersionTLS11,
+	"tls1.2": tls.VersionTLS12,
+}
+
+// WrongHost is the only name a cert:wrong-host certificate is valid for.
+const WrongHost = "mail.example.invalid"
+
+func parseCert(spec, args string) (Fault, error) {
+	v, err := oneOf(spec, "cert variant", args, CertVariants)
+	if err != nil {
+		return nil, err
+	}
+	return &Cert{Variant: v}, nil
+}
+
+// Kind returns "cert".
+func (f *Cert) Kind() string { return "cert" }
+
+// Scope returns the fault's scope; nth and times count TLS handshakes.
+func (f *Cert) Scope() *Scope { return &f.scope }
+
+// Spec returns the text form.
+func (f *Cert) Spec() string { return "cert:" + f.Variant + scopeSuffix(&f.scope) }
+
+func (f *Cert) firesBeforeUser() bool { return true }
+
+// TLSConfig returns a copy of good with the bad certificate or the
+// version cap, or good itself when the scope does not fire.
+func (f *Cert) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, error) {
+	if !f.scope.Fire("") {
+		return good, nil
+	}
+	cfg := good.Clone()
+	if v, ok := tlsCaps[f.Variant]; ok {
+		cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, v
+		return cfg, nil
+	}
+	cert, err := f.certificate(ca)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Certificates = []tls.Certificate{cert}
+	cfg.GetCertificate = nil
+	cfg.GetConfigForClient = nil
+	return cfg, nil
+}
+
+func (f *Cert) certificate(ca *certs.Authority) (tls.Certificate, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.made[ca]; ok {
+		return c, nil
+	}
+	c, err := f.generate(ca)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("faults: %s: %w", f.Spec(), err)
+	}
+	if f.made == nil {
+		f.made = map[*certs.Authority]tls.Certificate{}
+	}
+	f.made[ca] = c
+	return c, nil
+}
+
+func (f *Cert) generate(ca *certs.Authority) (tls.Certificate, error) {
+	now := time.Now()
+	switch f.Variant {
+	case "self-signed":
+		return certs.SelfSigned(certs.Leaf{})
+	case "unknown-ca":
+		other, err := certs.NewAuthority("imapprobe unknown CA")
+		if err != nil {
+			return tls.Certificate{}, err
+		}
+		return other.Issue(certs.Leaf{})
+	}
+	if ca == nil {
+		return tls.Certificate{}, fmt.Errorf("needs the server's certificate authority")
+	}
+	switch f.Variant {
+	case "expired":
+		return ca.Issue(certs.Leaf{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.Add(-24 * time.Hour)})
+	case "not-yet-valid":
+		return ca.Issue(certs.Leaf{NotBefore: now.Add(24 * time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+	case "wrong-host":
+		return ca.Issue(certs.Leaf{Hosts: []string{WrongHost}})
+	case "missing-intermediate":
+		return ca.Issue(certs.Leaf{OmitIntermediate: true})
+	}
+	return tls.Certificate{}, fmt.Errorf("unknown cert variant %q", f.Variant)
+}

@@ -1,0 +1,68 @@
+package faults
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Commands are the IMAP command names a fault may target (IMAP4rev1,
+// IMAP4rev2 and common extensions). "*" targets every command, and
+// "UID FETCH" style names target only the UID form.
+var Commands = []string{
+	"APPEND", "AUTHENTICATE", "CAPABILITY", "CHECK", "CLOSE", "COMPRESS", "COPY",
+	"CREATE", "DELETE", "ENABLE", "EXAMINE", "EXPUNGE", "FETCH", "GETQUOTA",
+	"GETQUOTAROOT", "ID", "IDLE", "LIST", "LOGIN", "LOGOUT", "LSUB", "MOVE",
+	"NAMESPACE", "NOOP", "RENAME", "SEARCH", "SELECT", "SETQUOTA", "SORT",
+	"STARTTLS", "STATUS", "STORE", "SUBSCRIBE", "THREAD", "UNSELECT",
+	"UNSUBSCRIBE",
+}
+
+// uidCommands may follow "UID ".
+var uidCommands = []string{"COPY", "EXPUNGE", "FETCH", "MOVE", "SEARCH", "SORT", "STORE", "THREAD"}
+
+// parseCommand reads a command target: "*", a name from Commands, or
+// "UID " and a name from uidCommands. extra lists other targets the
+// caller accepts, for the error message.
+func parseCommand(spec, s string, extra ...string) (string, error) {
+	up := strings.ToUpper(s)
+	if up == "*" {
+		return up, nil
+	}
+	if name, ok := strings.CutPrefix(up, "UID "); ok {
+		if slices.Contains(uidCommands, name) {
+			return up, nil
+		}
+		return "", specError(spec, fmt.Sprintf("unknown command %q", s),
+			"UID may precede: "+strings.Join(uidCommands, ", "))
+	}
+	if slices.Contains(Commands, up) {
+		return up, nil
+	}
+	valid := append(slices.Clip(extra), "*")
+	valid = append(valid, Commands...)
+	return "", specError(spec, fmt.Sprintf("unknown command %q", s),
+		"valid: "+strings.Join(valid, ", ")+" (or UID COPY, UID FETCH, ...)")
+}
+
+// matchCommand reports whether a target from parseCommand names cmd.
+func matchCommand(target string, cmd Command) bool {
+	if target == "*" {
+		return true
+	}
+	if name, ok := strings.CutPrefix(target, "UID "); ok {
+		return cmd.UID && cmd.Name == name
+	}
+	return cmd.Name == target
+}
+
+// cutCommand splits "COMMAND=VALUE" args; what names VALUE in errors.
+func cutCommand(spec, args, kind, what string, extra ...string) (target, value string, err error) {
+	name, value, ok := strings.Cut(args, "=")
+	if !ok || name == "" {
+		return "", "", specError(spec, "missing \"=\"",
+			fmt.Sprintf("write %s:COMMAND=%s", kind, what))
+	}
+	target, err = parseCommand(spec, name, extra...)
+	return target, value, err
+}

@@ -1,0 +1,176 @@
+package faults
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Drop closes the connection, with a FIN or, with ",rst", a TCP reset:
+//
+//	drop:on-accept        at once, before TLS and the greeting
+//	drop:after-greeting   right after the greeting
+//	drop:FETCH            when FETCH arrives, without answering it
+//	drop:FETCH+120        after exactly 120 bytes of the response to FETCH
+//	drop:bytes=4096       after exactly 4096 bytes written in total
+//	drop:FETCH,rst        any of the above, ending with a reset
+//
+// Byte counts are of the IMAP stream, above TLS.
+type Drop struct {
+	// At is "on-accept", "after-greeting", "bytes", or a command name as
+	// in Commands (or "*").
+	At string `json:"at"`
+	// Bytes is the total to write for At "bytes"; for a command, how many
+	// bytes of its response to write first (0: drop on arrival).
+	Bytes int64 `json:"bytes,omitempty"`
+	RST   bool  `json:"rst,omitempty"`
+
+	scope Scope
+}
+
+const (
+	dropOnAccept      = "on-accept"
+	dropAfterGreeting = "after-greeting"
+	dropBytes         = "bytes"
+)
+
+// ErrDropped is returned by a writer once a drop fault has cut the stream.
+var ErrDropped = errors.New("faults: connection dropped by a drop fault")
+
+func parseDrop(spec, args string) (Fault, error) {
+	d := &Drop{}
+	args, opt, hasOpt := strings.Cut(args, ",")
+	if hasOpt {
+		if !strings.EqualFold(opt, "rst") {
+			return nil, specError(spec, fmt.Sprintf("unknown drop option %q", opt), "valid: rst")
+		}
+		d.RST = true
+	}
+	lower := strings.ToLower(args)
+	switch {
+	case lower == dropOnAccept || lower == dropAfterGreeting:
+		d.At = lower
+		return d, nil
+	case strings.HasPrefix(lower, dropBytes+"="):
+		d.At = dropBytes
+		n, err := parseCount(spec, args[len(dropBytes)+1:])
+		d.Bytes = n
+		return d, err
+	}
+	cmd, after, hasAfter := strings.Cut(args, "+")
+	var err error
+	if d.At, err = parseCommand(spec, cmd, dropOnAccept, dropAfterGreeting, dropBytes+"=N"); err != nil {
+		return nil, err
+	}
+	if hasAfter {
+		d.Bytes, err = parseCount(spec, after)
+	}
+	return d, err
+}
+
+func parseCount(spec, s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, specError(spec, fmt.Sprintf("bad byte count %q", s), "want a whole number of 1 or more")
+	}
+	return n, nil
+}
+
+// Kind returns "drop".
+func (d *Drop) Kind() string { return "drop" }
+
+// Scope returns the fault's scope.
+func (d *Drop) Scope() *Scope { return &d.scope }
+
+// Spec returns the text form.
+func (d *Drop) Spec() string {
+	s := "drop:" + d.At
+	switch {
+	case d.At == dropBytes:
+		s += "=" + strconv.FormatInt(d.Bytes, 10)
+	case d.Bytes > 0:
+		s += "+" + strconv.FormatInt(d.Bytes, 10)
+	}
+	if d.RST {
+		s += ",rst"
+	}
+	return s + scopeSuffix(&d.scope)
+}
+
+func (d *Drop) firesBeforeUser() bool {
+	return d.At == dropOnAccept || d.At == dropAfterGreeting || d.At == dropBytes
+}
+
+func (d *Drop) mode() CloseMode {
+	if d.RST {
+		return CloseRST
+	}
+	return CloseFIN
+}
+
+// OnAccept closes a fresh connection.
+func (d *Drop) OnAccept(c ConnInfo) Action {
+	if d.At != dropOnAccept || !d.scope.Fire(c.User) {
+		return Action{}
+	}
+	return Action{Close: d.mode()}
+}
+
+// OnGreeting closes the connection once the greeting is sent.
+func (d *Drop) OnGreeting(c ConnInfo) Action {
+	if d.At != dropAfterGreeting || !d.scope.Fire(c.User) {
+		return Action{}
+	}
+	return Action{Close: d.mode()}
+}
+
+// OnCommand closes the connection when a matching command arrives, or
+// Bytes into its response.
+func (d *Drop) OnCommand(c ConnInfo, cmd Command) Action {
+	if d.firesBeforeUser() || !matchCommand(d.At, cmd) || !d.scope.Fire(c.User) {
+		return Action{}
+	}
+	return Action{Close: d.mode(), CutAfter: d.Bytes}
+}
+
+// WrapWriter cuts the connection after Bytes bytes in total.
+func (d *Drop) WrapWriter(c ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
+	if d.At != dropBytes || !d.scope.Fire(c.User) {
+		return w
+	}
+	return &cutWriter{w: w, left: d.Bytes, closer: closer, mode: d.mode()}
+}
+
+// cutWriter passes through its first left bytes, then closes the
+// connection and fails every later write.
+type cutWriter struct {
+	mu     sync.Mutex
+	w      io.Writer
+	left   int64
+	closer func(CloseMode)
+	mode   CloseMode
+}
+
+func (cw *cutWriter) Write(p []byte) (int, error) {
+	cw.mu.Lock()
+	defer cw.mu.Unlock()
+	if cw.left == 0 {
+		return 0, ErrDropped
+	}
+	n, err := cw.w.Write(p[:min(int64(len(p)), cw.left)])
+	cw.left -= int64(n)
+	if err != nil {
+		return n, err
+	}
+	if cw.left > 0 {
+		return n, nil
+	}
+	cw.closer(cw.mode)
+	if n < len(p) {
+		return n, ErrDropped
+	}
+	return n, nil
+}

@@ -1,0 +1,81 @@
+package faults
+
+import "bytes"
+
+// Garbage corrupts the response to a command:
+//
+//	garbage:FETCH=broken-fetch      a FETCH response with an unclosed list first
+//	garbage:FETCH=short-literal     a literal shorter than announced, then silence
+//	garbage:FETCH=lf-only           every response line ends in LF, not CRLF
+//	garbage:FETCH=unknown-untagged  an untagged response no RFC defines first
+//	garbage:FETCH=endless           a line that never ends, until the client leaves
+//
+// Except for short-literal and endless, the command then runs normally.
+type Garbage struct {
+	// Command is a name as in Commands, or "*".
+	Command string `json:"command"`
+	Variant string `json:"variant"`
+
+	scope Scope
+}
+
+// GarbageVariants lists the garbage fault variants.
+var GarbageVariants = []string{"broken-fetch", "short-literal", "lf-only", "unknown-untagged", "endless"}
+
+// The bytes the garbage faults send, exported so tests can assert on them.
+const (
+	BrokenFetch     = "* 1 FETCH (UID 1 FLAGS (\\Seen)\r\n"
+	ShortLiteral    = "* 1 FETCH (UID 1 BODY[] {100}\r\nSubject: cut short\r\n"
+	UnknownUntagged = "* XYZZY 42 (frobnicated \"yes\")\r\n"
+	// EndlessStart begins the endless line; the server then writes
+	// filler bytes without a line ending until the client leaves.
+	EndlessStart = "* OK [ALERT] "
+)
+
+func parseGarbage(spec, args string) (Fault, error) {
+	cmd, variant, err := cutCommand(spec, args, "garbage", "VARIANT")
+	if err != nil {
+		return nil, err
+	}
+	if variant, err = oneOf(spec, "garbage variant", variant, GarbageVariants); err != nil {
+		return nil, err
+	}
+	return &Garbage{Command: cmd, Variant: variant}, nil
+}
+
+// Kind returns "garbage".
+func (g *Garbage) Kind() string { return "garbage" }
+
+// Scope returns the fault's scope.
+func (g *Garbage) Scope() *Scope { return &g.scope }
+
+// Spec returns the text form.
+func (g *Garbage) Spec() string {
+	return "garbage:" + g.Command + "=" + g.Variant + scopeSuffix(&g.scope)
+}
+
+// OnCommand corrupts the response to a matching command.
+func (g *Garbage) OnCommand(c ConnInfo, cmd Command) Action {
+	if !matchCommand(g.Command, cmd) || !g.scope.Fire(c.User) {
+		return Action{}
+	}
+	switch g.Variant {
+	case "broken-fetch":
+		return Action{Raw: []byte(BrokenFetch)}
+	case "short-literal":
+		return Action{Raw: []byte(ShortLiteral), Silence: true}
+	case "lf-only":
+		return Action{Rewrite: lfOnly}
+	case "unknown-untagged":
+		return Action{Raw: []byte(UnknownUntagged)}
+	}
+	return Action{Raw: []byte(EndlessStart), Endless: true}
+}
+
+// lfOnly turns a CRLF line ending into a bare LF.
+func lfOnly(line []byte) []byte {
+	if l, ok := bytes.CutSuffix(line, []byte("\r\n")); ok {
+		return append(l, '\n')
+	}
+	return line
+}

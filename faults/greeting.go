@@ -1,0 +1,105 @@
+package faults
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+)
+
+// Greeting replaces the server's greeting:
+//
+//	greeting:bye       "* BYE [UNAVAILABLE] ..." and close
+//	greeting:silence   send nothing; read and ignore the client
+//	greeting:preauth   "* PREAUTH": logged in as the first seeded user
+//	greeting:pop3      a POP3 banner, then silence
+//	greeting:smtp      an SMTP banner, then silence
+//	greeting:http      an HTTP/1.1 400 response, then close
+//	greeting:random    64 fixed pseudo-random bytes, then close
+//	greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
+type Greeting struct {
+	Variant string `json:"variant"`
+	// Text is the greeting line for Variant "text", without CRLF.
+	Text string `json:"text,omitempty"`
+
+	scope Scope
+}
+
+// GreetingVariants lists the greeting fault variants.
+var GreetingVariants = []string{"bye", "silence", "preauth", "pop3", "smtp", "http", "random", "text"}
+
+// Banners sent by the greeting faults, exported so tests can assert on
+// exact bytes.
+const (
+	ByeGreeting  = "* BYE [UNAVAILABLE] Too many connections, try again later"
+	POP3Greeting = "+OK POP3 server ready <1896.697170952@mail.example>\r\n"
+	SMTPGreeting = "220 mail.example ESMTP Postfix\r\n"
+	httpBody     = "<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n" +
+		"<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	HTTPGreeting = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n" +
+		"Content-Length: 150\r\nConnection: close\r\n\r\n" + httpBody
+)
+
+// RandomGreeting returns the bytes greeting:random sends: the same 64
+// bytes every time (a fixed seed).
+func RandomGreeting() []byte {
+	r := rand.NewChaCha8([32]byte([]byte("imapprobe greeting:random seed!!")))
+	b := make([]byte, 64)
+	_, _ = r.Read(b)
+	return b
+}
+
+func parseGreeting(spec, args string) (Fault, error) {
+	name, text, hasText := strings.Cut(args, "=")
+	v, err := oneOf(spec, "greeting variant", name, GreetingVariants)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v == "text" && strings.TrimSpace(text) == "":
+		return nil, specError(spec, "empty greeting text", "write greeting:text=* OK ready")
+	case v != "text" && hasText:
+		return nil, specError(spec, fmt.Sprintf("greeting %s takes no text", v), "only greeting:text=LINE does")
+	}
+	return &Greeting{Variant: v, Text: text}, nil
+}
+
+// Kind returns "greeting".
+func (g *Greeting) Kind() string { return "greeting" }
+
+// Scope returns the fault's scope; nth and times count connections.
+func (g *Greeting) Scope() *Scope { return &g.scope }
+
+// Spec returns the text form.
+func (g *Greeting) Spec() string {
+	s := "greeting:" + g.Variant
+	if g.Variant == "text" {
+		s += "=" + g.Text
+	}
+	return s + scopeSuffix(&g.scope)
+}
+
+func (g *Greeting) firesBeforeUser() bool { return true }
+
+// OnGreeting replaces the greeting.
+func (g *Greeting) OnGreeting(c ConnInfo) Action {
+	if !g.scope.Fire(c.User) {
+		return Action{}
+	}
+	switch g.Variant {
+	case "bye":
+		return Action{Greeting: ByeGreeting, Close: CloseFIN}
+	case "silence":
+		return Action{Silence: true}
+	case "preauth":
+		return Action{PreAuth: true}
+	case "pop3":
+		return Action{Raw: []byte(POP3Greeting), Silence: true}
+	case "smtp":
+		return Action{Raw: []byte(SMTPGreeting), Silence: true}
+	case "http":
+		return Action{Raw: []byte(HTTPGreeting), Close: CloseFIN}
+	case "random":
+		return Action{Raw: RandomGreeting(), Close: CloseFIN}
+	}
+	return Action{Greeting: g.Text}
+}
