@@ -3,7 +3,9 @@ package fakeserver_test
 import (
 	"bufio"
 	"crypto/tls"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -137,4 +139,35 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func newTextLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func jsonString(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// waitEnded waits until n connections have ended on the server side.
+func waitEnded(t *testing.T, srv *fakeserver.Server, n int) []fakeserver.ConnRecord {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		recs := srv.Connections()
+		ended := 0
+		for _, r := range recs {
+			if !r.End.IsZero() {
+				ended++
+			}
+		}
+		if ended >= n {
+			return recs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d connections ended: %+v", ended, n, recs)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

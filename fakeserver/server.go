@@ -336,13 +336,13 @@ func (s *Server) serve(ln net.Listener, implicitTLS bool) {
 	}()
 }
 
-// Addr is the main address: the implicit-TLS port under ModeImplicitTLS
-// without WithBothPorts, the plain/STARTTLS port otherwise.
+// Addr is the main address, the port of the Mode given: implicit TLS
+// under ModeImplicitTLS, else the plain (STARTTLS or plaintext) port.
 func (s *Server) Addr() string {
-	if s.plainLn != nil {
-		return s.plainLn.Addr().String()
+	if s.cfg.mode == ModeImplicitTLS {
+		return s.tlsLn.Addr().String()
 	}
-	return s.tlsLn.Addr().String()
+	return s.plainLn.Addr().String()
 }
 
 // TLSAddr is the implicit-TLS address, or "" when there is none.
@@ -366,7 +366,7 @@ func (s *Server) PlainAddr() string {
 // (which means STARTTLS, or plaintext under ModePlaintext).
 func (s *Server) URL() string {
 	u := url.URL{Scheme: "imap", Host: s.Addr(), Path: "/INBOX", User: url.User(s.users.first().name)}
-	if s.plainLn == nil {
+	if s.cfg.mode == ModeImplicitTLS {
 		u.Scheme = "imaps"
 	}
 	return u.String()
