@@ -1,0 +1,380 @@
+// Package wiretap records an IMAP connection as a transcript: every logical
+// line in both directions, tagged C: or S:, with its time offset, masked by
+// internal/redact, with control characters escaped. It also protects the
+// reader from a hostile peer: a line longer than Limits.MaxLine or a literal
+// announced larger than Limits.MaxLiteral fails the read at once, before the
+// bytes are buffered, so memory stays bounded.
+//
+// Tap the plaintext IMAP stream (above TLS). TLS itself is recorded by the
+// caller as one Info line (Recorder.Note).
+package wiretap
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/imapprobe/imapprobe/internal/redact"
+)
+
+// Dir is the direction of a transcript line.
+type Dir string
+
+const (
+	// Client marks a line sent by the IMAP client.
+	Client Dir = "C"
+	// Server marks a line sent by the IMAP server.
+	Server Dir = "S"
+	// Info marks a summary written by the recorder's owner, e.g. a TLS handshake.
+	Info Dir = "*"
+)
+
+// Line is one transcript entry.
+type Line struct {
+	At   time.Duration `json:"at_ns"` // offset from the recorder's start
+	Dir  Dir           `json:"dir"`
+	Text string        `json:"text"` // masked, escaped, shortened
+}
+
+// String formats the line as "  0.012s C: a1 CAPABILITY".
+func (l Line) String() string {
+	return fmt.Sprintf("%8.3fs %s: %s", l.At.Seconds(), l.Dir, l.Text)
+}
+
+// Limits bound what a Recorder and its taps accept and keep.
+type Limits struct {
+	MaxLine    int   // longest line from the peer, literals excluded
+	MaxLiteral int64 // largest literal the peer may announce
+	MaxLines   int   // transcript lines kept; later ones are only counted
+	MaxText    int   // bytes of text kept per transcript line
+}
+
+// DefaultLimits suits a diagnostic client: 64 KiB lines, 2 MiB literals.
+func DefaultLimits() Limits {
+	return Limits{MaxLine: 64 << 10, MaxLiteral: 2 << 20, MaxLines: 2000, MaxText: 1000}
+}
+
+// inlineLiteral is the largest literal whose content is kept in the line
+// (where redact can see it); larger ones show as "[N bytes]".
+const inlineLiteral = 256
+
+// LimitError reports a peer that exceeded Limits.
+type LimitError struct {
+	What  string // "line" or "literal"
+	Limit int64
+	Size  int64  // announced literal size, or bytes seen so far for a line
+	Head  string // the start of the offending line, escaped and shortened
+}
+
+func (e *LimitError) Error() string {
+	if e.What == "literal" {
+		return fmt.Sprintf("peer announced a %d-byte literal, over the %d-byte limit: %s", e.Size, e.Limit, e.Head)
+	}
+	return fmt.Sprintf("peer sent more than %d bytes without a line end: %s", e.Limit, e.Head)
+}
+
+// Recorder collects the transcript of one connection.
+type Recorder struct {
+	start time.Time
+	lim   Limits
+	red   *redact.Session
+
+	mu      sync.Mutex
+	lines   []Line
+	omitted int
+}
+
+// New returns a Recorder whose offsets count from start. red masks secrets;
+// nil means a fresh redact.Session.
+func New(start time.Time, lim Limits, red *redact.Session) *Recorder {
+	if red == nil {
+		red = redact.NewSession()
+	}
+	return &Recorder{start: start, lim: lim, red: red}
+}
+
+// Note adds an Info line, masked and escaped like the others.
+func (r *Recorder) Note(format string, args ...any) {
+	r.add(time.Now(), Info, r.red.Scrub(fmt.Sprintf(format, args...)))
+}
+
+// Len returns the number of lines kept so far.
+func (r *Recorder) Len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.lines)
+}
+
+// Lines returns a copy of lines [from, Len()).
+func (r *Recorder) Lines(from int) []Line {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if from >= len(r.lines) {
+		return nil
+	}
+	return append([]Line(nil), r.lines[from:]...)
+}
+
+// Omitted returns how many lines were dropped over Limits.MaxLines.
+func (r *Recorder) Omitted() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.omitted
+}
+
+// Last returns the text of the most recent line from dir, or "".
+func (r *Recorder) Last(dir Dir) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.lines) - 1; i >= 0; i-- {
+		if r.lines[i].Dir == dir {
+			return r.lines[i].Text
+		}
+	}
+	return ""
+}
+
+func (r *Recorder) add(at time.Time, dir Dir, text string) {
+	text = Escape(text, r.lim.MaxText)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lim.MaxLines > 0 && len(r.lines) >= r.lim.MaxLines {
+		r.omitted++
+		return
+	}
+	r.lines = append(r.lines, Line{At: at.Sub(r.start), Dir: dir, Text: text})
+}
+
+// Escape makes s safe to print on a terminal: control characters and
+// invalid UTF-8 become Go escapes, and text past max bytes (if max > 0) is
+// replaced by a count.
+func Escape(s string, limit int) string {
+	var b strings.Builder
+	for i, r := range s {
+		if limit > 0 && b.Len() >= limit {
+			fmt.Fprintf(&b, "…(+%d bytes)", len(s)-i)
+			break
+		}
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Tap wraps c so that its traffic is recorded. local is the side this
+// process plays: redact.Client taps writes as C: and reads as S:, and
+// enforces Limits on what it reads from the server; redact.Server does the
+// opposite. Deadlines and Close pass through to c.
+func (r *Recorder) Tap(c net.Conn, local redact.Side) *Conn {
+	peer := redact.Server
+	if local == redact.Server {
+		peer = redact.Client
+	}
+	return &Conn{
+		Conn: c,
+		in:   &splitter{rec: r, side: peer, enforce: true},
+		out:  &splitter{rec: r, side: local},
+	}
+}
+
+// Conn is a tapped connection.
+type Conn struct {
+	net.Conn
+	in, out *splitter
+
+	mu  sync.Mutex
+	err error
+}
+
+// Read reads from the peer, recording complete lines. It fails with a
+// *LimitError once the peer exceeds the limits, and keeps failing.
+func (c *Conn) Read(p []byte) (int, error) {
+	if err := c.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		if lerr := c.in.feed(p[:n]); lerr != nil {
+			c.mu.Lock()
+			c.err = lerr
+			c.mu.Unlock()
+			return 0, lerr
+		}
+	}
+	return n, err
+}
+
+// Write writes to the peer, recording complete lines.
+func (c *Conn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		_ = c.out.feed(p[:n]) // own output: never limited
+	}
+	return n, err
+}
+
+// Err returns the limit violation that stopped reading, if any.
+func (c *Conn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Pending reports whether a partial line from the peer has been read but not
+// yet completed, and returns its start, escaped (evidence for a drop or a
+// timeout mid-line).
+func (c *Conn) Pending() (string, bool) {
+	c.in.mu.Lock()
+	defer c.in.mu.Unlock()
+	if len(c.in.buf) == 0 && c.in.litLeft == 0 {
+		return "", false
+	}
+	return Escape(c.in.rec.red.Line(c.in.side, c.in.buf), 120), true
+}
+
+// splitter turns one direction's byte stream into logical lines.
+type splitter struct {
+	rec     *Recorder
+	side    redact.Side
+	enforce bool
+
+	mu        sync.Mutex
+	buf       []byte // logical line so far, bounded
+	dropped   int    // bytes not kept in buf
+	phys      int    // length of the current physical line
+	litLeft   int64  // literal bytes still expected
+	litInline bool
+	started   time.Time
+}
+
+func (s *splitter) bufCap() int { return s.rec.lim.MaxLine + 4*inlineLiteral }
+
+func (s *splitter) keep(b []byte) {
+	room := s.bufCap() - len(s.buf)
+	if room < len(b) {
+		s.dropped += len(b) - max(room, 0)
+		b = b[:max(room, 0)]
+	}
+	s.buf = append(s.buf, b...)
+}
+
+func (s *splitter) feed(p []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(p) > 0 {
+		if s.started.IsZero() {
+			s.started = time.Now()
+		}
+		if s.litLeft > 0 {
+			n := int64(len(p))
+			if n > s.litLeft {
+				n = s.litLeft
+			}
+			if s.litInline {
+				s.keep(p[:n])
+			}
+			s.litLeft -= n
+			p = p[n:]
+			continue
+		}
+		i := 0
+		for i < len(p) && p[i] != '\n' {
+			i++
+		}
+		s.phys += i
+		if s.enforce && s.rec.lim.MaxLine > 0 && s.phys > s.rec.lim.MaxLine {
+			s.keep(p[:min(i, 80)])
+			return &LimitError{What: "line", Limit: int64(s.rec.lim.MaxLine), Size: int64(s.phys), Head: Escape(string(s.buf[:min(len(s.buf), 80)]), 100)}
+		}
+		s.keep(p[:i])
+		if i == len(p) {
+			return nil
+		}
+		p = p[i+1:]
+		if err := s.endPhysical(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endPhysical handles a line end: either a literal follows or the logical
+// line is complete.
+func (s *splitter) endPhysical() error {
+	s.phys = 0
+	if n := len(s.buf); n > 0 && s.buf[n-1] == '\r' {
+		s.buf = s.buf[:n-1]
+	}
+	size, ok := literalSuffix(s.buf)
+	if !ok {
+		s.emit()
+		return nil
+	}
+	if s.enforce && s.rec.lim.MaxLiteral > 0 && (size < 0 || size > s.rec.lim.MaxLiteral) {
+		head := Escape(string(s.buf[max(0, len(s.buf)-80):]), 100)
+		if size < 0 {
+			size = -1
+		}
+		return &LimitError{What: "literal", Limit: s.rec.lim.MaxLiteral, Size: size, Head: head}
+	}
+	s.keep([]byte("\r\n"))
+	s.litLeft = max(size, 0)
+	s.litInline = size <= inlineLiteral
+	if !s.litInline {
+		s.keep(fmt.Appendf(nil, "[%d bytes]", size))
+	}
+	return nil
+}
+
+func (s *splitter) emit() {
+	text := s.rec.red.Line(s.side, s.buf)
+	if s.dropped > 0 {
+		text += fmt.Sprintf("…(+%d bytes)", s.dropped)
+	}
+	dir := Client
+	if s.side == redact.Server {
+		dir = Server
+	}
+	s.rec.add(s.started, dir, text)
+	s.buf, s.dropped, s.started = s.buf[:0], 0, time.Time{}
+	if cap(s.buf) > 4*inlineLiteral {
+		s.buf = nil // do not pin a large buffer
+	}
+}
+
+// literalSuffix reports whether line ends with a literal announcement
+// {N}, {N+} or ~{N}, and its size (-1 when too large to represent).
+func literalSuffix(line []byte) (int64, bool) {
+	n := len(line)
+	if n < 3 || line[n-1] != '}' {
+		return 0, false
+	}
+	end := n - 1
+	if line[end-1] == '+' || line[end-1] == '-' {
+		end--
+	}
+	start := end
+	for start > 0 && line[start-1] >= '0' && line[start-1] <= '9' {
+		start--
+	}
+	if start == end || start == 0 || line[start-1] != '{' {
+		return 0, false
+	}
+	digits := string(line[start:end])
+	size, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return -1, true
+	}
+	return size, true
+}

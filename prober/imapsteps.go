@@ -1,0 +1,719 @@
+package prober
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+)
+
+// clientConn is what imapclient reads from: a synthetic greeting (the real
+// one was read by hand and is already in the transcript), any bytes the
+// hand-driven reader had buffered, then the tapped connection. imapclient
+// sets its own read deadlines; they are ignored, the probe owns deadlines.
+type clientConn struct {
+	net.Conn
+	mu      sync.Mutex
+	prefix  []byte
+	readErr error
+}
+
+func (c *clientConn) Read(b []byte) (int, error) {
+	c.mu.Lock()
+	if len(c.prefix) > 0 {
+		n := copy(b, c.prefix)
+		c.prefix = c.prefix[n:]
+		c.mu.Unlock()
+		return n, nil
+	}
+	c.mu.Unlock()
+	n, err := c.Conn.Read(b)
+	if err != nil {
+		c.mu.Lock()
+		if c.readErr == nil {
+			c.readErr = err
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *clientConn) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.readErr
+}
+
+func (c *clientConn) SetDeadline(time.Time) error      { return nil }
+func (c *clientConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *clientConn) SetWriteDeadline(time.Time) error { return nil }
+
+// ensureClient hands the connection to imapclient.
+func (p *probe) ensureClient() *imapclient.Client {
+	if p.client != nil {
+		return p.client
+	}
+	kind := "OK"
+	if p.preauth {
+		kind = "PREAUTH"
+	}
+	var caps []string
+	for _, c := range p.caps.list {
+		if isAtom(c) {
+			caps = append(caps, c)
+		}
+	}
+	prefix := fmt.Sprintf("* %s [CAPABILITY %s] greeting already read\r\n", kind, strings.Join(caps, " "))
+	buffered, _ := p.br.Peek(p.br.Buffered())
+	p.feed = &clientConn{Conn: p.tap, prefix: append([]byte(prefix), buffered...)}
+	p.client = imapclient.New(p.feed, &imapclient.Options{})
+	_ = p.client.WaitGreeting()
+	return p.client
+}
+
+func isAtom(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`(){%*"\]`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// cmdErr classifies an imapclient error that is not a NO/BAD the step
+// handles itself.
+func (p *probe) cmdErr(step string, err error) (code, detail string) {
+	if rerr := p.feed.err(); rerr != nil {
+		return p.ioCode(step, rerr)
+	}
+	if !time.Now().Before(p.deadline) || p.ctx.Err() != nil {
+		return p.ioCode(step, errTimeout)
+	}
+	var ie *imap.Error
+	if errors.As(err, &ie) {
+		switch ie.Type {
+		case imap.StatusResponseTypeBad:
+			return area[step] + ".bad", "server said: " + imapErrText(ie)
+		case imap.StatusResponseTypeBye:
+			return area[step] + ".dropped", "server said: " + imapErrText(ie)
+		}
+		return area[step] + ".bad", "server said: " + imapErrText(ie)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return p.ioCode(step, io.ErrUnexpectedEOF)
+	}
+	detail = err.Error()
+	if last := p.rec.Last("S"); last != "" {
+		detail += "; last server line: " + quote([]byte(last))
+	}
+	return area[step] + ".malformed", detail
+}
+
+var errTimeout = fmt.Errorf("deadline passed: %w", deadlineErr{})
+
+type deadlineErr struct{}
+
+func (deadlineErr) Error() string   { return "i/o timeout" }
+func (deadlineErr) Timeout() bool   { return true }
+func (deadlineErr) Temporary() bool { return true }
+
+func imapErrText(e *imap.Error) string {
+	s := string(e.Type)
+	if e.Code != "" {
+		s += " [" + string(e.Code) + "]"
+	}
+	return quote([]byte(s + " " + e.Text))
+}
+
+// ---- auth ----
+
+// AuthDetails is the evidence of the auth step.
+type AuthDetails struct {
+	Mechanism         string   `json:"mechanism"` // LOGIN, PLAIN, XOAUTH2, OAUTHBEARER or PREAUTH
+	CapabilitiesAfter []string `json:"capabilities_after,omitempty"`
+	// TokenError is the server's decoded OAuth2 error challenge, if any.
+	TokenError map[string]any `json:"token_error,omitempty"`
+}
+
+// credentialsMissing says why auth cannot run, or "".
+func (p *probe) credentialsMissing() string {
+	if p.preauth {
+		return ""
+	}
+	switch {
+	case p.o.Password == "" && p.o.Token == "":
+		return "skipped: no credentials given"
+	case p.t.User == "":
+		return "skipped: no user given"
+	case (p.o.Auth == "xoauth2" || p.o.Auth == "oauthbearer") && p.o.Token == "":
+		return "skipped: --auth " + p.o.Auth + " needs a token"
+	case (p.o.Auth == "login" || p.o.Auth == "plain") && p.o.Password == "":
+		return "skipped: --auth " + p.o.Auth + " needs a password"
+	}
+	return ""
+}
+
+func (p *probe) chooseMech() (mech, code, detail string) {
+	offered := p.caps.mechanisms()
+	list := "server offers: " + strings.Join(append(offered, loginWord(p.caps)), " ")
+	missing := func(m string) (string, string, string) {
+		if p.caps.Has("LOGINDISABLED") && !p.tlsOn {
+			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and not AUTH=" + m + " on this unencrypted connection"
+		}
+		return "", "auth.mechanism_unsupported", "AUTH=" + m + " is not offered; " + list
+	}
+	want := strings.ToUpper(p.o.Auth)
+	switch want {
+	case "":
+		if p.o.Token != "" {
+			for _, m := range []string{"OAUTHBEARER", "XOAUTH2"} {
+				if p.caps.Has("AUTH=" + m) {
+					return m, "", ""
+				}
+			}
+			return missing("OAUTHBEARER or XOAUTH2")
+		}
+		if p.caps.Has("AUTH=PLAIN") {
+			return "PLAIN", "", ""
+		}
+		if p.caps.Has("LOGINDISABLED") {
+			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and no AUTH=PLAIN; " + list
+		}
+		return "LOGIN", "", ""
+	case "LOGIN":
+		if p.caps.Has("LOGINDISABLED") {
+			return "", "auth.login_disabled", "the server advertises LOGINDISABLED; " + list
+		}
+		return "LOGIN", "", ""
+	case "PLAIN", "XOAUTH2", "OAUTHBEARER":
+		if !p.caps.Has("AUTH=" + want) {
+			return missing(want)
+		}
+		return want, "", ""
+	}
+	return "", "auth.mechanism_unsupported", fmt.Sprintf("unknown mechanism %q: use login, plain, xoauth2 or oauthbearer", p.o.Auth)
+}
+
+func loginWord(c capSet) string {
+	if c.Has("LOGINDISABLED") {
+		return "(LOGINDISABLED)"
+	}
+	return "(LOGIN command)"
+}
+
+func (p *probe) auth(s *Step) bool {
+	d := &AuthDetails{}
+	s.Details = d
+	if p.preauth {
+		d.Mechanism = "PREAUTH"
+		s.Note = "server sent PREAUTH: already authenticated, no credentials sent"
+		p.ensureClient()
+		d.CapabilitiesAfter = p.caps.list
+		return true
+	}
+	if !p.tlsOn && !p.o.AllowPlaintextAuth {
+		return p.fail(s, "auth.insecure_transport", "the connection is not encrypted (TLS mode "+string(p.t.TLS)+"); no credentials were sent")
+	}
+	mech, code, detail := p.chooseMech()
+	if code != "" {
+		return p.fail(s, code, detail)
+	}
+	d.Mechanism = mech
+	c := p.ensureClient()
+	var err error
+	var sc *saslClient
+	switch mech {
+	case "LOGIN":
+		err = c.Login(p.t.User, p.o.Password).Wait()
+	default:
+		sc = newSASL(mech, p.t.User, p.o.Password, p.o.Token)
+		err = c.Authenticate(sc)
+	}
+	if err != nil {
+		if sc != nil {
+			d.TokenError = sc.tokenError()
+		}
+		code, detail := p.authErr(mech, err, d.TokenError)
+		return p.fail(s, code, detail)
+	}
+	caps := c.Caps()
+	if caps == nil {
+		code, detail := p.cmdErr(StepAuth, errors.New("CAPABILITY after authentication failed"))
+		return p.fail(s, code, detail)
+	}
+	var list []string
+	for name := range caps {
+		list = append(list, string(name))
+	}
+	sort.Strings(list)
+	d.CapabilitiesAfter = list
+	return true
+}
+
+// authErr maps a failed LOGIN/AUTHENTICATE: RFC 5530 codes first, then the
+// wording of Dovecot, Gmail, Exchange and Courier.
+func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string, string) {
+	var ie *imap.Error
+	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
+		return p.cmdErr(StepAuth, err)
+	}
+	detail := "server said: " + imapErrText(ie)
+	token := mech == "XOAUTH2" || mech == "OAUTHBEARER"
+	if tokenErr != nil {
+		detail += "; token error: " + describeTokenError(tokenErr)
+	}
+	failed := "auth.failed"
+	if token {
+		failed = "auth.token_rejected"
+	}
+	switch ie.Code {
+	case imap.ResponseCodeAuthenticationFailed:
+		return failed, detail
+	case imap.ResponseCodeAuthorizationFailed:
+		return "auth.authorization_failed", detail
+	case imap.ResponseCodeExpired:
+		return "auth.expired", detail
+	case imap.ResponseCodeUnavailable:
+		return "auth.unavailable", detail
+	case imap.ResponseCodePrivacyRequired:
+		return "auth.login_disabled", detail
+	case "CANNOT":
+		return "auth.mechanism_unsupported", detail
+	}
+	if token && tokenErr != nil {
+		return "auth.token_rejected", detail
+	}
+	text := strings.ToLower(ie.Text)
+	has := func(words ...string) bool {
+		for _, w := range words {
+			if strings.Contains(text, w) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("mechanism", "unsupported authentication", "unknown authentication", "not supported"):
+		return "auth.mechanism_unsupported", detail
+	case has("plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
+		return "auth.login_disabled", detail
+	case has("temporar", "try again", "unavailable", "backend", "system error"):
+		return "auth.unavailable", detail
+	case has("expired"):
+		return "auth.expired", detail
+	case has("not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
+		return "auth.authorization_failed", detail
+	}
+	if ie.Type == imap.StatusResponseTypeBad {
+		return "auth.bad", detail
+	}
+	return failed, detail
+}
+
+func describeTokenError(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+	}
+	return quote([]byte(strings.Join(parts, " ")))
+}
+
+// saslClient implements go-sasl's Client for PLAIN, XOAUTH2 and
+// OAUTHBEARER, and answers a server error challenge so that the exchange
+// ends with a tagged NO instead of hanging (RFC 7628 section 3.2.3).
+type saslClient struct {
+	mech string
+	ir   []byte
+
+	mu        sync.Mutex
+	challenge []byte
+}
+
+func newSASL(mech, user, password, token string) *saslClient {
+	c := &saslClient{mech: mech}
+	switch mech {
+	case "PLAIN":
+		c.ir = []byte("\x00" + user + "\x00" + password)
+	case "XOAUTH2":
+		c.ir = []byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")
+	case "OAUTHBEARER":
+		esc := strings.NewReplacer("=", "=3D", ",", "=2C").Replace(user)
+		c.ir = []byte("n,a=" + esc + ",\x01auth=Bearer " + token + "\x01\x01")
+	}
+	return c
+}
+
+func (c *saslClient) Start() (string, []byte, error) { return c.mech, c.ir, nil }
+
+func (c *saslClient) Next(challenge []byte) ([]byte, error) {
+	c.mu.Lock()
+	if c.challenge == nil {
+		c.challenge = append([]byte{}, challenge[:min(len(challenge), 4096)]...)
+	}
+	c.mu.Unlock()
+	if c.mech == "OAUTHBEARER" {
+		return []byte{0x01}, nil
+	}
+	return []byte{}, nil // XOAUTH2 (and a stray challenge to PLAIN): empty reply
+}
+
+func (c *saslClient) tokenError() map[string]any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.challenge) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(c.challenge, &m); err != nil {
+		return map[string]any{"raw": string(c.challenge)}
+	}
+	return m
+}
+
+// ---- list ----
+
+// ListDetails is the evidence of the list step.
+type ListDetails struct {
+	Count      int               `json:"count"`
+	Delimiter  string            `json:"delimiter,omitempty"`
+	SpecialUse map[string]string `json:"special_use,omitempty"` // attribute -> mailbox
+	Mailboxes  []string          `json:"mailboxes,omitempty"`   // the first maxListShown
+}
+
+const (
+	maxListShown = 100
+	maxListKept  = 10000
+)
+
+var specialUse = map[imap.MailboxAttr]bool{
+	imap.MailboxAttrAll: true, imap.MailboxAttrArchive: true, imap.MailboxAttrDrafts: true,
+	imap.MailboxAttrFlagged: true, imap.MailboxAttrJunk: true, imap.MailboxAttrSent: true, imap.MailboxAttrTrash: true,
+}
+
+func (p *probe) list(s *Step) bool {
+	d := &ListDetails{}
+	s.Details = d
+	cmd := p.ensureClient().List("", "*", nil)
+	for mb := cmd.Next(); mb != nil; mb = cmd.Next() {
+		d.Count++
+		if d.Delimiter == "" && mb.Delim != 0 {
+			d.Delimiter = string(mb.Delim)
+		}
+		if len(p.mailbox) < maxListKept {
+			p.mailbox = append(p.mailbox, mb.Mailbox)
+		}
+		if len(d.Mailboxes) < maxListShown {
+			d.Mailboxes = append(d.Mailboxes, mb.Mailbox)
+		}
+		for _, a := range mb.Attrs {
+			if specialUse[a] {
+				if d.SpecialUse == nil {
+					d.SpecialUse = map[string]string{}
+				}
+				d.SpecialUse[string(a)] = mb.Mailbox
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+			return p.fail(s, "list.failed", "server said: "+imapErrText(ie))
+		}
+		code, detail := p.cmdErr(StepList, err)
+		return p.fail(s, code, detail)
+	}
+	return true
+}
+
+// ---- select ----
+
+// SelectDetails is the evidence of the select step.
+type SelectDetails struct {
+	Mailbox        string   `json:"mailbox"`
+	Command        string   `json:"command"` // EXAMINE or SELECT
+	Exists         uint32   `json:"exists"`
+	UIDValidity    uint32   `json:"uidvalidity"`
+	UIDNext        uint32   `json:"uidnext,omitempty"`
+	Flags          []string `json:"flags,omitempty"`
+	PermanentFlags []string `json:"permanent_flags,omitempty"`
+	ReadOnly       bool     `json:"read_only"`
+}
+
+func (p *probe) selectMailbox(s *Step) bool {
+	d := &SelectDetails{Mailbox: p.t.Mailbox, Command: "EXAMINE"}
+	if p.o.Select {
+		d.Command = "SELECT"
+	}
+	s.Details = d
+	first := p.rec.Len()
+	data, err := p.ensureClient().Select(p.t.Mailbox, &imap.SelectOptions{ReadOnly: !p.o.Select}).Wait()
+	if err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+			code, detail := p.selectErr(ie)
+			hint := ""
+			if code == "mailbox.not_found" {
+				hint = p.closestHint()
+			}
+			return p.failHint(s, code, detail, hint)
+		}
+		code, detail := p.cmdErr(StepSelect, err)
+		return p.fail(s, code, detail)
+	}
+	d.Exists, d.UIDValidity, d.UIDNext = data.NumMessages, data.UIDValidity, uint32(data.UIDNext)
+	for _, f := range data.Flags {
+		d.Flags = append(d.Flags, string(f))
+	}
+	for _, f := range data.PermanentFlags {
+		d.PermanentFlags = append(d.PermanentFlags, string(f))
+	}
+	for _, l := range p.rec.Lines(first) {
+		if l.Dir == "S" && !strings.HasPrefix(l.Text, "*") && strings.Contains(strings.ToUpper(l.Text), "[READ-ONLY]") {
+			d.ReadOnly = true
+		}
+	}
+	if p.o.Select && d.ReadOnly {
+		p.warn(s, "mailbox.read_only", "SELECT "+quote([]byte(p.t.Mailbox))+" was granted READ-ONLY")
+	}
+	p.numMsgs = data.NumMessages
+	return true
+}
+
+func (p *probe) selectErr(ie *imap.Error) (string, string) {
+	detail := "server said: " + imapErrText(ie)
+	switch ie.Code {
+	case imap.ResponseCodeNonExistent:
+		return "mailbox.not_found", detail
+	case imap.ResponseCodeNoPerm:
+		return "mailbox.no_permission", detail
+	case imap.ResponseCodeInUse:
+		return "mailbox.in_use", detail
+	}
+	text := strings.ToLower(ie.Text)
+	switch {
+	case containsAny(text, "doesn't exist", "does not exist", "not found", "no such", "unknown mailbox", "nonexistent", "not exist"):
+		return "mailbox.not_found", detail
+	case containsAny(text, "permission", "access denied", "not allowed", "acl", "no right"):
+		return "mailbox.no_permission", detail
+	case containsAny(text, "in use", "locked", "lock "):
+		return "mailbox.in_use", detail
+	}
+	if !p.listed(p.t.Mailbox) {
+		return "mailbox.not_found", detail + "; the name is absent from LIST"
+	}
+	return "mailbox.select_failed", detail
+}
+
+func containsAny(s string, words ...string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *probe) listed(name string) bool {
+	for _, m := range p.mailbox {
+		if m == name || strings.EqualFold(m, "INBOX") && strings.EqualFold(name, "INBOX") {
+			return true
+		}
+	}
+	return false
+}
+
+// closestHint names the existing mailboxes closest to the wanted one.
+func (p *probe) closestHint() string {
+	best := closest(p.t.Mailbox, p.mailbox, 3)
+	if len(best) == 0 {
+		return catalog["mailbox.not_found"].Fix
+	}
+	q := make([]string, len(best))
+	for i, b := range best {
+		q[i] = quote([]byte(b))
+	}
+	return "Closest existing mailboxes: " + strings.Join(q, ", ") + ". Pass one with --mailbox or in the URL path."
+}
+
+// closest returns up to n names ordered by edit distance to want
+// (case-insensitive), keeping only plausible matches.
+func closest(want string, names []string, n int) []string {
+	type cand struct {
+		name string
+		dist int
+	}
+	var cands []cand
+	lw := strings.ToLower(want)
+	for _, name := range names {
+		dist := editDistance(lw, strings.ToLower(name))
+		if dist <= max(3, len([]rune(want))/2) {
+			cands = append(cands, cand{name, dist})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
+	var out []string
+	for _, c := range cands[:min(n, len(cands))] {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// ---- fetch ----
+
+// FetchDetails is the evidence of the fetch step.
+type FetchDetails struct {
+	SeqNum     uint32    `json:"seq"`
+	UID        uint32    `json:"uid,omitempty"`
+	Flags      []string  `json:"flags,omitempty"`
+	Size       int64     `json:"rfc822_size"`
+	BodyBytes  int64     `json:"body_bytes"`
+	Requested  int64     `json:"requested_bytes"` // the --max-fetch limit
+	Truncated  bool      `json:"truncated"`       // the message is larger than --max-fetch
+	Date       time.Time `json:"date,omitzero"`
+	Subject    string    `json:"subject,omitempty"`
+	From       []string  `json:"from,omitempty"`
+	MessageID  string    `json:"message_id,omitempty"`
+	HasSize    bool      `json:"-"`
+	HasBody    bool      `json:"-"`
+}
+
+func (p *probe) fetch(s *Step) bool {
+	if p.numMsgs == 0 {
+		s.Note = "mailbox is empty: nothing to fetch"
+		return true
+	}
+	d := &FetchDetails{SeqNum: p.numMsgs, Requested: p.o.MaxFetch}
+	s.Details = d
+	opts := &imap.FetchOptions{UID: true, Envelope: true, Flags: true, RFC822Size: true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: p.o.MaxFetch}}}}
+	cmd := p.ensureClient().Fetch(imap.SeqSetNum(p.numMsgs), opts)
+	msgs := 0
+	var readErr error
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		msgs++
+		if msgs > 1 || msg.SeqNum != p.numMsgs {
+			continue // unsolicited FETCH (flag updates): ignore
+		}
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			if err := p.fetchItem(d, item); err != nil && readErr == nil {
+				readErr = err
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+			return p.fail(s, "fetch.failed", "server said: "+imapErrText(ie))
+		}
+		code, detail := p.cmdErr(StepFetch, err)
+		return p.fail(s, code, detail)
+	}
+	if readErr != nil {
+		code, detail := p.cmdErr(StepFetch, readErr)
+		return p.fail(s, code, detail)
+	}
+	switch {
+	case !d.HasSize && !d.HasBody:
+		return p.fail(s, "fetch.failed", fmt.Sprintf("the server returned no FETCH data for message %d", p.numMsgs))
+	case !d.HasSize:
+		return p.fail(s, "fetch.incomplete", "the server did not return RFC822.SIZE")
+	case !d.HasBody:
+		return p.fail(s, "fetch.incomplete", "the server did not return BODY[]")
+	}
+	want := min(d.Size, p.o.MaxFetch)
+	d.Truncated = d.Size > p.o.MaxFetch
+	if d.BodyBytes != want {
+		return p.fail(s, "fetch.incomplete", fmt.Sprintf("RFC822.SIZE is %d bytes, so %d body bytes were expected (limit %d), but the server sent %d", d.Size, want, p.o.MaxFetch, d.BodyBytes))
+	}
+	return true
+}
+
+func (p *probe) fetchItem(d *FetchDetails, item imapclient.FetchItemData) error {
+	switch item := item.(type) {
+	case imapclient.FetchItemDataBodySection:
+		d.HasBody = true
+		if item.Literal != nil {
+			n, err := io.Copy(io.Discard, item.Literal)
+			d.BodyBytes += n
+			return err
+		}
+	case imapclient.FetchItemDataRFC822Size:
+		d.HasSize, d.Size = true, item.Size
+	case imapclient.FetchItemDataUID:
+		d.UID = uint32(item.UID)
+	case imapclient.FetchItemDataFlags:
+		for _, f := range item.Flags {
+			d.Flags = append(d.Flags, string(f))
+		}
+	case imapclient.FetchItemDataEnvelope:
+		if e := item.Envelope; e != nil {
+			d.Date, d.Subject, d.MessageID = e.Date, e.Subject, e.MessageID
+			for _, a := range e.From {
+				d.From = append(d.From, a.Addr())
+			}
+		}
+	}
+	return nil
+}
+
+// ---- logout ----
+
+func (p *probe) logout(s *Step) bool {
+	first := p.rec.Len()
+	err := p.ensureClient().Logout().Wait()
+	if err == nil {
+		return true
+	}
+	if p.feed.err() != nil && p.byeSince(first) {
+		s.Note = "server sent BYE and closed without a tagged OK"
+		return true
+	}
+	code, detail := p.cmdErr(StepLogout, err)
+	return p.fail(s, code, detail)
+}
+
+func (p *probe) byeSince(first int) bool {
+	for _, l := range p.rec.Lines(first) {
+		if l.Dir == "S" && isUntagged(l.Text, "BYE") {
+			return true
+		}
+	}
+	return false
+}

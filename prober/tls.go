@@ -1,0 +1,214 @@
+package prober
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/imapprobe/imapprobe/internal/wiretap"
+)
+
+// TLSDetails is the evidence of a TLS handshake (tls or starttls step).
+type TLSDetails struct {
+	Version     string        `json:"version,omitempty"`
+	Cipher      string        `json:"cipher,omitempty"`
+	ALPN        string        `json:"alpn,omitempty"`
+	SNI         string        `json:"sni,omitempty"`
+	Verified    bool          `json:"verified"`
+	VerifyError string        `json:"verify_error,omitempty"`
+	Chain       []CertSummary `json:"chain,omitempty"`
+}
+
+// CertSummary describes one certificate the server presented.
+type CertSummary struct {
+	Subject   string    `json:"subject"`
+	SANs      []string  `json:"sans,omitempty"`
+	Issuer    string    `json:"issuer"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	DaysLeft  int       `json:"days_left"`
+}
+
+func (p *probe) serverName() string {
+	if p.t.ServerName != "" {
+		return p.t.ServerName
+	}
+	return p.t.Host
+}
+
+func (p *probe) implicitTLS(s *Step) bool {
+	d := &TLSDetails{}
+	s.Details = d
+	return p.handshake(s, d)
+}
+
+// handshake runs TLS over the raw connection, with our own verification so
+// that --insecure-skip-verify still reports what would have failed.
+func (p *probe) handshake(s *Step, d *TLSDetails) bool {
+	name := p.serverName()
+	var verifyCode, verifyDetail string
+	cfg := &tls.Config{
+		ServerName:         name,
+		InsecureSkipVerify: true, // verified in VerifyConnection below
+		MinVersion:         tls.VersionTLS10,
+		NextProtos:         []string{"imap"},
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			verifyCode, verifyDetail = verifyChain(cs.PeerCertificates, p.o.RootCAs, name, time.Now())
+			if verifyCode != "" && !p.o.InsecureSkipVerify {
+				return errVerify
+			}
+			return nil
+		},
+	}
+	if net.ParseIP(name) == nil {
+		d.SNI = name
+	}
+	conn := tls.Client(p.raw, cfg)
+	ctx, cancel := context.WithDeadline(p.ctx, p.deadline)
+	defer cancel()
+	err := conn.HandshakeContext(ctx)
+	cs := conn.ConnectionState()
+	summarizeChain(d, cs.PeerCertificates)
+	if err != nil {
+		var rhe tls.RecordHeaderError
+		var alert tls.AlertError
+		switch {
+		case errors.Is(err, errVerify):
+			d.VerifyError = verifyDetail
+			return p.fail(s, verifyCode, verifyDetail)
+		case errors.As(err, &rhe):
+			return p.fail(s, "tls.not_tls", "expected a TLS record, got: "+p.quotePlaintext(rhe))
+		case isTimeout(err) || ctx.Err() != nil:
+			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.o.StepTimeout, err))
+		case errors.As(err, &alert):
+			return p.fail(s, "tls.handshake_failed", "server sent TLS alert: "+err.Error())
+		}
+		return p.fail(s, "tls.handshake_failed", err.Error())
+	}
+	d.Version = tls.VersionName(cs.Version)
+	d.Cipher = tls.CipherSuiteName(cs.CipherSuite)
+	d.ALPN = cs.NegotiatedProtocol
+	d.Verified = verifyCode == ""
+	d.VerifyError = verifyDetail
+	p.rec.Note("TLS handshake: %s, %s, ALPN %q, SNI %q, %d certificate(s), leaf %s", d.Version, d.Cipher, d.ALPN, d.SNI, len(d.Chain), leafName(d))
+	if verifyCode != "" {
+		p.warn(s, verifyCode, verifyDetail+" (ignored: --insecure-skip-verify)")
+	}
+	if cs.Version < tls.VersionTLS12 {
+		p.warn(s, "tls.weak_version", "negotiated "+d.Version)
+	}
+	if len(cs.PeerCertificates) > 0 {
+		left := time.Until(cs.PeerCertificates[0].NotAfter)
+		if left > 0 && left < p.o.ExpiryWarning {
+			p.warn(s, "tls.cert_expiring", fmt.Sprintf("certificate expires %s (%d days left)", cs.PeerCertificates[0].NotAfter.Format(time.RFC3339), int(left.Hours()/24)))
+		}
+	}
+	p.tlsOn = true
+	p.attachTap(conn)
+	return true
+}
+
+var errVerify = errors.New("certificate verification failed")
+
+func leafName(d *TLSDetails) string {
+	if len(d.Chain) == 0 {
+		return "-"
+	}
+	return d.Chain[0].Subject
+}
+
+// quotePlaintext shows what came back instead of TLS: the record header
+// plus whatever else arrives within a moment.
+func (p *probe) quotePlaintext(rhe tls.RecordHeaderError) string {
+	got := append([]byte(nil), rhe.RecordHeader[:]...)
+	if rhe.Conn != nil {
+		_ = rhe.Conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		buf := make([]byte, 120)
+		n, _ := rhe.Conn.Read(buf)
+		got = append(got, buf[:n]...)
+	}
+	if i := bytes.IndexByte(got, '\n'); i >= 0 {
+		got = got[:i+1]
+	}
+	return quote(got)
+}
+
+// quote returns b escaped and shortened, as evidence in a diagnosis.
+func quote(b []byte) string {
+	return `"` + wiretap.Escape(string(b), 120) + `"`
+}
+
+func summarizeChain(d *TLSDetails, certs []*x509.Certificate) {
+	d.Chain = d.Chain[:0]
+	for _, c := range certs {
+		cs := CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
+			NotBefore: c.NotBefore, NotAfter: c.NotAfter, DaysLeft: int(time.Until(c.NotAfter).Hours() / 24)}
+		cs.SANs = append(cs.SANs, c.DNSNames...)
+		for _, ip := range c.IPAddresses {
+			cs.SANs = append(cs.SANs, ip.String())
+		}
+		d.Chain = append(d.Chain, cs)
+	}
+}
+
+// verifyChain checks validity period, trust and host name, in that order,
+// and returns the first problem as a tls.cert_* code and a detail.
+func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string, now time.Time) (code, detail string) {
+	if len(certs) == 0 {
+		return "tls.cert_untrusted", "the server presented no certificate"
+	}
+	leaf := certs[0]
+	for i, c := range certs {
+		what := "certificate"
+		if i > 0 {
+			what = fmt.Sprintf("chain certificate %d (%s)", i, c.Subject)
+		}
+		if now.After(c.NotAfter) {
+			return "tls.cert_expired", fmt.Sprintf("%s expired %s (%d days ago)", what, c.NotAfter.Format(time.RFC3339), int(now.Sub(c.NotAfter).Hours()/24))
+		}
+		if now.Before(c.NotBefore) {
+			return "tls.cert_not_yet_valid", fmt.Sprintf("%s is valid only from %s", what, c.NotBefore.Format(time.RFC3339))
+		}
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now})
+	if err != nil {
+		var ua x509.UnknownAuthorityError
+		if errors.As(err, &ua) && isSelfSigned(leaf) {
+			return "tls.cert_self_signed", fmt.Sprintf("self-signed certificate for %s", leaf.Subject)
+		}
+		detail := fmt.Sprintf("%v (issuer %s)", err, leaf.Issuer)
+		if errors.As(err, &ua) && len(certs) == 1 {
+			detail += "; the server sent only the leaf certificate: an intermediate may be missing"
+		}
+		return "tls.cert_untrusted", detail
+	}
+	if err := leaf.VerifyHostname(name); err != nil {
+		return "tls.cert_hostname_mismatch", fmt.Sprintf("certificate is for %s, not %q", strings.Join(certNames(leaf), ", "), name)
+	}
+	return "", ""
+}
+
+func isSelfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+}
+
+func certNames(c *x509.Certificate) []string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		names = []string{"CN=" + c.Subject.CommonName + " (no SANs)"}
+	}
+	return names
+}
