@@ -27,9 +27,6 @@ const (
 	BrokenFetch     = "* 1 FETCH (UID 1 FLAGS (\\Seen)\r\n"
 	ShortLiteral    = "* 1 FETCH (UID 1 BODY[] {100}\r\nSubject: cut short\r\n"
 	UnknownUntagged = "* XYZZY 42 (frobnicated \"yes\")\r\n"
-	// EndlessStart begins the endless line; the server then writes
-	// filler bytes without a line ending until the client leaves.
-	EndlessStart = "* OK [ALERT] "
 )
 
 func parseGarbage(spec, args string) (Fault, error) {
@@ -69,13 +66,14 @@ func (g *Garbage) OnCommand(c ConnInfo, cmd Command) Action {
 	case "unknown-untagged":
 		return Action{Raw: []byte(UnknownUntagged)}
 	}
-	return Action{Raw: []byte(EndlessStart), Endless: true}
+	// The server writes the endless line itself (Action.Endless).
+	return Action{Endless: true}
 }
 
 // lfOnly turns a CRLF line ending into a bare LF.
 func lfOnly(line []byte) []byte {
 	if l, ok := bytes.CutSuffix(line, []byte("\r\n")); ok {
-		return append(l, '\n')
+		return append(bytes.Clone(l), '\n')
 	}
 	return line
 }

@@ -1,0 +1,339 @@
+package faults
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// everySpec holds one canonical spec for every kind and variant; Parse
+// must accept each and Spec must give it back unchanged.
+var everySpec = []string{
+	// The examples the issue names.
+	"delay:SELECT=2s",
+	"reply:SELECT=NO [NONEXISTENT] no such mailbox",
+	"drop:after-greeting",
+	"cert:expired",
+	"greeting:bye",
+	"caps:-STARTTLS",
+
+	"delay:greeting=500ms",
+	"delay:tls=1s",
+	"delay:*=200ms",
+	"delay:UID FETCH=1.5s",
+	"delay:FETCH=200ms,jitter=50ms",
+	"reply:SELECT=NO [NOPERM] access denied",
+	"reply:LOGIN=NO [AUTHENTICATIONFAILED] Invalid credentials",
+	"reply:LOGIN=NO [UNAVAILABLE] try again later",
+	"reply:LOGIN=NO [EXPIRED] password expired",
+	"reply:FETCH=NO [SERVERBUG] internal error",
+	"reply:*=BAD Command unrecognized: x=y; z",
+	"drop:on-accept",
+	"drop:FETCH",
+	"drop:FETCH+120",
+	"drop:bytes=4096",
+	"drop:on-accept,rst",
+	"drop:after-greeting,rst",
+	"drop:UID FETCH+1,rst",
+	"drop:bytes=1,rst",
+	"cert:not-yet-valid",
+	"cert:self-signed",
+	"cert:wrong-host",
+	"cert:unknown-ca",
+	"cert:missing-intermediate",
+	"cert:tls1.0",
+	"cert:tls1.1",
+	"cert:tls1.2",
+	"greeting:silence",
+	"greeting:preauth",
+	"greeting:pop3",
+	"greeting:smtp",
+	"greeting:http",
+	"greeting:random",
+	"greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.",
+	"caps:+LOGINDISABLED",
+	"caps:-AUTH=PLAIN",
+	"caps:+AUTH=XOAUTH2",
+	"caps:refuse=AUTH=XOAUTH2",
+	"throttle:rate=1024",
+	"throttle:chunk=1",
+	"throttle:rate=1024,chunk=16",
+	"garbage:FETCH=broken-fetch",
+	"garbage:FETCH=short-literal",
+	"garbage:FETCH=lf-only",
+	"garbage:FETCH=unknown-untagged",
+	"garbage:FETCH=endless",
+	"bye:SELECT=Server shutting down for maintenance",
+	"bye:*",
+	"starttls:stall",
+	"starttls:plaintext",
+
+	// Scope options, always written in the order user, nth, times.
+	"delay:SELECT=2s;user=alice;nth=2",
+	"reply:SELECT=NO [NONEXISTENT] no such mailbox;user=alice;nth=2;times=3",
+	"drop:FETCH+120,rst;times=1",
+	"cert:expired;nth=2",
+	"greeting:text=* OK a;b=c ready;times=1",
+	"caps:-IDLE;user=bob",
+}
+
+func TestParseSpecRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, spec := range everySpec {
+		t.Run(spec, func(t *testing.T) {
+			t.Parallel()
+			f, err := Parse(spec)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if got := f.Spec(); got != spec {
+				t.Errorf("Spec() = %q, want %q", got, spec)
+			}
+			if kind, _, _ := strings.Cut(spec, ":"); f.Kind() != kind {
+				t.Errorf("Kind() = %q, want %q", f.Kind(), kind)
+			}
+		})
+	}
+}
+
+func TestKindsAllCovered(t *testing.T) {
+	t.Parallel()
+	want := []string{"bye", "caps", "cert", "delay", "drop", "garbage", "greeting", "reply", "starttls", "throttle"}
+	if got := strings.Join(Kinds(), ","); got != strings.Join(want, ",") {
+		t.Fatalf("Kinds() = %s", got)
+	}
+	seen := map[string]bool{}
+	for _, spec := range everySpec {
+		k, _, _ := strings.Cut(spec, ":")
+		seen[k] = true
+	}
+	for _, k := range want {
+		if !seen[k] {
+			t.Errorf("no spec of kind %s in everySpec", k)
+		}
+	}
+}
+
+// TestParseFields checks that a spec means what it says, field by field.
+func TestParseFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		spec string
+		want string // the JSON form
+	}{
+		{"delay:SELECT=2s", `{"kind":"delay","target":"SELECT","duration":"2s"}`},
+		{"delay:FETCH=200ms,jitter=50ms;user=alice;nth=2;times=3",
+			`{"kind":"delay","target":"FETCH","duration":"200ms","jitter":"50ms","user":"alice","nth":2,"times":3}`},
+		{"reply:SELECT=NO [NONEXISTENT] no such mailbox",
+			`{"kind":"reply","command":"SELECT","reply":"NO [NONEXISTENT] no such mailbox"}`},
+		{"drop:FETCH+120,rst", `{"kind":"drop","at":"FETCH","bytes":120,"rst":true}`},
+		{"drop:bytes=4096", `{"kind":"drop","at":"bytes","bytes":4096}`},
+		{"drop:after-greeting", `{"kind":"drop","at":"after-greeting"}`},
+		{"cert:expired", `{"kind":"cert","variant":"expired"}`},
+		{"greeting:text=* OK hi", `{"kind":"greeting","variant":"text","text":"* OK hi"}`},
+		{"caps:-STARTTLS", `{"kind":"caps","op":"remove","capability":"STARTTLS"}`},
+		{"caps:+LOGINDISABLED", `{"kind":"caps","op":"add","capability":"LOGINDISABLED"}`},
+		{"caps:refuse=AUTH=XOAUTH2", `{"kind":"caps","op":"refuse","capability":"AUTH=XOAUTH2"}`},
+		{"throttle:rate=1024,chunk=16", `{"kind":"throttle","rate":1024,"chunk":16}`},
+		{"garbage:FETCH=lf-only", `{"kind":"garbage","command":"FETCH","variant":"lf-only"}`},
+		{"bye:SELECT=going away", `{"kind":"bye","command":"SELECT","text":"going away"}`},
+		{"starttls:stall", `{"kind":"starttls","mode":"stall"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			t.Parallel()
+			f, err := Parse(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Marshal(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("Marshal = %s\nwant      %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseCanonical checks lenient spellings and their canonical Spec.
+func TestParseCanonical(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"delay:select=2000ms", "delay:SELECT=2s"},
+		{"DELAY:Greeting=1m30s", "delay:greeting=1m30s"},
+		{"delay:uid fetch=1s", "delay:UID FETCH=1s"},
+		{"reply:select=no [NONEXISTENT] gone", "reply:SELECT=NO [NONEXISTENT] gone"},
+		{"drop:On-Accept,RST", "drop:on-accept,rst"},
+		{"drop:BYTES=10", "drop:bytes=10"},
+		{"cert:Expired", "cert:expired"},
+		{"caps:-starttls", "caps:-STARTTLS"},
+		{"caps:REFUSE=auth=plain", "caps:refuse=AUTH=PLAIN"},
+		{"throttle:chunk=4,rate=100", "throttle:rate=100,chunk=4"},
+		{"garbage:fetch=LF-ONLY", "garbage:FETCH=lf-only"},
+		{"starttls:STALL", "starttls:stall"},
+		{"delay:SELECT=2s;times=3;nth=2;user=alice", "delay:SELECT=2s;user=alice;nth=2;times=3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			f, err := Parse(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Spec(); got != tt.want {
+				t.Errorf("Spec() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	commands := "*, APPEND, AUTHENTICATE, CAPABILITY, CHECK, CLOSE, COMPRESS, COPY, CREATE, DELETE, ENABLE, " +
+		"EXAMINE, EXPUNGE, FETCH, GETQUOTA, GETQUOTAROOT, ID, IDLE, LIST, LOGIN, LOGOUT, LSUB, MOVE, " +
+		"NAMESPACE, NOOP, RENAME, SEARCH, SELECT, SETQUOTA, SORT, STARTTLS, STATUS, STORE, SUBSCRIBE, " +
+		"THREAD, UNSELECT, UNSUBSCRIBE (or UID COPY, UID FETCH, ...)"
+	tests := []struct{ spec, want string }{
+		{"delya:SELECT=2s", `faults: unknown kind "delya" in "delya:SELECT=2s"; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, starttls, throttle`},
+		{"", `faults: unknown kind "" in ""; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, starttls, throttle`},
+		{"delay:SELECT=2s\n", `faults: line break in "delay:SELECT=2s\n"; a spec is one line`},
+		{"delay", `faults: missing "=" in "delay"; write delay:TARGET=DURATION[,jitter=DURATION] with TARGET a command, *, greeting or tls`},
+		{"delay:SELCT=2s", `faults: unknown command "SELCT" in "delay:SELCT=2s"; valid: greeting, tls, ` + commands},
+		{"delay:SELECT=2x", `faults: bad duration "2x" in "delay:SELECT=2x"; use a positive Go duration such as 200ms or 2s`},
+		{"delay:SELECT=-1s", `faults: bad duration "-1s" in "delay:SELECT=-1s"; use a positive Go duration such as 200ms or 2s`},
+		{"delay:SELECT=1s,jiter=1s", `faults: unknown delay option "jiter=1s" in "delay:SELECT=1s,jiter=1s"; valid: jitter=DURATION`},
+		{"delay:SELECT=2s;usr=alice", `faults: unknown option "usr=alice" in "delay:SELECT=2s;usr=alice"; valid options: user=NAME, nth=N, times=N`},
+		{"delay:SELECT=2s;nth=0", `faults: bad nth "0" in "delay:SELECT=2s;nth=0"; want a whole number of 1 or more, e.g. nth=2`},
+		{"delay:SELECT=2s;times=x", `faults: bad times "x" in "delay:SELECT=2s;times=x"; want a whole number of 1 or more, e.g. times=2`},
+		{"delay:SELECT=2s;nth=1;nth=2", `faults: repeated option "nth" in "delay:SELECT=2s;nth=1;nth=2"; give each option once`},
+		{"delay:SELECT=2s;user=", `faults: empty user in "delay:SELECT=2s;user="; write user=NAME`},
+		{"delay:UID SELECT=1s", `faults: unknown command "UID SELECT" in "delay:UID SELECT=1s"; UID may precede: COPY, EXPUNGE, FETCH, MOVE, SEARCH, SORT, STORE, THREAD`},
+		{"delay:greeting=1s;user=alice", `faults: user=alice can never match in "delay:greeting=1s;user=alice"; this fault fires before the client names a user; drop the user option`},
+		{"reply:SELECT", `faults: missing "=" in "reply:SELECT"; write reply:COMMAND=NO|BAD [CODE] text`},
+		{"reply:SELECT=OK fine", `faults: unknown reply status "OK" in "reply:SELECT=OK fine"; valid: NO, BAD`},
+		{"reply:SELECT=NO", `faults: no text after NO in "reply:SELECT=NO"; IMAP needs one, e.g. reply:SELECT=NO [CODE] text`},
+		{"drop:FETCH+0", `faults: bad byte count "0" in "drop:FETCH+0"; want a whole number of 1 or more`},
+		{"drop:bytes=lots", `faults: bad byte count "lots" in "drop:bytes=lots"; want a whole number of 1 or more`},
+		{"drop:FETCH,fin", `faults: unknown drop option "fin" in "drop:FETCH,fin"; valid: rst`},
+		{"drop:greeting", `faults: unknown command "greeting" in "drop:greeting"; valid: on-accept, after-greeting, bytes=N, ` + commands},
+		{"drop:bytes=10;user=alice", `faults: user=alice can never match in "drop:bytes=10;user=alice"; this fault fires before the client names a user; drop the user option`},
+		{"cert:expird", `faults: unknown cert variant "expird" in "cert:expird"; valid: expired, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+		{"cert:sslv3", `faults: unknown cert variant "sslv3" in "cert:sslv3"; valid: expired, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+		{"greeting:hello", `faults: unknown greeting variant "hello" in "greeting:hello"; valid: bye, silence, preauth, pop3, smtp, http, random, text`},
+		{"greeting:text=", `faults: empty greeting text in "greeting:text="; write greeting:text=* OK ready`},
+		{"greeting:bye=now", `faults: greeting bye takes no text in "greeting:bye=now"; only greeting:text=LINE does`},
+		{"caps:STARTTLS", `faults: unknown capability edit "STARTTLS" in "caps:STARTTLS"; write caps:-CAP, caps:+CAP or caps:refuse=AUTH=MECH`},
+		{"caps:-", `faults: bad capability "" in "caps:-"; write caps:-CAP, caps:+CAP or caps:refuse=AUTH=MECH`},
+		{"caps:+A B", `faults: bad capability "A B" in "caps:+A B"; write caps:-CAP, caps:+CAP or caps:refuse=AUTH=MECH`},
+		{"caps:refuse=IDLE", `faults: refuse needs an AUTH= capability, not "IDLE" in "caps:refuse=IDLE"; write e.g. caps:refuse=AUTH=XOAUTH2`},
+		{"caps:refuse=AUTH=PLAIN;user=alice", `faults: user=alice can never match in "caps:refuse=AUTH=PLAIN;user=alice"; this fault fires before the client names a user; drop the user option`},
+		{"throttle:", `faults: unknown throttle option "" in "throttle:"; write throttle:rate=BYTES_PER_SECOND, throttle:chunk=BYTES or both, comma-separated`},
+		{"throttle:rate=fast", `faults: bad rate "fast" in "throttle:rate=fast"; want a whole number of 1 or more`},
+		{"throttle:chunk=0", `faults: bad chunk "0" in "throttle:chunk=0"; want a whole number of 1 or more`},
+		{"garbage:FETCH=junk", `faults: unknown garbage variant "junk" in "garbage:FETCH=junk"; valid: broken-fetch, short-literal, lf-only, unknown-untagged, endless`},
+		{"garbage:FETCH", `faults: missing "=" in "garbage:FETCH"; write garbage:COMMAND=VARIANT`},
+		{"bye:SELECT=", `faults: empty BYE text in "bye:SELECT="; write bye:SELECT=TEXT or just bye:SELECT`},
+		{"starttls:hang", `faults: unknown starttls mode "hang" in "starttls:hang"; valid: stall, plaintext`},
+		{"starttls:stall;user=bob", `faults: user=bob can never match in "starttls:stall;user=bob"; this fault fires before the client names a user; drop the user option`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			t.Parallel()
+			f, err := Parse(tt.spec)
+			if err == nil {
+				t.Fatalf("Parse(%q) = %s, want an error", tt.spec, f.Spec())
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseAll(t *testing.T) {
+	t.Parallel()
+	set, err := ParseAll([]string{"delay:SELECT=2s", "cert:expired"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(set.Specs(), " | "); got != "delay:SELECT=2s | cert:expired" {
+		t.Errorf("Specs() = %s", got)
+	}
+	_, err = ParseAll([]string{"delay:SELECT=2s", "cert:nope"})
+	if err == nil || !strings.HasPrefix(err.Error(), `faults: unknown cert variant "nope"`) {
+		t.Errorf("ParseAll error = %v", err)
+	}
+}
+
+// TestScope drives Scope through faults, as the server does: only a
+// matching trigger counts as an occurrence.
+func TestScope(t *testing.T) {
+	t.Parallel()
+	type call struct {
+		user, cmd string
+		fires     bool
+	}
+	tests := []struct {
+		spec  string
+		calls []call
+	}{
+		{"delay:SELECT=1s", []call{{"", "SELECT", true}, {"bob", "SELECT", true}, {"", "FETCH", false}}},
+		{"delay:SELECT=1s;user=alice", []call{{"", "SELECT", false}, {"bob", "SELECT", false}, {"alice", "SELECT", true}, {"alice", "SELECT", true}}},
+		{"delay:SELECT=1s;nth=2", []call{{"", "FETCH", false}, {"", "SELECT", false}, {"", "FETCH", false}, {"", "SELECT", true}, {"", "SELECT", false}}},
+		{"delay:SELECT=1s;times=2", []call{{"", "SELECT", true}, {"", "NOOP", false}, {"", "SELECT", true}, {"", "SELECT", false}}},
+		// Another user's commands do not count towards nth.
+		{"delay:*=1s;user=alice;nth=2", []call{{"alice", "NOOP", false}, {"bob", "NOOP", false}, {"alice", "NOOP", true}, {"alice", "NOOP", false}}},
+		{"delay:*=1s;nth=2;times=5", []call{{"", "NOOP", false}, {"", "NOOP", true}, {"", "NOOP", false}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			t.Parallel()
+			set, err := ParseAll([]string{tt.spec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range tt.calls {
+				a := set.OnCommand(ConnInfo{User: c.user}, Command{Tag: "a1", Name: c.cmd})
+				if fired := a.Delay == time.Second; fired != c.fires {
+					t.Errorf("call %d (%s by %q): fired = %v, want %v", i+1, c.cmd, c.user, fired, c.fires)
+				}
+			}
+		})
+	}
+}
+
+func TestCommandMatch(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		target string
+		cmd    Command
+		want   bool
+	}{
+		{"*", Command{Name: "NOOP"}, true},
+		{"FETCH", Command{Name: "FETCH"}, true},
+		{"FETCH", Command{Name: "FETCH", UID: true}, true},
+		{"UID FETCH", Command{Name: "FETCH"}, false},
+		{"UID FETCH", Command{Name: "FETCH", UID: true}, true},
+		{"SELECT", Command{Name: "EXAMINE"}, false},
+	}
+	for _, tt := range tests {
+		if got := matchCommand(tt.target, tt.cmd); got != tt.want {
+			t.Errorf("matchCommand(%q, %+v) = %v, want %v", tt.target, tt.cmd, got, tt.want)
+		}
+	}
+}
+
+func TestConstants(t *testing.T) {
+	t.Parallel()
+	_, body, _ := strings.Cut(HTTPGreeting, "\r\n\r\n")
+	if !strings.Contains(HTTPGreeting, "Content-Length: 150\r\n") || len(body) != 150 {
+		t.Errorf("HTTPGreeting body is %d bytes; fix its Content-Length", len(body))
+	}
+	a, b := RandomGreeting(), RandomGreeting()
+	if len(a) != 64 || !bytes.Equal(a, b) {
+		t.Fatalf("RandomGreeting not 64 fixed bytes: %x, %x", a, b)
+	}
+}
