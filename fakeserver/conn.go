@@ -195,8 +195,11 @@ func (c *conn) wrapWriter() io.Writer {
 	}
 	for _, f := range c.srv.Faults() {
 		if _, ok := f.(faults.WriterHook); ok {
-			c.rec.fired("writer", f)
-			w = faults.Set{f}.WrapWriter(c.info(), w, closer)
+			next := faults.Set{f}.WrapWriter(c.info(), w, closer)
+			if next != w {
+				c.rec.fired("writer", f)
+			}
+			w = next
 		}
 	}
 	return w
@@ -708,13 +711,11 @@ func (c *conn) silence() {
 	c.setClosedBy("client")
 }
 
-// endless writes one never-ending line until the client leaves.
+// endless writes filler without a line ending until the client leaves;
+// the fault's Raw, if any, began the line.
 func (c *conn) endless() {
 	c.detach()
 	chunk := []byte(strings.Repeat("x", 4096))
-	if !c.write([]byte("* OK ")) {
-		return
-	}
 	for {
 		select {
 		case <-c.closed:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/faults"
 )
 
 // dial connects an imapclient to srv's main port as its mode requires and
@@ -71,22 +72,32 @@ type rawConn struct {
 
 func dialRaw(t *testing.T, addr string, tlsConfig *tls.Config) *rawConn {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	r, err := dialRawErr(t, addr, tlsConfig)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return r
+}
+
+// dialRawErr connects, with a TLS handshake if tlsConfig is set; the
+// connection closes with the test.
+func dialRawErr(t *testing.T, addr string, tlsConfig *tls.Config) (*rawConn, error) {
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, err
 	}
 	if tlsConfig != nil {
 		tc := tls.Client(nc, tlsConfig)
 		_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
 		if err := tc.Handshake(); err != nil {
 			nc.Close()
-			t.Fatalf("handshake: %v", err)
+			return nil, err
 		}
 		nc = tc
 	}
 	t.Cleanup(func() { nc.Close() })
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-	return &rawConn{t: t, nc: nc, br: bufio.NewReader(nc)}
+	return &rawConn{t: t, nc: nc, br: bufio.NewReader(nc)}, nil
 }
 
 func (r *rawConn) line() string {
@@ -171,3 +182,52 @@ func waitEnded(t *testing.T, srv *fakeserver.Server, n int) []fakeserver.ConnRec
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// withSpecs parses fault specs into a WithFaults option.
+func withSpecs(t testing.TB, specs ...string) fakeserver.Option {
+	t.Helper()
+	set, err := faults.ParseAll(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fakeserver.WithFaults(set...)
+}
+
+// plainServer is a plaintext server (exact bytes, no TLS in the way) with
+// the given faults.
+func plainServer(t *testing.T, specs ...string) *fakeserver.Server {
+	t.Helper()
+	return fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), withSpecs(t, specs...))
+}
+
+// loginRaw logs the raw client in as the server's first user.
+func (r *rawConn) loginRaw(srv *fakeserver.Server) {
+	r.t.Helper()
+	name, pass := srv.User()
+	r.send("l LOGIN " + name + " " + pass + "\r\n")
+	if l := r.until("l "); !strings.HasPrefix(l[len(l)-1], "l OK") {
+		r.t.Fatalf("login: %q", l)
+	}
+}
+
+// firedSpecs lists "hook:spec" of the faults that fired on the last
+// connection, once it has ended.
+func firedSpecs(t *testing.T, srv *fakeserver.Server) []string {
+	t.Helper()
+	recs := waitEnded(t, srv, len(srv.Connections()))
+	var out []string
+	for _, f := range recs[len(recs)-1].Faults {
+		out = append(out, f.Hook+":"+f.Spec)
+	}
+	return out
+}
+
+// tlsServer is an implicit-TLS server with the given faults.
+func tlsServer(t *testing.T, specs ...string) *fakeserver.Server {
+	t.Helper()
+	return fakeserver.New(t, withSpecs(t, specs...))
+}
+
+// tlsGreeting is the greeting of a port where authentication is allowed
+// (implicit TLS, or plaintext with plaintext auth).
+const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
