@@ -599,19 +599,19 @@ func editDistance(a, b string) int {
 
 // FetchDetails is the evidence of the fetch step.
 type FetchDetails struct {
-	SeqNum     uint32    `json:"seq"`
-	UID        uint32    `json:"uid,omitempty"`
-	Flags      []string  `json:"flags,omitempty"`
-	Size       int64     `json:"rfc822_size"`
-	BodyBytes  int64     `json:"body_bytes"`
-	Requested  int64     `json:"requested_bytes"` // the --max-fetch limit
-	Truncated  bool      `json:"truncated"`       // the message is larger than --max-fetch
-	Date       time.Time `json:"date,omitzero"`
-	Subject    string    `json:"subject,omitempty"`
-	From       []string  `json:"from,omitempty"`
-	MessageID  string    `json:"message_id,omitempty"`
-	HasSize    bool      `json:"-"`
-	HasBody    bool      `json:"-"`
+	SeqNum    uint32    `json:"seq"`
+	UID       uint32    `json:"uid,omitempty"`
+	Flags     []string  `json:"flags,omitempty"`
+	Size      int64     `json:"rfc822_size"`
+	BodyBytes int64     `json:"body_bytes"`
+	Requested int64     `json:"requested_bytes"` // the --max-fetch limit
+	Truncated bool      `json:"truncated"`       // the message is larger than --max-fetch
+	Date      time.Time `json:"date,omitzero"`
+	Subject   string    `json:"subject,omitempty"`
+	From      []string  `json:"from,omitempty"`
+	MessageID string    `json:"message_id,omitempty"`
+	HasSize   bool      `json:"-"`
+	HasBody   bool      `json:"-"`
 }
 
 func (p *probe) fetch(s *Step) bool {

@@ -67,9 +67,9 @@ type Diagnosis struct {
 type Step struct {
 	Name       string         `json:"name"`
 	Status     Status         `json:"status"`
-	Note       string         `json:"note,omitempty"`  // why skipped, or a remark
-	Start      time.Duration  `json:"start_ns"`        // offset from Report.Started
-	Duration   time.Duration  `json:"duration_ns"`     // zero when skipped
+	Note       string         `json:"note,omitempty"` // why skipped, or a remark
+	Start      time.Duration  `json:"start_ns"`       // offset from Report.Started
+	Duration   time.Duration  `json:"duration_ns"`    // zero when skipped
 	Diagnosis  *Diagnosis     `json:"diagnosis,omitempty"`
 	Warnings   []Diagnosis    `json:"warnings,omitempty"`
 	Details    any            `json:"details,omitempty"` // one of the *Details types of this package

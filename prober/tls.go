@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/wiretap"
@@ -69,7 +70,8 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 	if net.ParseIP(name) == nil {
 		d.SNI = name
 	}
-	conn := tls.Client(p.raw, cfg)
+	head := &headConn{Conn: p.raw}
+	conn := tls.Client(head, cfg)
 	ctx, cancel := context.WithDeadline(p.ctx, p.deadline)
 	defer cancel()
 	err := conn.HandshakeContext(ctx)
@@ -83,7 +85,7 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 			d.VerifyError = verifyDetail
 			return p.fail(s, verifyCode, verifyDetail)
 		case errors.As(err, &rhe):
-			return p.fail(s, "tls.not_tls", "expected a TLS record, got: "+p.quotePlaintext(rhe))
+			return p.fail(s, "tls.not_tls", "expected a TLS record, got: "+head.quoteFirstLine())
 		case isTimeout(err) || ctx.Err() != nil:
 			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.o.StepTimeout, err))
 		case errors.As(err, &alert):
@@ -123,16 +125,28 @@ func leafName(d *TLSDetails) string {
 	return d.Chain[0].Subject
 }
 
-// quotePlaintext shows what came back instead of TLS: the record header
-// plus whatever else arrives within a moment.
-func (p *probe) quotePlaintext(rhe tls.RecordHeaderError) string {
-	got := append([]byte(nil), rhe.RecordHeader[:]...)
-	if rhe.Conn != nil {
-		_ = rhe.Conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
-		buf := make([]byte, 120)
-		n, _ := rhe.Conn.Read(buf)
-		got = append(got, buf[:n]...)
+// headConn keeps the first bytes the server sent below TLS, to quote them
+// when plaintext comes back instead of a TLS record.
+type headConn struct {
+	net.Conn
+	mu   sync.Mutex
+	head []byte
+}
+
+func (c *headConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	if room := 256 - len(c.head); room > 0 {
+		c.head = append(c.head, b[:min(n, room)]...)
 	}
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *headConn) quoteFirstLine() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	got := c.head
 	if i := bytes.IndexByte(got, '\n'); i >= 0 {
 		got = got[:i+1]
 	}
@@ -199,7 +213,7 @@ func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string, n
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func certNames(c *x509.Certificate) []string {
