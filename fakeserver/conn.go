@@ -711,11 +711,17 @@ func (c *conn) silence() {
 	c.setClosedBy("client")
 }
 
-// endless writes filler without a line ending until the client leaves;
-// the fault's Raw, if any, began the line.
+// EndlessStart begins the line an Endless action writes; filler bytes
+// without a line ending follow until the client leaves.
+const EndlessStart = "* OK "
+
+// endless writes one never-ending line until the client leaves.
 func (c *conn) endless() {
 	c.detach()
 	chunk := []byte(strings.Repeat("x", 4096))
+	if !c.write([]byte(EndlessStart)) {
+		return
+	}
 	for {
 		select {
 		case <-c.closed:

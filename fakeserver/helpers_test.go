@@ -231,3 +231,5 @@ func tlsServer(t *testing.T, specs ...string) *fakeserver.Server {
 // tlsGreeting is the greeting of a port where authentication is allowed
 // (implicit TLS, or plaintext with plaintext auth).
 const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
+
+func ioReadFull(r *rawConn, buf []byte) (int, error) { return io.ReadFull(r.br, buf) }

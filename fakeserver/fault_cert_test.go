@@ -1,0 +1,80 @@
+package fakeserver_test
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/imapprobe/imapprobe/fakeserver"
+)
+
+// TestCert checks how a Go client that trusts the server's CA fails on
+// each bad certificate, over implicit TLS and after STARTTLS.
+func TestCert(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		spec  string
+		check func(error) bool
+	}{
+		{"cert:expired", invalidReason(x509.Expired)},
+		{"cert:not-yet-valid", invalidReason(x509.Expired)}, // Go reports both as Expired
+		{"cert:self-signed", errorAs[x509.UnknownAuthorityError]},
+		{"cert:unknown-ca", errorAs[x509.UnknownAuthorityError]},
+		{"cert:missing-intermediate", errorAs[x509.UnknownAuthorityError]},
+		{"cert:wrong-host", errorAs[x509.HostnameError]},
+		{"cert:tls1.0", func(err error) bool { return err != nil && strings.Contains(err.Error(), "protocol version") }},
+	}
+	for _, mode := range []fakeserver.Mode{fakeserver.ModeImplicitTLS, fakeserver.ModeStartTLS} {
+		for _, tt := range tests {
+			t.Run(mode.String()+"/"+tt.spec, func(t *testing.T) {
+				t.Parallel()
+				srv := fakeserver.New(t, fakeserver.WithMode(mode), withSpecs(t, tt.spec))
+				_, err := dialErr(srv)
+				if !tt.check(err) {
+					t.Fatalf("got %v (%T)", err, errors.Unwrap(err))
+				}
+				if got := firedSpecs(t, srv); len(got) != 1 || got[0] != "tls:"+tt.spec {
+					t.Fatalf("fired %v", got)
+				}
+			})
+		}
+	}
+}
+
+// TestCertTLSVersionCap: a client that allows TLS 1.0 gets exactly TLS 1.0.
+func TestCertTLSVersionCap(t *testing.T) {
+	t.Parallel()
+	srv := tlsServer(t, "cert:tls1.1")
+	cfg := srv.TLSConfig()
+	cfg.MinVersion = tls.VersionTLS10
+	nc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", srv.Addr(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if v := nc.ConnectionState().Version; v != tls.VersionTLS11 {
+		t.Fatalf("version %x, want TLS 1.1", v)
+	}
+	c := imapclient.New(nc, nil)
+	defer c.Close()
+	if err := c.WaitGreeting(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func invalidReason(reason x509.InvalidReason) func(error) bool {
+	return func(err error) bool {
+		var e x509.CertificateInvalidError
+		return errors.As(err, &e) && e.Reason == reason
+	}
+}
+
+func errorAs[E error](err error) bool {
+	var e E
+	return errors.As(err, &e)
+}
