@@ -1,0 +1,150 @@
+package faults
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, spec := range everySpec {
+		t.Run(spec, func(t *testing.T) {
+			t.Parallel()
+			f, err := Parse(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := Marshal(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := Unmarshal(data)
+			if err != nil {
+				t.Fatalf("Unmarshal(%s): %v", data, err)
+			}
+			if g.Spec() != spec {
+				t.Errorf("after JSON %s: Spec() = %q, want %q", data, g.Spec(), spec)
+			}
+			again, _ := Marshal(g)
+			if string(again) != string(data) {
+				t.Errorf("JSON changed:\n%s\n%s", data, again)
+			}
+		})
+	}
+}
+
+func TestSetJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	set, err := ParseAll(everySpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Set
+	if err := json.Unmarshal(data, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(back.Specs(), "\n"), strings.Join(everySpec, "\n"); got != want {
+		t.Errorf("specs after JSON:\n%s\nwant\n%s", got, want)
+	}
+	empty, _ := json.Marshal(Set{})
+	if string(empty) != "[]" {
+		t.Errorf("empty Set = %s, want []", empty)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		want     string // specs joined by " | "
+	}{
+		{"array", `[{"kind":"delay","target":"SELECT","duration":"2s"},{"kind":"cert","variant":"expired"}]`,
+			"delay:SELECT=2s | cert:expired"},
+		{"object", `{"faults":[{"kind":"drop","at":"FETCH","bytes":120,"rst":true,"times":1}]}`,
+			"drop:FETCH+120,rst;times=1"},
+		{"spec strings", `["greeting:bye", {"kind":"caps","op":"remove","capability":"starttls"}]`,
+			"greeting:bye | caps:-STARTTLS"},
+		{"empty", ` [] `, ""},
+		{"scope", `[{"kind":"reply","command":"select","reply":"NO [NONEXISTENT] gone","user":"alice","nth":2}]`,
+			"reply:SELECT=NO [NONEXISTENT] gone;user=alice;nth=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			set, err := Decode(strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(set.Specs(), " | "); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	t.Parallel()
+	kinds := "valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, starttls, throttle"
+	tests := []struct{ name, in, want string }{
+		{"unknown kind", `[{"kind":"delya"}]`, `faults: unknown kind "delya" in {"kind":"delya"}; ` + kinds},
+		{"no kind", `[{"target":"SELECT"}]`, `faults: missing "kind" in {"target":"SELECT"}; ` + kinds},
+		{"unknown field", `[{"kind":"delay","target":"SELECT","duraton":"2s"}]`,
+			`faults: bad delay fault {"kind":"delay","target":"SELECT","duraton":"2s"}: json: unknown field "duraton"`},
+		{"bad duration", `[{"kind":"delay","target":"SELECT","duration":"soon"}]`,
+			`faults: bad delay fault {"kind":"delay","target":"SELECT","duration":"soon"}: want a duration string such as "2s", got "soon"`},
+		{"checked like a spec", `[{"kind":"cert","variant":"expird"}]`,
+			`faults: unknown cert variant "expird" in "cert:expird"; valid: expired, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+		{"missing duration", `[{"kind":"delay","target":"SELECT"}]`,
+			`faults: bad duration "0s" in "delay:SELECT=0s"; use a positive Go duration such as 200ms or 2s`},
+		{"bad nth", `[{"kind":"cert","variant":"expired","nth":"2"}]`,
+			`faults: bad "nth" in {"kind":"cert","variant":"expired","nth":"2"}: json: cannot unmarshal string into Go value of type int`},
+		{"bad spec string", `["delay:SELECT"]`,
+			`faults: missing "=" in "delay:SELECT"; write delay:TARGET=DURATION[,jitter=DURATION] with TARGET a command, *, greeting or tls`},
+		{"not a list", `42`, `faults: want [...] or {"faults":[...]}: json: cannot unmarshal number into Go value of type []json.RawMessage`},
+		{"unknown top-level key", `{"fault":[]}`, `faults: want [...] or {"faults":[...]}: json: unknown field "fault"`},
+		{"entry not an object", `[42]`, `faults: want a JSON object or spec string, got 42`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Decode(strings.NewReader(tt.in))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("error:\n got %v\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "faults.json")
+	if err := os.WriteFile(good, []byte(`{"faults":["delay:tls=1s"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := ReadFile(good)
+	if err != nil || len(set) != 1 || set[0].Spec() != "delay:tls=1s" {
+		t.Fatalf("ReadFile = %v, %v", set.Specs(), err)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte(`["cert:nope"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ReadFile(bad)
+	want := `faults: unknown cert variant "nope" in "cert:nope"; valid: expired, not-yet-valid, self-signed, ` +
+		`wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2 (in ` + bad + `)`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	_, err = ReadFile(filepath.Join(dir, "missing.json"))
+	if err == nil || !strings.HasPrefix(err.Error(), "faults: open ") {
+		t.Errorf("missing file error = %v", err)
+	}
+}
