@@ -233,3 +233,5 @@ func tlsServer(t *testing.T, specs ...string) *fakeserver.Server {
 const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
 
 func ioReadFull(r *rawConn, buf []byte) (int, error) { return io.ReadFull(r.br, buf) }
+
+func newReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
