@@ -1,0 +1,232 @@
+package faults
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/imapprobe/imapprobe/internal/certs"
+)
+
+var testCA = sync.OnceValues(func() (*certs.Authority, error) { return certs.NewAuthority("faults test CA") })
+
+// goodConfig returns the server's normal config, as the fake server has it.
+func goodConfig(t *testing.T) (*tls.Config, *certs.Authority) {
+	t.Helper()
+	ca, err := testCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Issue(certs.Leaf{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{leaf}}, ca
+}
+
+// TestCertVerification checks that each bad certificate fails a client's
+// verification the way its name says.
+func TestCertVerification(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		variant string
+		check   func(error) bool
+		chain   int
+	}{
+		{"expired", isInvalid(x509.Expired), 1},
+		{"not-yet-valid", isInvalid(x509.Expired), 1}, // Go uses Expired for both ends
+		{"self-signed", isUnknownAuthority, 1},
+		{"wrong-host", isHostname, 1},
+		{"unknown-ca", isUnknownAuthority, 1},
+		{"missing-intermediate", isUnknownAuthority, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.variant, func(t *testing.T) {
+			t.Parallel()
+			good, ca := goodConfig(t)
+			cfg, err := mustSet(t, "cert:"+tt.variant).TLSConfig(good, ca)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg == good || len(cfg.Certificates) != 1 {
+				t.Fatalf("config not replaced: %d certificates", len(cfg.Certificates))
+			}
+			chain := cfg.Certificates[0].Certificate
+			if len(chain) != tt.chain {
+				t.Errorf("chain has %d certificates, want %d", len(chain), tt.chain)
+			}
+			err = verify(chain, ca, "127.0.0.1")
+			if !tt.check(err) {
+				t.Errorf("verify error = %v (%T)", err, err)
+			}
+		})
+	}
+}
+
+func isInvalid(reason x509.InvalidReason) func(error) bool {
+	return func(err error) bool {
+		var e x509.CertificateInvalidError
+		return errors.As(err, &e) && e.Reason == reason
+	}
+}
+
+func isUnknownAuthority(err error) bool {
+	var e x509.UnknownAuthorityError
+	return errors.As(err, &e)
+}
+
+func isHostname(err error) bool {
+	var e x509.HostnameError
+	return errors.As(err, &e) && e.Host == "127.0.0.1" && e.Certificate.DNSNames[0] == WrongHost
+}
+
+// verify checks a served chain as a TLS client trusting ca would.
+func verify(chain [][]byte, ca *certs.Authority, host string) error {
+	leaf, err := x509.ParseCertificate(chain[0])
+	if err != nil {
+		return err
+	}
+	inter := x509.NewCertPool()
+	for _, der := range chain[1:] {
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			return err
+		}
+		inter.AddCert(c)
+	}
+	_, err = leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: inter, DNSName: host})
+	return err
+}
+
+// TestCertMissingIntermediate: the leaf is signed by the CA's
+// intermediate, which is not served.
+func TestCertMissingIntermediate(t *testing.T) {
+	t.Parallel()
+	good, ca := goodConfig(t)
+	cfg, err := mustSet(t, "cert:missing-intermediate").TLSConfig(good, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := cfg.Certificates[0].Leaf
+	if want := ca.Cert.Subject.CommonName + " intermediate"; leaf.Issuer.CommonName != want {
+		t.Errorf("issuer %q, want %q", leaf.Issuer.CommonName, want)
+	}
+}
+
+func TestCertCachedPerAuthority(t *testing.T) {
+	t.Parallel()
+	good, ca := goodConfig(t)
+	set := mustSet(t, "cert:expired")
+	first, err := set.TLSConfig(good, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := set.TLSConfig(good, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first.Certificates[0].Certificate[0], again.Certificates[0].Certificate[0]) {
+		t.Error("certificate generated twice for one authority")
+	}
+	other, err := certs.NewAuthority("other CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	third, err := set.TLSConfig(good, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Certificates[0].Leaf.Issuer.CommonName != "other CA" {
+		t.Errorf("issued by %q for another authority", third.Certificates[0].Leaf.Issuer.CommonName)
+	}
+}
+
+func TestCertNeedsAuthority(t *testing.T) {
+	t.Parallel()
+	good, _ := goodConfig(t)
+	_, err := mustSet(t, "cert:expired").TLSConfig(good, nil)
+	if err == nil || err.Error() != "faults: cert:expired: needs the server's certificate authority" {
+		t.Errorf("error = %v", err)
+	}
+}
+
+// TestCertScope: nth and times count handshakes.
+func TestCertScope(t *testing.T) {
+	t.Parallel()
+	good, ca := goodConfig(t)
+	set := mustSet(t, "cert:tls1.0;nth=2")
+	for i, want := range []bool{false, true, false} {
+		cfg, err := set.TLSConfig(good, ca)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if replaced := cfg != good; replaced != want {
+			t.Errorf("handshake %d: replaced = %v, want %v", i+1, replaced, want)
+		}
+	}
+}
+
+// TestCertVersionCap runs real handshakes in memory: a capped server
+// talks to a client that allows the old version, and a default Go client
+// refuses it.
+func TestCertVersionCap(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		variant   string
+		version   uint16
+		clientMin uint16
+		wantErr   string // "" for success
+	}{
+		{"tls1.0", tls.VersionTLS10, tls.VersionTLS10, ""},
+		{"tls1.1", tls.VersionTLS11, tls.VersionTLS10, ""},
+		{"tls1.2", tls.VersionTLS12, 0, ""},
+		{"tls1.0", 0, 0, "protocol version not supported"},
+		{"tls1.1", 0, 0, "protocol version not supported"},
+		{"tls1.2", 0, tls.VersionTLS13, "protocol version not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.variant, func(t *testing.T) {
+			t.Parallel()
+			good, ca := goodConfig(t)
+			cfg, err := mustSet(t, "cert:"+tt.variant).TLSConfig(good, ca)
+			if err != nil {
+				t.Fatal(err)
+			}
+			client := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", MinVersion: tt.clientMin}
+			version, err := handshake(cfg, client)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("handshake: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("handshake error = %v, want %q", err, tt.wantErr)
+			case tt.wantErr == "" && version != tt.version:
+				t.Errorf("negotiated %x, want %x", version, tt.version)
+			}
+		})
+	}
+}
+
+// handshake runs a TLS handshake over an in-memory pipe and returns the
+// version the client negotiated.
+func handshake(server, client *tls.Config) (uint16, error) {
+	s, c := net.Pipe()
+	defer s.Close()
+	defer c.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv := tls.Server(s, server)
+		_ = srv.Handshake()
+		s.Close()
+	}()
+	cl := tls.Client(c, client)
+	err := cl.Handshake()
+	c.Close()
+	<-done
+	return cl.ConnectionState().Version, err
+}
