@@ -169,3 +169,27 @@ func TestBothPorts(t *testing.T) {
 		t.Fatalf("records %+v", recs)
 	}
 }
+
+// TestTranscript: the record's transcript shows both directions, TLS, and
+// the fault, with the password masked.
+func TestTranscript(t *testing.T) {
+	t.Parallel()
+	srv := fakeserver.New(t, fakeserver.WithUser("alice", "canary-pw-77aa"), withSpecs(t, "reply:SELECT=NO [NOPERM] go away"))
+	c := login(t, srv)
+	c.Select("INBOX", nil).Wait()
+	c.Logout().Wait()
+	recs := waitEnded(t, srv, 1)
+	var lines []string
+	for _, l := range recs[0].Transcript {
+		lines = append(lines, string(l.Dir)+": "+l.Text)
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{"*: TLS TLS 1.3", "S: * OK [CAPABILITY", "C: T1 LOGIN \"alice\" [redacted]", "*: fault reply:SELECT=NO [NOPERM] go away at command", "S: T2 NO [NOPERM] go away", "C: T3 LOGOUT", "S: T3 OK LOGOUT completed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "canary-pw-77aa") {
+		t.Fatalf("password in transcript:\n%s", got)
+	}
+}

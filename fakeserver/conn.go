@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/internal/redact"
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 const (
@@ -30,7 +32,9 @@ type conn struct {
 	rec      *connRecord
 
 	tmu       sync.Mutex
-	transport net.Conn // raw, or the *tls.Conn over it
+	transport net.Conn // raw or tlsConn, tapped once IMAP flows in clear
+	tlsConn   *tls.Conn
+	tap       *wiretap.Recorder
 	isTLS     atomic.Bool
 	br        *bufio.Reader // client reader; used by the serve goroutine only
 
@@ -71,16 +75,21 @@ func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
 	if !implicit {
 		port = s.plainMode.String()
 	}
+	now := time.Now()
 	c := &conn{
-		srv:       s,
-		id:        s.nextID.Add(1),
-		raw:       nc,
-		implicit:  implicit,
-		transport: nc,
-		br:        bufio.NewReader(nc),
-		closed:    make(chan struct{}),
+		srv:      s,
+		id:       s.nextID.Add(1),
+		raw:      nc,
+		implicit: implicit,
+		tap:      wiretap.New(now, transcriptLimits, redact.NewSession(s.secrets()...)),
+		closed:   make(chan struct{}),
 	}
-	c.rec = &connRecord{r: ConnRecord{ID: c.id, Remote: nc.RemoteAddr().String(), Port: port, Start: time.Now(), Commands: []CommandRecord{}}}
+	c.rec = &connRecord{r: ConnRecord{ID: c.id, Remote: nc.RemoteAddr().String(), Port: port, Start: now, Commands: []CommandRecord{}}, tap: c.tap}
+	if implicit {
+		c.setTransport(nc)
+	} else {
+		c.setTransport(c.tap.Tap(nc, redact.Server))
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -125,7 +134,7 @@ func (c *conn) act(hook string, call func(faults.Set) faults.Action) faults.Acti
 	for _, f := range c.srv.Faults() {
 		a := call(faults.Set{f})
 		if !isZeroAction(a) {
-			c.rec.fired(hook, f)
+			c.fired(hook, f)
 		}
 		out = faults.Merge(out, a)
 	}
@@ -150,10 +159,14 @@ func (w transportWriter) Write(p []byte) (int, error) {
 	return t.Write(p)
 }
 
+// setTransport makes t the client transport and reads from it from now on.
+// Bytes the old reader had buffered are dropped: after STARTTLS they are
+// plaintext the client pipelined, which RFC 3501 6.2.1 says to discard.
 func (c *conn) setTransport(t net.Conn) {
 	c.tmu.Lock()
 	c.transport = t
 	c.tmu.Unlock()
+	c.br = bufio.NewReader(t)
 }
 
 func (c *conn) currentTransport() net.Conn {
@@ -197,7 +210,7 @@ func (c *conn) wrapWriter() io.Writer {
 		if _, ok := f.(faults.WriterHook); ok {
 			next := faults.Set{f}.WrapWriter(c.info(), w, closer)
 			if next != w {
-				c.rec.fired("writer", f)
+				c.fired("writer", f)
 			}
 			w = next
 		}
@@ -262,7 +275,7 @@ func (c *conn) handshake() bool {
 			return false
 		}
 		if next != cfg {
-			c.rec.fired("tls", f)
+			c.fired("tls", f)
 		}
 		cfg = next
 	}
@@ -273,8 +286,12 @@ func (c *conn) handshake() bool {
 		return false
 	}
 	_ = c.raw.SetDeadline(time.Time{})
-	c.setTransport(tc)
-	c.br = bufio.NewReader(tc)
+	st := tc.ConnectionState()
+	c.tap.Note("TLS %s %s", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+	c.tmu.Lock()
+	c.tlsConn = tc
+	c.tmu.Unlock()
+	c.setTransport(c.tap.Tap(tc, redact.Server))
 	c.isTLS.Store(true)
 	c.rec.update(func(r *ConnRecord) { r.TLS = true })
 	return true
@@ -385,7 +402,7 @@ func (c *conn) rewriteCaps(line []byte) []byte {
 		for _, f := range c.srv.Faults() {
 			next := faults.Set{f}.Capabilities(info, slices.Clone(caps))
 			if !slices.Equal(next, caps) {
-				c.rec.fired("capabilities", f)
+				c.fired("capabilities", f)
 			}
 			caps = next
 		}
@@ -753,7 +770,10 @@ func (c *conn) closeWith(mode faults.CloseMode) {
 // closeGraceful ends the connection as a well-behaved server does after
 // LOGOUT: TLS close_notify, then FIN.
 func (c *conn) closeGraceful() {
-	if tc, ok := c.currentTransport().(*tls.Conn); ok {
+	c.tmu.Lock()
+	tc := c.tlsConn
+	c.tmu.Unlock()
+	if tc != nil {
 		c.wmu.Lock()
 		_ = tc.SetWriteDeadline(time.Now().Add(time.Second))
 		_ = tc.CloseWrite()
@@ -781,4 +801,10 @@ func (c *conn) finish() {
 		r.Closed = by
 	})
 	c.srv.logConn(c.rec.snapshot())
+}
+
+// fired records that f acted at hook, in the record and the transcript.
+func (c *conn) fired(hook string, f faults.Fault) {
+	c.rec.fired(hook, f)
+	c.tap.Note("fault %s at %s", f.Spec(), hook)
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/internal/redact"
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // ConnRecord is what one client connection did, as the server saw it.
@@ -29,6 +31,9 @@ type ConnRecord struct {
 	// Closed says who ended the connection: "client", "server" (after
 	// LOGOUT or a backend BYE), "fault", "shutdown", or "" while open.
 	Closed string `json:"closed,omitempty"`
+	// Transcript is the IMAP dialogue, above TLS, with credentials masked
+	// by internal/redact; C: lines are the client's.
+	Transcript []wiretap.Line `json:"transcript,omitempty"`
 }
 
 // CommandRecord is one client command: its tag and upper-case name
@@ -51,14 +56,19 @@ type FiredFault struct {
 }
 
 type connRecord struct {
-	mu sync.Mutex
-	r  ConnRecord
+	mu  sync.Mutex
+	r   ConnRecord
+	tap *wiretap.Recorder
 }
+
+// transcriptLimits bound the transcript kept per connection.
+var transcriptLimits = wiretap.Limits{MaxLine: maxClientLine, MaxLiteral: maxLiteral, MaxLines: 500, MaxText: 300}
 
 func (cr *connRecord) snapshot() ConnRecord {
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
 	r := cr.r
+	r.Transcript = cr.tap.Lines(0)
 	r.Commands = slices.Clone(r.Commands)
 	r.Faults = slices.Clone(r.Faults)
 	return r
@@ -128,6 +138,11 @@ func (s *Server) logConn(r ConnRecord) {
 	for i, f := range r.Faults {
 		fired[i] = fmt.Sprintf("%s@%s×%d", f.Spec, f.Hook, f.Count)
 	}
+	if s.cfg.logTranscripts {
+		for _, l := range r.Transcript {
+			s.cfg.logger.Info("transcript", slog.Uint64("id", r.ID), slog.String("line", l.String()))
+		}
+	}
 	s.cfg.logger.Info("connection",
 		slog.Uint64("id", r.ID),
 		slog.String("remote", r.Remote),
@@ -139,4 +154,17 @@ func (s *Server) logConn(r ConnRecord) {
 		slog.String("closed", r.Closed),
 		slog.Duration("duration", r.End.Sub(r.Start).Round(time.Millisecond)),
 	)
+}
+
+// secrets lists every seeded secret in the encodings it travels in, for
+// the transcript's second line of defence.
+func (s *Server) secrets() []string {
+	var out []string
+	for _, u := range s.users.list() {
+		out = append(out, redact.Encodings(u.name, u.password)...)
+		for _, t := range u.tokens {
+			out = append(out, redact.Encodings(u.name, t)...)
+		}
+	}
+	return out
 }

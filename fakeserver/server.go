@@ -86,6 +86,7 @@ type config struct {
 	logger         *slog.Logger
 	timeouts       Timeouts
 	maxRecords     int
+	logTranscripts bool
 }
 
 type userSpec struct {
@@ -161,6 +162,10 @@ func WithAllowPlaintextAuth(allow bool) Option {
 // WithLogger logs one line per connection when it ends: its commands (never
 // their arguments) and the faults that fired.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithLogTranscripts also logs each connection's transcript, masked, one
+// record per line, when the connection ends (needs WithLogger).
+func WithLogTranscripts() Option { return func(c *config) { c.logTranscripts = true } }
 
 // WithTimeouts overrides the front's deadlines.
 func WithTimeouts(t Timeouts) Option { return func(c *config) { c.timeouts = t } }
