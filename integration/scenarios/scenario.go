@@ -1,0 +1,172 @@
+// Package scenarios is the verified diagnosis matrix: named, realistic
+// failure situations, each as fake-server faults plus probe settings plus the
+// diagnosis the prober must give. Tests, `imapprobe demo`, `fakeimapd
+// --scenario` and docs/diagnoses.md all read this one catalog.
+package scenarios
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Scenario is one failure situation and the verdict it must produce.
+type Scenario struct {
+	Name string `json:"name"`
+	// Situation is the real-world story, in one line.
+	Situation string `json:"situation"`
+	// Faults are fault specs (see package faults) the fake server runs with.
+	Faults []string `json:"faults,omitempty"`
+	Server Server   `json:"server"`
+	Probe  Probe    `json:"probe"`
+	Want   Want     `json:"want"`
+}
+
+// Server is how the fake server is set up.
+type Server struct {
+	// Mode is "starttls" (the default), "implicit" or "plaintext".
+	Mode string `json:"mode,omitempty"`
+	// AllowPlaintextAuth lets LOGIN work before TLS.
+	AllowPlaintextAuth bool `json:"allow_plaintext_auth,omitempty"`
+}
+
+// Probe is how the prober is pointed at the fake server.
+type Probe struct {
+	// TLS is "implicit", "starttls" or "none"; empty follows the server mode.
+	TLS string `json:"tls,omitempty"`
+	// Port picks the fake's "tls" or "plain" listener; empty follows TLS.
+	Port string `json:"port,omitempty"`
+	// Host replaces 127.0.0.1 (e.g. a name under .invalid).
+	Host string `json:"host,omitempty"`
+	// ClosedPort dials a loopback port nothing listens on.
+	ClosedPort bool   `json:"closed_port,omitempty"`
+	Auth       string `json:"auth,omitempty"`
+	Mailbox    string `json:"mailbox,omitempty"`
+	// WrongSecret sends a password or token the server does not know.
+	WrongSecret bool `json:"wrong_secret,omitempty"`
+	// UntrustedCA leaves the fake's CA out of the trusted roots.
+	UntrustedCA        bool          `json:"untrusted_ca,omitempty"`
+	InsecureSkipVerify bool          `json:"insecure_skip_verify,omitempty"`
+	AllowPlaintextAuth bool          `json:"allow_plaintext_auth,omitempty"`
+	Select             bool          `json:"select,omitempty"`
+	StepTimeout        time.Duration `json:"step_timeout_ns,omitempty"`
+	Slow               time.Duration `json:"slow_ns,omitempty"`
+}
+
+// Want is the verdict: the failing step and code ("" and "ok" for a healthy
+// probe), and the warnings, in step order.
+type Want struct {
+	Step     string   `json:"step,omitempty"`
+	Code     string   `json:"code"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// OK is Want.Code for a probe that must pass.
+const OK = "ok"
+
+// Timings shared by the timeout and slow scenarios: short enough that the
+// whole matrix runs in seconds, far enough apart to be unambiguous.
+const (
+	shortStep = 400 * time.Millisecond
+	stall     = 1500 * time.Millisecond
+	slowMark  = 150 * time.Millisecond
+	slowDelay = "350ms"
+)
+
+// All returns the catalog, sorted by name. Callers may modify the result.
+func All() []Scenario {
+	out := append([]Scenario(nil), catalog...)
+	out = append(out, stepFaults()...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Find returns the scenario with the given name.
+func Find(name string) (Scenario, error) {
+	all := All()
+	for _, s := range all {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.Name
+	}
+	return Scenario{}, fmt.Errorf("unknown scenario %q; list them with --list-scenarios (e.g. %s)", name, strings.Join(names[:min(4, len(names))], ", "))
+}
+
+// commandSteps are the steps that send one IMAP command, and the command the
+// faults target, in the order the prober walks them.
+var commandSteps = []struct {
+	step, area, command, situation string
+	probe                          Probe
+}{
+	{"capability", "capability", "CAPABILITY", "the server chokes on CAPABILITY", Probe{}},
+	{"starttls", "starttls", "STARTTLS", "the server chokes on STARTTLS", Probe{}},
+	{"auth", "auth", "AUTHENTICATE", "the server chokes on AUTHENTICATE", Probe{Auth: "plain"}},
+	{"list", "list", "LIST", "the server chokes on LIST", Probe{}},
+	{"select", "mailbox", "EXAMINE", "the server chokes on EXAMINE", Probe{}},
+	{"fetch", "fetch", "FETCH", "the server chokes on FETCH", Probe{}},
+	{"logout", "logout", "LOGOUT", "the server chokes on LOGOUT", Probe{}},
+}
+
+// stepFaults derives, for every command step, the four generic failures
+// (timeout, dropped, bad, malformed) and the slow warning.
+func stepFaults() []Scenario {
+	var out []Scenario
+	for _, cs := range commandSteps {
+		with := func(p Probe) Probe {
+			p.Auth = cs.probe.Auth
+			return p
+		}
+		out = append(out,
+			Scenario{
+				Name:      cs.step + "-timeout",
+				Situation: "the server accepts " + cs.command + " and never answers",
+				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, stall)},
+				Probe:     with(Probe{StepTimeout: shortStep}),
+				Want:      Want{Step: cs.step, Code: cs.area + ".timeout"},
+			},
+			Scenario{
+				Name:      cs.step + "-dropped",
+				Situation: "the connection is cut when " + cs.command + " is sent",
+				Faults:    []string{"drop:" + cs.command},
+				Probe:     with(Probe{}),
+				Want:      Want{Step: cs.step, Code: cs.area + ".dropped"},
+			},
+			Scenario{
+				Name:      cs.step + "-bad",
+				Situation: "the server does not understand " + cs.command,
+				Faults:    []string{"reply:" + cs.command + "=BAD unknown command"},
+				Probe:     with(Probe{}),
+				Want:      Want{Step: cs.step, Code: cs.area + ".bad"},
+			},
+			Scenario{
+				Name:      cs.step + "-slow",
+				Situation: "the server takes its time over " + cs.command,
+				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, slowDelay)},
+				Probe:     with(Probe{Slow: slowMark}),
+				Want:      Want{Code: OK, Warnings: slowWarnings(cs.area)},
+			},
+		)
+		out = append(out, Scenario{
+			Name:      cs.step + "-malformed",
+			Situation: "a hostile server answers " + cs.command + " with a line that never ends",
+			Faults:    []string{"garbage:" + cs.command + "=endless"},
+			Probe:     with(Probe{}),
+			Want:      Want{Step: cs.step, Code: cs.area + ".malformed"},
+		})
+	}
+	return out
+}
+
+// slowWarnings: STARTTLS repeats CAPABILITY inside its own step, so a slow
+// CAPABILITY makes both steps slow.
+func slowWarnings(area string) []string {
+	if area == "capability" {
+		return []string{"capability.slow", "starttls.slow"}
+	}
+	return []string{area + ".slow"}
+}
