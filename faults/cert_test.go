@@ -29,6 +29,17 @@ func goodConfig(t *testing.T) (*tls.Config, *certs.Authority) {
 	return &tls.Config{Certificates: []tls.Certificate{leaf}}, ca
 }
 
+// badConfig returns what the spec's faults make of the good config.
+func badConfig(t *testing.T, spec string) (bad, good *tls.Config, ca *certs.Authority) {
+	t.Helper()
+	good, ca = goodConfig(t)
+	bad, err := mustSet(t, spec).TLSConfig(good, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bad, good, ca
+}
+
 // TestCertVerification checks that each bad certificate fails a client's
 // verification the way its name says.
 func TestCertVerification(t *testing.T) {
@@ -48,11 +59,7 @@ func TestCertVerification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {
 			t.Parallel()
-			good, ca := goodConfig(t)
-			cfg, err := mustSet(t, "cert:"+tt.variant).TLSConfig(good, ca)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg, good, ca := badConfig(t, "cert:"+tt.variant)
 			if cfg == good || len(cfg.Certificates) != 1 {
 				t.Fatalf("config not replaced: %d certificates", len(cfg.Certificates))
 			}
@@ -60,8 +67,7 @@ func TestCertVerification(t *testing.T) {
 			if len(chain) != tt.chain {
 				t.Errorf("chain has %d certificates, want %d", len(chain), tt.chain)
 			}
-			err = verify(chain, ca, "127.0.0.1")
-			if !tt.check(err) {
+			if err := verify(chain, ca, "127.0.0.1"); !tt.check(err) {
 				t.Errorf("verify error = %v (%T)", err, err)
 			}
 		})
@@ -107,11 +113,7 @@ func verify(chain [][]byte, ca *certs.Authority, host string) error {
 // intermediate, which is not served.
 func TestCertMissingIntermediate(t *testing.T) {
 	t.Parallel()
-	good, ca := goodConfig(t)
-	cfg, err := mustSet(t, "cert:missing-intermediate").TLSConfig(good, ca)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, _, ca := badConfig(t, "cert:missing-intermediate")
 	leaf := cfg.Certificates[0].Leaf
 	if want := ca.Cert.Subject.CommonName + " intermediate"; leaf.Issuer.CommonName != want {
 		t.Errorf("issuer %q, want %q", leaf.Issuer.CommonName, want)
@@ -192,11 +194,7 @@ func TestCertVersionCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {
 			t.Parallel()
-			good, ca := goodConfig(t)
-			cfg, err := mustSet(t, "cert:"+tt.variant).TLSConfig(good, ca)
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg, _, ca := badConfig(t, "cert:"+tt.variant)
 			client := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", MinVersion: tt.clientMin}
 			version, err := handshake(cfg, client)
 			switch {

@@ -60,7 +60,7 @@ func Unmarshal(data []byte) (Fault, error) {
 	if err := json.Unmarshal(fields["kind"], &name); err != nil || name == "" {
 		return nil, fmt.Errorf(`faults: missing "kind" in %s; valid kinds: %s`, abbrev(data), strings.Join(Kinds(), ", "))
 	}
-	k, ok := kinds[name]
+	k, ok := kinds[strings.ToLower(name)]
 	if !ok {
 		return nil, fmt.Errorf("faults: unknown kind %q in %s; valid kinds: %s", name, abbrev(data), strings.Join(Kinds(), ", "))
 	}
@@ -81,7 +81,7 @@ func Unmarshal(data []byte) (Fault, error) {
 	dec := json.NewDecoder(bytes.NewReader(rest))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(f); err != nil {
-		return nil, fmt.Errorf("faults: bad %s fault %s: %v", name, abbrev(data), err)
+		return nil, fmt.Errorf("faults: bad %s fault %s: %v", f.Kind(), abbrev(data), err)
 	}
 	s := f.Scope()
 	s.User, s.Nth, s.Times = scope.User, scope.Nth, scope.Times
@@ -139,15 +139,7 @@ func Decode(r io.Reader) (Set, error) {
 	} else if err := json.Unmarshal(data, &entries); err != nil {
 		return nil, fmt.Errorf(`faults: want [...] or {"faults":[...]}: %v`, err)
 	}
-	set := make(Set, 0, len(entries))
-	for _, e := range entries {
-		f, err := Unmarshal(e)
-		if err != nil {
-			return nil, err
-		}
-		set = append(set, f)
-	}
-	return set, nil
+	return setOf(entries, func(e json.RawMessage) (Fault, error) { return Unmarshal(e) })
 }
 
 // ReadFile reads a faults file; see Decode.

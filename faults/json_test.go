@@ -8,34 +8,6 @@ import (
 	"testing"
 )
 
-func TestJSONRoundTrip(t *testing.T) {
-	t.Parallel()
-	for _, spec := range everySpec {
-		t.Run(spec, func(t *testing.T) {
-			t.Parallel()
-			f, err := Parse(spec)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := Marshal(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := Unmarshal(data)
-			if err != nil {
-				t.Fatalf("Unmarshal(%s): %v", data, err)
-			}
-			if g.Spec() != spec {
-				t.Errorf("after JSON %s: Spec() = %q, want %q", data, g.Spec(), spec)
-			}
-			again, _ := Marshal(g)
-			if string(again) != string(data) {
-				t.Errorf("JSON changed:\n%s\n%s", data, again)
-			}
-		})
-	}
-}
-
 func TestSetJSONRoundTrip(t *testing.T) {
 	t.Parallel()
 	set, err := ParseAll(everySpec)

@@ -8,14 +8,6 @@ import (
 	"strings"
 )
 
-// A text spec is KIND:ARGS followed by optional scope options, each
-// ";KEY=VALUE": ";user=NAME", ";nth=N", ";times=N", in any order.
-// Scope options are read from the end, so reply and BYE texts may contain
-// spaces, ":" and "=". See each fault type for its ARGS.
-//
-//	delay:SELECT=2s;user=alice;nth=2
-//	reply:SELECT=NO [NONEXISTENT] no such mailbox;times=1
-
 // kind describes one fault kind for Parse and Unmarshal.
 type kind struct {
 	// parse reads ARGS; spec is the whole spec, for error messages.
@@ -52,6 +44,36 @@ type beforeUser interface {
 
 // Parse reads one text spec such as "delay:SELECT=2s". A bad spec gives
 // one error that names the bad part and lists the valid choices.
+//
+// A spec is KIND:ARGS and then scope options, each ";KEY=VALUE":
+// ";user=NAME", ";nth=N", ";times=N", in any order. They are read from
+// the end, so reply, BYE and greeting texts may hold spaces, ":", "=" and
+// ";". Kinds and variants are case-insensitive; Spec writes the canonical
+// form. Every form, by kind (COMMAND is a name from Commands, "UID FETCH"
+// style, or "*"):
+//
+//	delay:COMMAND=DURATION[,jitter=DURATION]   delay:SELECT=2s
+//	delay:greeting=DURATION                     delay:greeting=500ms
+//	delay:tls=DURATION                          delay:tls=1s,jitter=100ms
+//	reply:COMMAND=NO|BAD [CODE] TEXT            reply:SELECT=NO [NONEXISTENT] no such mailbox
+//	drop:on-accept[,rst]                        drop:on-accept,rst
+//	drop:after-greeting[,rst]                   drop:after-greeting
+//	drop:COMMAND[,rst]                          drop:FETCH
+//	drop:COMMAND+BYTES[,rst]                    drop:FETCH+120
+//	drop:bytes=BYTES[,rst]                      drop:bytes=4096
+//	cert:VARIANT                                cert:expired (see Cert)
+//	greeting:VARIANT                            greeting:bye (see Greeting)
+//	greeting:text=LINE                          greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
+//	caps:-CAP | caps:+CAP                       caps:-STARTTLS, caps:+LOGINDISABLED
+//	caps:refuse=AUTH=MECH                       caps:refuse=AUTH=XOAUTH2
+//	throttle:rate=BYTES_PER_SECOND[,chunk=N]    throttle:rate=1024
+//	throttle:chunk=N                            throttle:chunk=1
+//	garbage:COMMAND=VARIANT                     garbage:FETCH=short-literal (see Garbage)
+//	bye:COMMAND[=TEXT]                          bye:SELECT=Server shutting down
+//	starttls:stall|plaintext                    starttls:stall
+//
+// with scope: delay:SELECT=2s;user=alice;nth=2;times=1. A user scope is
+// refused for faults that fire before the client names a user.
 func Parse(spec string) (Fault, error) {
 	if strings.ContainsAny(spec, "\r\n") {
 		return nil, fmt.Errorf("faults: line break in %q; a spec is one line", spec)
@@ -86,9 +108,14 @@ func Parse(spec string) (Fault, error) {
 
 // ParseAll parses several specs into a Set, stopping at the first bad one.
 func ParseAll(specs []string) (Set, error) {
-	set := make(Set, 0, len(specs))
-	for _, spec := range specs {
-		f, err := Parse(spec)
+	return setOf(specs, Parse)
+}
+
+// setOf reads each item into a fault, stopping at the first error.
+func setOf[T any](items []T, read func(T) (Fault, error)) (Set, error) {
+	set := make(Set, 0, len(items))
+	for _, item := range items {
+		f, err := read(item)
 		if err != nil {
 			return nil, err
 		}

@@ -78,7 +78,9 @@ var everySpec = []string{
 	"caps:-IDLE;user=bob",
 }
 
-func TestParseSpecRoundTrip(t *testing.T) {
+// TestRoundTrip: every spec survives Parse then Spec, and Marshal then
+// Unmarshal.
+func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	for _, spec := range everySpec {
 		t.Run(spec, func(t *testing.T) {
@@ -92,6 +94,20 @@ func TestParseSpecRoundTrip(t *testing.T) {
 			}
 			if kind, _, _ := strings.Cut(spec, ":"); f.Kind() != kind {
 				t.Errorf("Kind() = %q, want %q", f.Kind(), kind)
+			}
+			data, err := Marshal(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := Unmarshal(data)
+			if err != nil {
+				t.Fatalf("Unmarshal(%s): %v", data, err)
+			}
+			if g.Spec() != spec {
+				t.Errorf("after JSON %s: Spec() = %q, want %q", data, g.Spec(), spec)
+			}
+			if again, _ := Marshal(g); string(again) != string(data) {
+				t.Errorf("JSON changed:\n%s\n%s", data, again)
 			}
 		})
 	}
