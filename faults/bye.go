@@ -8,7 +8,7 @@ import "strings"
 //	bye:SELECT=Server shutting down for maintenance
 //	bye:*                      (with DefaultByeText)
 type Bye struct {
-	// Command is a name as in Commands, or "*".
+	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
 	Command string `json:"command"`
 	// Text follows "* BYE "; empty means DefaultByeText.
 	Text string `json:"text,omitempty"`

@@ -33,8 +33,8 @@ type Cert struct {
 	made map[*certs.Authority]tls.Certificate
 }
 
-// CertVariants lists the cert fault variants.
-var CertVariants = []string{
+// certVariants lists the cert fault variants.
+var certVariants = []string{
 	"expired", "not-yet-valid", "self-signed", "wrong-host", "unknown-ca",
 	"missing-intermediate", "tls1.0", "tls1.1", "tls1.2",
 }
@@ -49,7 +49,7 @@ var tlsCaps = map[string]uint16{
 const WrongHost = "mail.example.invalid"
 
 func parseCert(spec, args string) (Fault, error) {
-	v, err := oneOf(spec, "cert variant", args, CertVariants)
+	v, err := oneOf(spec, "cert variant", args, certVariants)
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// Commands are the IMAP command names a fault may target (IMAP4rev1,
+// imapCommands are the IMAP command names a fault may target (IMAP4rev1,
 // IMAP4rev2 and common extensions). "*" targets every command, and
 // "UID FETCH" style names target only the UID form.
-var Commands = []string{
+var imapCommands = []string{
 	"APPEND", "AUTHENTICATE", "CAPABILITY", "CHECK", "CLOSE", "COMPRESS", "COPY",
 	"CREATE", "DELETE", "ENABLE", "EXAMINE", "EXPUNGE", "FETCH", "GETQUOTA",
 	"GETQUOTAROOT", "ID", "IDLE", "LIST", "LOGIN", "LOGOUT", "LSUB", "MOVE",
@@ -21,7 +21,7 @@ var Commands = []string{
 // uidCommands may follow "UID ".
 var uidCommands = []string{"COPY", "EXPUNGE", "FETCH", "MOVE", "SEARCH", "SORT", "STORE", "THREAD"}
 
-// parseCommand reads a command target: "*", a name from Commands, or
+// parseCommand reads a command target: "*", a name from imapCommands, or
 // "UID " and a name from uidCommands. extra lists other targets the
 // caller accepts, for the error message.
 func parseCommand(spec, s string, extra ...string) (string, error) {
@@ -36,11 +36,11 @@ func parseCommand(spec, s string, extra ...string) (string, error) {
 		return "", specError(spec, fmt.Sprintf("unknown command %q", s),
 			"UID may precede: "+strings.Join(uidCommands, ", "))
 	}
-	if slices.Contains(Commands, up) {
+	if slices.Contains(imapCommands, up) {
 		return up, nil
 	}
 	valid := append(slices.Clip(extra), "*")
-	valid = append(valid, Commands...)
+	valid = append(valid, imapCommands...)
 	return "", specError(spec, fmt.Sprintf("unknown command %q", s),
 		"valid: "+strings.Join(valid, ", ")+" (or UID COPY, UID FETCH, ...)")
 }

@@ -12,15 +12,15 @@ import "bytes"
 //
 // Except for short-literal and endless, the command then runs normally.
 type Garbage struct {
-	// Command is a name as in Commands, or "*".
+	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
 	Command string `json:"command"`
 	Variant string `json:"variant"`
 
 	scope Scope
 }
 
-// GarbageVariants lists the garbage fault variants.
-var GarbageVariants = []string{"broken-fetch", "short-literal", "lf-only", "unknown-untagged", "endless"}
+// garbageVariants lists the garbage fault variants.
+var garbageVariants = []string{"broken-fetch", "short-literal", "lf-only", "unknown-untagged", "endless"}
 
 // The bytes the garbage faults send, exported so tests can assert on them.
 const (
@@ -34,7 +34,7 @@ func parseGarbage(spec, args string) (Fault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if variant, err = oneOf(spec, "garbage variant", variant, GarbageVariants); err != nil {
+	if variant, err = oneOf(spec, "garbage variant", variant, garbageVariants); err != nil {
 		return nil, err
 	}
 	return &Garbage{Command: cmd, Variant: variant}, nil

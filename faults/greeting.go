@@ -24,8 +24,8 @@ type Greeting struct {
 	scope Scope
 }
 
-// GreetingVariants lists the greeting fault variants.
-var GreetingVariants = []string{"bye", "silence", "preauth", "pop3", "smtp", "http", "random", "text"}
+// greetingVariants lists the greeting fault variants.
+var greetingVariants = []string{"bye", "silence", "preauth", "pop3", "smtp", "http", "random", "text"}
 
 // Banners sent by the greeting faults, exported so tests can assert on
 // exact bytes.
@@ -50,7 +50,7 @@ func RandomGreeting() []byte {
 
 func parseGreeting(spec, args string) (Fault, error) {
 	name, text, hasText := strings.Cut(args, "=")
-	v, err := oneOf(spec, "greeting variant", name, GreetingVariants)
+	v, err := oneOf(spec, "greeting variant", name, greetingVariants)
 	if err != nil {
 		return nil, err
 	}

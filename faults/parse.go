@@ -49,7 +49,7 @@ type beforeUser interface {
 // ";user=NAME", ";nth=N", ";times=N", in any order. They are read from
 // the end, so reply, BYE and greeting texts may hold spaces, ":", "=" and
 // ";". Kinds and variants are case-insensitive; Spec writes the canonical
-// form. Every form, by kind (COMMAND is a name from Commands, "UID FETCH"
+// form. Every form, by kind (COMMAND is an IMAP command name, "UID FETCH"
 // style, or "*"):
 //
 //	delay:COMMAND=DURATION[,jitter=DURATION]   delay:SELECT=2s

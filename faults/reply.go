@@ -12,7 +12,7 @@ import (
 //	reply:LOGIN=NO [UNAVAILABLE] try again later
 //	reply:FETCH=NO [SERVERBUG] internal error
 type Reply struct {
-	// Command is a name as in Commands, or "*".
+	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
 	Command string `json:"command"`
 	// Reply is what follows the tag, e.g. "NO [NOPERM] access denied".
 	Reply string `json:"reply"`
