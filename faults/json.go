@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -81,7 +82,8 @@ func Unmarshal(data []byte) (Fault, error) {
 	dec := json.NewDecoder(bytes.NewReader(rest))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(f); err != nil {
-		return nil, fmt.Errorf("faults: bad %s fault %s: %v", f.Kind(), abbrev(data), err)
+		return nil, fmt.Errorf("faults: bad %s fault %s: %v; valid fields: %s",
+			f.Kind(), abbrev(data), err, strings.Join(jsonFields(f), ", "))
 	}
 	s := f.Scope()
 	s.User, s.Nth, s.Times = scope.User, scope.Nth, scope.Times
@@ -176,6 +178,18 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// jsonFields lists the JSON names of a fault's fields, kind and scope.
+func jsonFields(f Fault) []string {
+	names := []string{"kind"}
+	t := reflect.TypeOf(f).Elem()
+	for i := range t.NumField() {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" {
+			names = append(names, name)
+		}
+	}
+	return append(names, "user", "nth", "times")
 }
 
 // abbrev shortens JSON for an error message.
