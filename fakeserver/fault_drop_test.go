@@ -9,8 +9,6 @@ import (
 	"testing"
 )
 
-// fetchSession is what the drop tests send once logged in.
-const fetchSession = "s SELECT INBOX\r\nf FETCH 2 (BODY[])\r\n"
 
 // fullFetchResponse is what the client reads after fetchSession's FETCH on
 // a server without faults, up to and including the tagged OK.

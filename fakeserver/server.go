@@ -258,12 +258,12 @@ func Start(opts ...Option) (*Server, error) {
 		s.plainMode = ModePlaintext
 	}
 	if cfg.mode != ModeImplicitTLS || cfg.bothPorts {
-		if s.plainLn, err = listenLoopback(cfg.listen); err != nil {
+		if s.plainLn, err = ListenLoopback(cfg.listen); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.mode == ModeImplicitTLS || cfg.bothPorts {
-		if s.tlsLn, err = listenLoopback(cfg.tlsListen); err != nil {
+		if s.tlsLn, err = ListenLoopback(cfg.tlsListen); err != nil {
 			if s.plainLn != nil {
 				s.plainLn.Close()
 			}
@@ -286,9 +286,9 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// listenLoopback refuses non-loopback addresses: the fake is for tests and
-// has well-known weaknesses by design.
-func listenLoopback(addr string) (net.Listener, error) {
+// ListenLoopback listens on addr, refusing non-loopback addresses: the fake
+// is for tests and has well-known weaknesses by design.
+func ListenLoopback(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %w", addr, err)

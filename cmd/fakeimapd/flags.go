@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/faults"
+)
+
+const usage = `usage: fakeimapd [flags]
+
+A fake IMAP server on loopback with injectable faults.
+
+  --mode tls|starttls|plaintext   main port's security (default tls)
+  --listen ADDR                   plain/STARTTLS port (default 127.0.0.1:0 unless --mode tls)
+  --tls-listen ADDR               implicit-TLS port (default 127.0.0.1:0 under --mode tls)
+  --allow-plaintext-auth          allow LOGIN/AUTHENTICATE before STARTTLS
+  --user NAME:PASS                add a user (repeatable; visible in ps: prefer the env or file)
+  --token USER:TOKEN              accept an OAuth token (repeatable; same warning)
+  --users-file FILE               lines NAME:PASS
+  --tokens-file FILE              lines USER:TOKEN
+  --credentials-out FILE          write the users and passwords (mode 0600), e.g. generated ones
+  --messages N                    extra generated messages in each INBOX
+  --fault SPEC                    inject a fault (repeatable), e.g. 'delay:SELECT=2s'
+  --faults-file FILE.json         faults as JSON: [..] or {"faults":[..]}
+  --ca-out FILE                   write the CA certificate (PEM) that clients must trust
+  --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET /connections)
+  --quiet                         log one line per connection, without the transcript
+
+Environment: FAKEIMAPD_USERS (NAME:PASS,...) and FAKEIMAPD_TOKENS (USER:TOKEN,...).
+Fault kinds: ` + "%s" + `.
+`
+
+// errHelp asks for the usage text.
+var errHelp = errors.New("help requested")
+
+// usageError is bad input found after flag parsing (e.g. a port in use is
+// not one, a non-loopback address is).
+type usageError struct{ error }
+
+type options struct {
+	mode              fakeserver.Mode
+	listen, tlsListen string
+	allowPlainAuth    bool
+	users             []pair
+	tokens            []pair
+	credentialsOut    string
+	messages          int
+	faults            faults.Set
+	caOut             string
+	control           string
+	quiet             bool
+	secretsOnCmdLine  bool
+}
+
+type pair struct{ name, secret string }
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("fakeimapd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var (
+		o                                    options
+		mode, usersFile, tokensFile, faultsF string
+		users, tokens, specs                 multiFlag
+	)
+	fs.StringVar(&mode, "mode", "tls", "")
+	fs.StringVar(&o.listen, "listen", "", "")
+	fs.StringVar(&o.tlsListen, "tls-listen", "", "")
+	fs.BoolVar(&o.allowPlainAuth, "allow-plaintext-auth", false, "")
+	fs.Var(&users, "user", "")
+	fs.Var(&tokens, "token", "")
+	fs.StringVar(&usersFile, "users-file", "", "")
+	fs.StringVar(&tokensFile, "tokens-file", "", "")
+	fs.StringVar(&o.credentialsOut, "credentials-out", "", "")
+	fs.IntVar(&o.messages, "messages", 0, "")
+	fs.Var(&specs, "fault", "")
+	fs.StringVar(&faultsF, "faults-file", "", "")
+	fs.StringVar(&o.caOut, "ca-out", "", "")
+	fs.StringVar(&o.control, "control", "", "")
+	fs.BoolVar(&o.quiet, "quiet", false, "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, errHelp
+		}
+		return nil, fmt.Errorf("%v; run fakeimapd -h for the flags", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q; run fakeimapd -h for the flags", fs.Arg(0))
+	}
+	var err error
+	if o.mode, err = fakeserver.ParseMode(mode); err != nil {
+		return nil, fmt.Errorf("--mode: %v", err)
+	}
+	if o.messages < 0 {
+		return nil, fmt.Errorf("--messages %d: want 0 or more", o.messages)
+	}
+
+	o.secretsOnCmdLine = len(users)+len(tokens) > 0
+	for _, src := range []struct {
+		name   string
+		values []string
+		dst    *[]pair
+	}{
+		{"--user", users, &o.users},
+		{"--token", tokens, &o.tokens},
+		{"FAKEIMAPD_USERS", splitList(getenv("FAKEIMAPD_USERS")), &o.users},
+		{"FAKEIMAPD_TOKENS", splitList(getenv("FAKEIMAPD_TOKENS")), &o.tokens},
+	} {
+		for _, v := range src.values {
+			p, err := parsePair(src.name, v)
+			if err != nil {
+				return nil, err
+			}
+			*src.dst = append(*src.dst, p)
+		}
+	}
+	for _, f := range []struct {
+		flag, path string
+		dst        *[]pair
+	}{{"--users-file", usersFile, &o.users}, {"--tokens-file", tokensFile, &o.tokens}} {
+		if f.path == "" {
+			continue
+		}
+		ps, err := readPairs(f.flag, f.path)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = append(*f.dst, ps...)
+	}
+
+	if faultsF != "" {
+		set, err := faults.ReadFile(faultsF)
+		if err != nil {
+			return nil, fmt.Errorf("--faults-file: %v", err)
+		}
+		o.faults = append(o.faults, set...)
+	}
+	set, err := faults.ParseAll(specs)
+	if err != nil {
+		return nil, fmt.Errorf("--fault: %v", err)
+	}
+	o.faults = append(o.faults, set...)
+	return &o, nil
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' })
+}
+
+// parsePair reads NAME:SECRET; errors never quote the secret.
+func parsePair(source, v string) (pair, error) {
+	name, secret, ok := strings.Cut(strings.TrimSpace(v), ":")
+	if !ok || name == "" || secret == "" {
+		return pair{}, fmt.Errorf("%s: want NAME:SECRET, got %s", source, redactedShape(v))
+	}
+	return pair{name: name, secret: secret}, nil
+}
+
+// redactedShape describes a malformed credential without showing it.
+func redactedShape(v string) string {
+	if name, _, ok := strings.Cut(v, ":"); ok {
+		return strconv.Quote(name) + ":<hidden>"
+	}
+	return fmt.Sprintf("a value without ':' (%d characters)", len(v))
+}
+
+func readPairs(flagName, path string) ([]pair, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", flagName, err)
+	}
+	defer f.Close()
+	var out []pair
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		p, err := parsePair(fmt.Sprintf("%s %s line %d", flagName, path, n), line)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, sc.Err()
+}

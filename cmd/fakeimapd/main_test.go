@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinary builds fakeimapd once per test binary run.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "fakeimapd-test")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "fakeimapd")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", &buildError{out}
+	}
+	return bin, nil
+})
+
+type buildError struct{ out []byte }
+
+func (e *buildError) Error() string { return "go build: " + string(e.out) }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := buildBinary(); err == nil {
+		os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
+type daemon struct {
+	cmd    *exec.Cmd
+	ready  ready
+	stderr *lockedBuffer
+}
+
+func startDaemon(t *testing.T, env []string, args ...string) *daemon {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{cmd: cmd, stderr: &lockedBuffer{}}
+	cmd.Stderr = d.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	lines := make(chan string, 1)
+	go func() {
+		l, _ := bufio.NewReader(stdout).ReadString('\n')
+		lines <- l
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case l := <-lines:
+		if err := json.Unmarshal([]byte(l), &d.ready); err != nil {
+			t.Fatalf("ready line %q: %v; stderr: %s", l, err, d.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no ready line; stderr: %s", d.stderr)
+	}
+	return d
+}
+
+func greeting(t *testing.T, addr string) string {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	l, err := bufio.NewReader(nc).ReadString('\n')
+	if err != nil {
+		t.Fatalf("greeting: %v", err)
+	}
+	return l
+}
+
+// TestControlAPIChangesNextConnection drives the built binary: a fault set
+// through the control API applies to the next connection.
+func TestControlAPIChangesNextConnection(t *testing.T) {
+	t.Parallel()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	d := startDaemon(t, []string{"FAKEIMAPD_USERS=alice:canary-d41f"},
+		"--mode", "plaintext", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--ca-out", caFile)
+	base := "http://" + d.ready.Control
+	if !strings.HasPrefix(greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
+		t.Fatal("bad first greeting")
+	}
+
+	resp, err := http.Post(base+"/faults", "text/plain", strings.NewReader("greeting:smtp\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"kind": "greeting"`)) {
+		t.Fatalf("POST /faults: %d %s", resp.StatusCode, body)
+	}
+	if g := greeting(t, d.ready.Addr); g != "220 mail.example ESMTP Postfix\r\n" {
+		t.Fatalf("greeting after POST %q", g)
+	}
+
+	req, _ := http.NewRequest(http.MethodPut, base+"/faults", strings.NewReader(`["greeting:pop3"]`))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("PUT /faults: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if g := greeting(t, d.ready.Addr); !strings.HasPrefix(g, "+OK POP3") {
+		t.Fatalf("greeting after PUT %q", g)
+	}
+
+	resp, err = http.Post(base+"/faults", "text/plain", strings.NewReader("delay:NOPE=1s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), `unknown command "NOPE"`) {
+		t.Fatalf("bad spec: %d %s", resp.StatusCode, body)
+	}
+
+	req, _ = http.NewRequest(http.MethodDelete, base+"/faults", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.HasPrefix(greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
+		t.Fatal("faults not cleared")
+	}
+
+	resp, err = http.Get(base + "/connections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []struct {
+		ID     uint64 `json:"id"`
+		Faults []struct {
+			Spec string `json:"spec"`
+		} `json:"faults"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&recs)
+	resp.Body.Close()
+	if err != nil || len(recs) != 4 || len(recs[1].Faults) != 1 || recs[1].Faults[0].Spec != "greeting:smtp" {
+		t.Fatalf("connections %+v %v", recs, err)
+	}
+	if pem, err := os.ReadFile(caFile); err != nil || !bytes.HasPrefix(pem, []byte("-----BEGIN CERTIFICATE-----")) {
+		t.Fatalf("--ca-out: %v", err)
+	}
+
+	// Log in with the password from the environment; it must not be logged.
+	nc, err := net.Dial("tcp", d.ready.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(nc)
+	br.ReadString('\n')
+	io.WriteString(nc, "a LOGIN alice canary-d41f\r\nb LOGOUT\r\n")
+	for {
+		l, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		if strings.HasPrefix(l, "a ") && !strings.HasPrefix(l, "a OK") {
+			t.Fatalf("login: %q", l)
+		}
+		if strings.HasPrefix(l, "b OK") {
+			break
+		}
+	}
+	nc.Close()
+
+	if err := d.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGINT: %v; stderr: %s", err, d.stderr)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no exit within 5s of SIGINT")
+	}
+	logs := d.stderr.String()
+	if strings.Contains(logs, "canary-d41f") {
+		t.Fatalf("password in the log:\n%s", logs)
+	}
+	if !strings.Contains(logs, "C: a LOGIN alice [redacted]") || !strings.Contains(logs, "shutting down") {
+		t.Fatalf("log lacks the masked transcript or the shutdown:\n%s", logs)
+	}
+}
+
+// TestBadInput: one line on stderr and exit code 2.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--fault", "delay:BOGUS=1s"}, `fakeimapd: --fault: faults: unknown command "BOGUS"`},
+		{[]string{"--mode", "ssl"}, `fakeimapd: --mode: unknown mode "ssl": use tls, starttls or plaintext`},
+		{[]string{"--nope"}, "fakeimapd: flag provided but not defined: -nope; run fakeimapd -h for the flags"},
+		{[]string{"--user", "alice=secret-x"}, "fakeimapd: --user: want NAME:SECRET, got a value without ':' (14 characters)"},
+		{[]string{"--listen", "0.0.0.0:0", "--mode", "starttls"}, `fakeimapd: listen address "0.0.0.0:0" is not loopback`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(bin, tt.args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			exit, ok := err.(*exec.ExitError)
+			if !ok || exit.ExitCode() != 2 {
+				t.Fatalf("exit %v, want 2; stderr %s", err, stderr.String())
+			}
+			out := stderr.String()
+			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, tt.want) || strings.Contains(out, "secret-x") {
+				t.Fatalf("stderr %q, want one line starting %q", out, tt.want)
+			}
+		})
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

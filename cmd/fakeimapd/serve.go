@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/imapprobe/imapprobe/fakeserver"
+)
+
+// ready is the JSON line printed on stdout once the server listens.
+type ready struct {
+	Addr    string   `json:"addr"`
+	TLSAddr string   `json:"tls_addr,omitempty"`
+	URL     string   `json:"url"`
+	Control string   `json:"control,omitempty"`
+	Users   []string `json:"users"`
+	Faults  []string `json:"faults"`
+}
+
+func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
+	opts := []fakeserver.Option{
+		fakeserver.WithMode(o.mode),
+		fakeserver.WithMessages(o.messages),
+		fakeserver.WithFaults(o.faults...),
+		fakeserver.WithLogger(logger),
+	}
+	if !o.quiet {
+		opts = append(opts, fakeserver.WithLogTranscripts())
+	}
+	if o.listen != "" {
+		opts = append(opts, fakeserver.WithListen(o.listen))
+	}
+	if o.tlsListen != "" {
+		opts = append(opts, fakeserver.WithTLSListen(o.tlsListen))
+	}
+	if (o.mode == fakeserver.ModeImplicitTLS && o.listen != "") || (o.mode != fakeserver.ModeImplicitTLS && o.tlsListen != "") {
+		opts = append(opts, fakeserver.WithBothPorts())
+	}
+	if o.allowPlainAuth {
+		opts = append(opts, fakeserver.WithAllowPlaintextAuth(true))
+	}
+	for _, u := range o.users {
+		opts = append(opts, fakeserver.WithUser(u.name, u.secret))
+	}
+	for _, t := range o.tokens {
+		opts = append(opts, fakeserver.WithToken(t.name, t.secret))
+	}
+	return opts
+}
+
+func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if o.secretsOnCmdLine {
+		logger.Warn("--user/--token put secrets on the command line, where ps shows them; prefer FAKEIMAPD_USERS, FAKEIMAPD_TOKENS or --users-file/--tokens-file")
+	}
+	srv, err := fakeserver.Start(serverOptions(o, logger)...)
+	if err != nil {
+		return usageError{err}
+	}
+	defer srv.Close()
+
+	if o.caOut != "" {
+		if err := os.WriteFile(o.caOut, srv.CACertPEM(), 0o644); err != nil {
+			return fmt.Errorf("--ca-out: %v", err)
+		}
+	}
+	if o.credentialsOut != "" {
+		var b strings.Builder
+		for _, u := range srv.Users() {
+			fmt.Fprintf(&b, "%s:%s\n", u.Name, u.Password)
+		}
+		if err := os.WriteFile(o.credentialsOut, []byte(b.String()), 0o600); err != nil {
+			return fmt.Errorf("--credentials-out: %v", err)
+		}
+	} else if len(o.users) == 0 {
+		logger.Warn("no --user given: " + fakeserver.DefaultUser + " has a random password; pass --credentials-out FILE to read it")
+	}
+
+	var control *http.Server
+	controlDone := make(chan error, 1)
+	if o.control != "" {
+		ln, err := fakeserver.ListenLoopback(o.control)
+		if err != nil {
+			return usageError{fmt.Errorf("--control: %v", err)}
+		}
+		control = &http.Server{Handler: srv.ControlHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { controlDone <- control.Serve(ln) }()
+		o.control = ln.Addr().String()
+	}
+
+	r := ready{Addr: srv.Addr(), TLSAddr: srv.TLSAddr(), URL: srv.URL(), Control: o.control, Faults: srv.Faults().Specs()}
+	if r.Faults == nil {
+		r.Faults = []string{}
+	}
+	for _, u := range srv.Users() {
+		r.Users = append(r.Users, u.Name)
+	}
+	line, _ := json.Marshal(r)
+	fmt.Fprintf(stdout, "%s\n", line)
+	logger.Info("fakeimapd ready", "addr", r.Addr, "tls_addr", r.TLSAddr, "url", r.URL, "control", r.Control,
+		"faults", strings.Join(r.Faults, "; "))
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutting down")
+	case err := <-controlDone:
+		return fmt.Errorf("control API: %v", err)
+	}
+	if control != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = control.Shutdown(shutdownCtx)
+	}
+	return srv.Close()
+}
