@@ -253,6 +253,9 @@ func TestParseErrors(t *testing.T) {
 		{"garbage:FETCH", `faults: missing "=" in "garbage:FETCH"; write garbage:COMMAND=VARIANT`},
 		{"bye:SELECT=", `faults: empty BYE text in "bye:SELECT="; write bye:SELECT=TEXT or just bye:SELECT`},
 		{"starttls:hang", `faults: unknown starttls mode "hang" in "starttls:hang"; valid: stall, plaintext`},
+		{"cert:expired;user=bob", `faults: user=bob can never match in "cert:expired;user=bob"; this fault fires before the client names a user; drop the user option`},
+		{"greeting:bye;user=bob", `faults: user=bob can never match in "greeting:bye;user=bob"; this fault fires before the client names a user; drop the user option`},
+		{"throttle:chunk=1;user=bob", `faults: user=bob can never match in "throttle:chunk=1;user=bob"; this fault fires before the client names a user; drop the user option`},
 		{"starttls:stall;user=bob", `faults: user=bob can never match in "starttls:stall;user=bob"; this fault fires before the client names a user; drop the user option`},
 	}
 	for _, tt := range tests {
@@ -351,5 +354,23 @@ func TestConstants(t *testing.T) {
 	a, b := RandomGreeting(), RandomGreeting()
 	if len(a) != 64 || !bytes.Equal(a, b) {
 		t.Fatalf("RandomGreeting not 64 fixed bytes: %x, %x", a, b)
+	}
+}
+
+// TestDelayJitter: the wait stays within [Duration, Duration+Jitter] and
+// varies.
+func TestDelayJitter(t *testing.T) {
+	t.Parallel()
+	set := mustSet(t, "delay:*=10ms,jitter=1ms")
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		d := set.OnCommand(ConnInfo{}, Command{Name: "NOOP"}).Delay
+		if d < 10*time.Millisecond || d > 11*time.Millisecond {
+			t.Fatalf("delay %v outside [10ms, 11ms]", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("jitter never varied the delay")
 	}
 }
