@@ -9,7 +9,6 @@ import (
 	"testing"
 )
 
-
 // fullFetchResponse is what the client reads after fetchSession's FETCH on
 // a server without faults, up to and including the tagged OK.
 func fullFetchResponse(t *testing.T) []byte {

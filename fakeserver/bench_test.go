@@ -1,0 +1,105 @@
+package fakeserver_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/imapprobe/imapprobe/fakeserver"
+)
+
+// BenchmarkConnections measures connections per second: TCP connect,
+// greeting, LOGOUT, close, over plaintext and implicit TLS.
+func BenchmarkConnections(b *testing.B) {
+	for _, mode := range []fakeserver.Mode{fakeserver.ModePlaintext, fakeserver.ModeImplicitTLS} {
+		b.Run(mode.String(), func(b *testing.B) {
+			srv := fakeserver.New(b, fakeserver.WithMode(mode))
+			b.ResetTimer()
+			for b.Loop() {
+				c, err := dialErr(srv)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Logout().Wait(); err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conns/s")
+		})
+	}
+}
+
+// BenchmarkLoginSelectFetch measures what a probe does, per second: a
+// plaintext connection, LOGIN, SELECT INBOX, FETCH of one whole message,
+// LOGOUT.
+func BenchmarkLoginSelectFetch(b *testing.B) {
+	srv := fakeserver.New(b, fakeserver.WithMode(fakeserver.ModePlaintext))
+	name, pass := srv.User()
+	for b.Loop() {
+		c, err := dialErr(srv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Login(name, pass).Wait(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{Envelope: true, BodySection: []*imap.FetchItemBodySection{{}}}).Collect(); err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Logout().Wait(); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+}
+
+// BenchmarkIdleConnectionMemory reports the server-side heap and stack
+// per idle connection (greeted and logged in), client side excluded as
+// far as possible: the clients are raw sockets with a small buffer.
+func BenchmarkIdleConnectionMemory(b *testing.B) {
+	const n = 500
+	for b.Loop() {
+		srv := fakeserver.New(b, fakeserver.WithMode(fakeserver.ModePlaintext))
+		name, pass := srv.User()
+		before := heapAndStacks()
+		conns := make([]net.Conn, 0, n)
+		for range n {
+			nc, err := net.Dial("tcp", srv.Addr())
+			if err != nil {
+				b.Fatal(err)
+			}
+			_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
+			br := bufio.NewReaderSize(nc, 16)
+			if _, err := br.ReadString('\n'); err != nil {
+				b.Fatal(err)
+			}
+			io.WriteString(nc, "a LOGIN "+name+" "+pass+"\r\n")
+			if _, err := br.ReadString('\n'); err != nil {
+				b.Fatal(err)
+			}
+			conns = append(conns, nc)
+		}
+		after := heapAndStacks()
+		b.ReportMetric(float64(after-before)/n, "bytes/conn")
+		for _, nc := range conns {
+			nc.Close()
+		}
+		srv.Close()
+	}
+}
+
+func heapAndStacks() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc + m.StackInuse
+}
