@@ -12,6 +12,7 @@ import (
 // Cert makes the server present a bad certificate or cap its TLS version:
 //
 //	cert:expired               issued by the server's CA, expired a day ago
+//	cert:expiring              issued by the server's CA, expires in 3 days
 //	cert:not-yet-valid         issued by the server's CA, valid from tomorrow
 //	cert:self-signed           a leaf that signs itself
 //	cert:wrong-host            for mail.example.invalid only
@@ -35,7 +36,7 @@ type Cert struct {
 
 // certVariants lists the cert fault variants.
 var certVariants = []string{
-	"expired", "not-yet-valid", "self-signed", "wrong-host", "unknown-ca",
+	"expired", "expiring", "not-yet-valid", "self-signed", "wrong-host", "unknown-ca",
 	"missing-intermediate", "tls1.0", "tls1.1", "tls1.2",
 }
 
@@ -44,6 +45,9 @@ var tlsCaps = map[string]uint16{
 	"tls1.1": tls.VersionTLS11,
 	"tls1.2": tls.VersionTLS12,
 }
+
+// ExpiringIn is how long a cert:expiring certificate has left.
+const ExpiringIn = 3 * 24 * time.Hour
 
 // WrongHost is the only name a cert:wrong-host certificate is valid for.
 const WrongHost = "mail.example.invalid"
@@ -123,6 +127,8 @@ func (f *Cert) generate(ca *certs.Authority) (tls.Certificate, error) {
 	switch f.Variant {
 	case "expired":
 		return ca.Issue(certs.Leaf{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.Add(-24 * time.Hour)})
+	case "expiring":
+		return ca.Issue(certs.Leaf{NotBefore: now.AddDate(0, -3, 0), NotAfter: now.Add(ExpiringIn)})
 	case "not-yet-valid":
 		return ca.Issue(certs.Leaf{NotBefore: now.Add(24 * time.Hour), NotAfter: now.AddDate(1, 0, 0)})
 	case "wrong-host":

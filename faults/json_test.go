@@ -63,7 +63,7 @@ func TestDecode(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	t.Parallel()
-	kinds := "valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, starttls, throttle"
+	kinds := "valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle"
 	tests := []struct{ name, in, want string }{
 		{"unknown kind", `[{"kind":"delya"}]`, `faults: unknown kind "delya" in {"kind":"delya"}; ` + kinds},
 		{"no kind", `[{"target":"SELECT"}]`, `faults: missing "kind" in {"target":"SELECT"}; ` + kinds},
@@ -72,7 +72,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad duration", `[{"kind":"delay","target":"SELECT","duration":"soon"}]`,
 			`faults: bad delay fault {"kind":"delay","target":"SELECT","duration":"soon"}: want a duration string such as "2s", got "soon"; valid fields: kind, target, duration, jitter, user, nth, times`},
 		{"checked like a spec", `[{"kind":"cert","variant":"expird"}]`,
-			`faults: unknown cert variant "expird" in "cert:expird"; valid: expired, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+			`faults: unknown cert variant "expird" in "cert:expird"; valid: expired, expiring, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
 		{"missing duration", `[{"kind":"delay","target":"SELECT"}]`,
 			`faults: bad duration "0s" in "delay:SELECT=0s"; use a positive Go duration such as 200ms or 2s`},
 		{"bad nth", `[{"kind":"cert","variant":"expired","nth":"2"}]`,
@@ -110,7 +110,7 @@ func TestReadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = ReadFile(bad)
-	want := `faults: unknown cert variant "nope" in "cert:nope"; valid: expired, not-yet-valid, self-signed, ` +
+	want := `faults: unknown cert variant "nope" in "cert:nope"; valid: expired, expiring, not-yet-valid, self-signed, ` +
 		`wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2 (in ` + bad + `)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)

@@ -27,6 +27,7 @@ var kinds = map[string]kind{
 	"garbage":  {parse: parseGarbage, zero: func() Fault { return new(Garbage) }},
 	"greeting": {parse: parseGreeting, zero: func() Fault { return new(Greeting) }, freeText: true},
 	"reply":    {parse: parseReply, zero: func() Fault { return new(Reply) }, freeText: true},
+	"rewrite":  {parse: parseRewrite, zero: func() Fault { return new(Rewrite) }, freeText: true},
 	"starttls": {parse: parseStartTLS, zero: func() Fault { return new(StartTLS) }},
 	"throttle": {parse: parseThrottle, zero: func() Fault { return new(Throttle) }},
 }

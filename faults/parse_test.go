@@ -64,6 +64,9 @@ var everySpec = []string{
 	"garbage:FETCH=lf-only",
 	"garbage:FETCH=unknown-untagged",
 	"garbage:FETCH=endless",
+	"rewrite:SELECT=[READ-WRITE]>[READ-ONLY]",
+	"rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9;times=1",
+	"cert:expiring",
 	"bye:SELECT=Server shutting down for maintenance",
 	"bye:*",
 	"starttls:stall",
@@ -115,7 +118,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestKindsAllCovered(t *testing.T) {
 	t.Parallel()
-	want := []string{"bye", "caps", "cert", "delay", "drop", "garbage", "greeting", "reply", "starttls", "throttle"}
+	want := []string{"bye", "caps", "cert", "delay", "drop", "garbage", "greeting", "reply", "rewrite", "starttls", "throttle"}
 	if got := strings.Join(Kinds(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("Kinds() = %s", got)
 	}
@@ -213,8 +216,8 @@ func TestParseErrors(t *testing.T) {
 		"NAMESPACE, NOOP, RENAME, SEARCH, SELECT, SETQUOTA, SORT, STARTTLS, STATUS, STORE, SUBSCRIBE, " +
 		"THREAD, UNSELECT, UNSUBSCRIBE (or UID COPY, UID FETCH, ...)"
 	tests := []struct{ spec, want string }{
-		{"delya:SELECT=2s", `faults: unknown kind "delya" in "delya:SELECT=2s"; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, starttls, throttle`},
-		{"", `faults: unknown kind "" in ""; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, starttls, throttle`},
+		{"delya:SELECT=2s", `faults: unknown kind "delya" in "delya:SELECT=2s"; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle`},
+		{"", `faults: unknown kind "" in ""; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle`},
 		{"delay:SELECT=2s\n", `faults: line break in "delay:SELECT=2s\n"; a spec is one line`},
 		{"delay", `faults: missing "=" in "delay"; write delay:TARGET=DURATION[,jitter=DURATION] with TARGET a command, *, greeting or tls`},
 		{"delay:SELCT=2s", `faults: unknown command "SELCT" in "delay:SELCT=2s"; valid: greeting, tls, ` + commands},
@@ -236,8 +239,8 @@ func TestParseErrors(t *testing.T) {
 		{"drop:FETCH,fin", `faults: unknown drop option "fin" in "drop:FETCH,fin"; valid: rst`},
 		{"drop:greeting", `faults: unknown command "greeting" in "drop:greeting"; valid: on-accept, after-greeting, bytes=N, ` + commands},
 		{"drop:bytes=10;user=alice", `faults: user=alice can never match in "drop:bytes=10;user=alice"; this fault fires before the client names a user; drop the user option`},
-		{"cert:expird", `faults: unknown cert variant "expird" in "cert:expird"; valid: expired, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
-		{"cert:sslv3", `faults: unknown cert variant "sslv3" in "cert:sslv3"; valid: expired, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+		{"cert:expird", `faults: unknown cert variant "expird" in "cert:expird"; valid: expired, expiring, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+		{"cert:sslv3", `faults: unknown cert variant "sslv3" in "cert:sslv3"; valid: expired, expiring, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
 		{"greeting:hello", `faults: unknown greeting variant "hello" in "greeting:hello"; valid: bye, silence, preauth, pop3, smtp, http, random, text`},
 		{"greeting:text=", `faults: empty greeting text in "greeting:text="; write greeting:text=* OK ready`},
 		{"greeting:bye=now", `faults: greeting bye takes no text in "greeting:bye=now"; only greeting:text=LINE does`},

@@ -298,3 +298,26 @@ func TestSetTLSConfig(t *testing.T) {
 		t.Errorf("good config not copied: %+v", good)
 	}
 }
+
+func TestRewriteEditsResponseLines(t *testing.T) {
+	t.Parallel()
+	f, err := Parse("rewrite:SELECT=[READ-WRITE]>[READ-ONLY];times=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := Set{f}
+	a := set.OnCommand(ConnInfo{}, Command{Tag: "a", Name: "SELECT"})
+	if a.Rewrite == nil {
+		t.Fatal("no Rewrite on a matching command")
+	}
+	got := string(a.Rewrite([]byte("a OK [READ-WRITE] SELECT completed\r\n")))
+	if want := "a OK [READ-ONLY] SELECT completed\r\n"; got != want {
+		t.Errorf("rewrite = %q, want %q", got, want)
+	}
+	if b := set.OnCommand(ConnInfo{}, Command{Tag: "b", Name: "SELECT"}); b.Rewrite != nil {
+		t.Error("times=1 fired twice")
+	}
+	if c := set.OnCommand(ConnInfo{}, Command{Tag: "c", Name: "EXAMINE"}); c.Rewrite != nil {
+		t.Error("fired on another command")
+	}
+}

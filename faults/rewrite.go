@@ -1,0 +1,58 @@
+package faults
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Rewrite edits the server's response to a command, replacing every
+// occurrence of one text by another in each response line. It simulates
+// servers and proxies that send wrong data in valid syntax:
+//
+//	rewrite:SELECT=[READ-WRITE]>[READ-ONLY]   SELECT opens read-only
+//	rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9  RFC822.SIZE is wrong
+//
+// The text to find may not contain ">"; the replacement may be empty.
+type Rewrite struct {
+	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
+	Command string `json:"command"`
+	Old     string `json:"old"`
+	New     string `json:"new"`
+
+	scope Scope
+}
+
+func parseRewrite(spec, args string) (Fault, error) {
+	cmd, edit, err := cutCommand(spec, args, "rewrite", "OLD>NEW")
+	if err != nil {
+		return nil, err
+	}
+	old, repl, ok := strings.Cut(edit, ">")
+	if !ok || old == "" {
+		return nil, specError(spec, "missing \"OLD>NEW\"",
+			"write rewrite:"+cmd+"=OLD>NEW, e.g. rewrite:SELECT=[READ-WRITE]>[READ-ONLY]")
+	}
+	return &Rewrite{Command: cmd, Old: old, New: repl}, nil
+}
+
+// Kind returns "rewrite".
+func (r *Rewrite) Kind() string { return "rewrite" }
+
+// Scope returns the fault's scope.
+func (r *Rewrite) Scope() *Scope { return &r.scope }
+
+// Spec returns the text form.
+func (r *Rewrite) Spec() string {
+	return "rewrite:" + r.Command + "=" + r.Old + ">" + r.New + scopeSuffix(&r.scope)
+}
+
+// OnCommand rewrites the response lines to a matching command.
+func (r *Rewrite) OnCommand(c ConnInfo, cmd Command) Action {
+	if !matchCommand(r.Command, cmd) || !r.scope.Fire(c.User) {
+		return Action{}
+	}
+	old, repl := []byte(r.Old), []byte(r.New)
+	return Action{Rewrite: func(line []byte) []byte {
+		return bytes.ReplaceAll(line, old, repl)
+	}}
+}
