@@ -166,11 +166,7 @@ func TestGarbage(t *testing.T) {
 		t.Run(tt.variant, func(t *testing.T) {
 			t.Parallel()
 			srv := plainServer(t, "garbage:FETCH="+tt.variant)
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
-			r.loginRaw(srv)
-			r.send("s SELECT INBOX\r\n")
-			r.until("s OK")
+			r := openInbox(t, srv)
 			r.send("f FETCH 1 (FLAGS)\r\n")
 			tt.check(t, r)
 		})

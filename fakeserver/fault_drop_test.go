@@ -14,11 +14,7 @@ import (
 func fullFetchResponse(t *testing.T) []byte {
 	t.Helper()
 	srv := plainServer(t)
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
-	r.loginRaw(srv)
-	r.send("s SELECT INBOX\r\n")
-	r.until("s OK")
+	r := openInbox(t, srv)
 	r.send("f FETCH 2 (BODY[])\r\n")
 	return []byte(strings.Join(r.until("f OK"), ""))
 }
@@ -42,11 +38,7 @@ func TestDropInResponse(t *testing.T) {
 		t.Run(tt.spec, func(t *testing.T) {
 			t.Parallel()
 			srv := plainServer(t, tt.spec)
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
-			r.loginRaw(srv)
-			r.send("s SELECT INBOX\r\n")
-			r.until("s OK")
+			r := openInbox(t, srv)
 			r.send("f FETCH 2 (BODY[])\r\n")
 			got, err := r.rest()
 			if err != nil {

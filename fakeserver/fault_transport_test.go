@@ -81,11 +81,7 @@ func TestThrottle(t *testing.T) {
 		t.Run(spec, func(t *testing.T) {
 			t.Parallel()
 			srv := plainServer(t, spec)
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
-			r.loginRaw(srv)
-			r.send("s SELECT INBOX\r\n")
-			r.until("s OK")
+			r := openInbox(t, srv)
 			start := time.Now()
 			r.send("f FETCH 2 (BODY[])\r\n")
 			got := strings.Join(r.until("f OK"), "")
@@ -110,12 +106,7 @@ func TestStartTLSFaults(t *testing.T) {
 	t.Run("normal", func(t *testing.T) {
 		t.Parallel()
 		srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModeStartTLS))
-		r := dialRaw(t, srv.Addr(), nil)
-		r.line()
-		r.send("a STARTTLS\r\n")
-		if l := r.line(); l != "a OK Begin TLS negotiation now\r\n" {
-			t.Fatalf("got %q", l)
-		}
+		r := startTLSRaw(t, srv, "")
 		tc := tls.Client(r.nc, srv.TLSConfig())
 		if err := tc.Handshake(); err != nil {
 			t.Fatal(err)
@@ -130,12 +121,7 @@ func TestStartTLSFaults(t *testing.T) {
 	t.Run("stall", func(t *testing.T) {
 		t.Parallel()
 		srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModeStartTLS), withSpecs(t, "starttls:stall"))
-		r := dialRaw(t, srv.Addr(), nil)
-		r.line()
-		r.send("a STARTTLS\r\n")
-		if l := r.line(); l != "a OK Begin TLS negotiation now\r\n" {
-			t.Fatalf("got %q", l)
-		}
+		r := startTLSRaw(t, srv, "")
 		tc := tls.Client(r.nc, srv.TLSConfig())
 		_ = tc.SetDeadline(time.Now().Add(300 * time.Millisecond))
 		if err := tc.Handshake(); !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -153,12 +139,7 @@ func TestStartTLSFaults(t *testing.T) {
 	t.Run("plaintext/raw client", func(t *testing.T) {
 		t.Parallel()
 		srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModeStartTLS), withSpecs(t, "starttls:plaintext"))
-		r := dialRaw(t, srv.Addr(), nil)
-		r.line()
-		r.send("a STARTTLS\r\nb NOOP\r\n")
-		if l := r.line(); l != "a OK Begin TLS negotiation now\r\n" {
-			t.Fatalf("got %q", l)
-		}
+		r := startTLSRaw(t, srv, "b NOOP\r\n")
 		if l := r.line(); l != "b OK NOOP completed\r\n" {
 			t.Fatalf("still plaintext: %q", l)
 		}

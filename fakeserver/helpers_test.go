@@ -235,3 +235,27 @@ const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=
 func ioReadFull(r *rawConn, buf []byte) (int, error) { return io.ReadFull(r.br, buf) }
 
 func newReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
+
+// openInbox connects a raw client, logs in and selects INBOX.
+func openInbox(t *testing.T, srv *fakeserver.Server) *rawConn {
+	t.Helper()
+	r := dialRaw(t, srv.Addr(), nil)
+	r.line()
+	r.loginRaw(srv)
+	r.send("s SELECT INBOX\r\n")
+	r.until("s OK")
+	return r
+}
+
+// startTLSRaw sends STARTTLS (with pipelined bytes after it) on a raw
+// plaintext client and checks the OK.
+func startTLSRaw(t *testing.T, srv *fakeserver.Server, pipelined string) *rawConn {
+	t.Helper()
+	r := dialRaw(t, srv.Addr(), nil)
+	r.line()
+	r.send("a STARTTLS\r\n" + pipelined)
+	if l := r.line(); l != "a OK Begin TLS negotiation now\r\n" {
+		t.Fatalf("STARTTLS: %q", l)
+	}
+	return r
+}
