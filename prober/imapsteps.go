@@ -13,6 +13,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // clientConn is what imapclient reads from: a synthetic greeting (the real
@@ -21,27 +23,49 @@ import (
 // sets its own read deadlines; they are ignored, the probe owns deadlines.
 type clientConn struct {
 	net.Conn
+	tap     *wiretap.Conn
 	mu      sync.Mutex
 	prefix  []byte
+	pad     int64 // zeros still owed to an interrupted literal
 	readErr error
 }
 
+// Read serves the prefix, then the tap. When the connection fails in the
+// middle of a literal, the rest of the literal is padded with zeros before
+// the error is returned: imapclient races on its own buffer when a literal
+// read fails (its reader resumes while the caller still drains the literal),
+// and the step reports the recorded error, not the padding.
 func (c *clientConn) Read(b []byte) (int, error) {
 	c.mu.Lock()
-	if len(c.prefix) > 0 {
+	switch {
+	case len(c.prefix) > 0:
 		n := copy(b, c.prefix)
 		c.prefix = c.prefix[n:]
 		c.mu.Unlock()
 		return n, nil
-	}
-	c.mu.Unlock()
-	n, err := c.Conn.Read(b)
-	if err != nil {
-		c.mu.Lock()
-		if c.readErr == nil {
-			c.readErr = err
-		}
+	case c.pad > 0:
+		n := int(min(int64(len(b)), c.pad))
+		clear(b[:n])
+		c.pad -= int64(n)
 		c.mu.Unlock()
+		return n, nil
+	case c.readErr != nil:
+		c.mu.Unlock()
+		return 0, c.readErr
+	}
+	c.mu.Unlock() // not held across the blocking read: err() must not wait
+	n, err := c.tap.Read(b)
+	if err == nil {
+		return n, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readErr = err
+	if left := c.tap.LiteralLeft(); n == 0 && left > 0 {
+		n = int(min(int64(len(b)), left))
+		clear(b[:n])
+		c.pad = left - int64(n)
+		return n, nil
 	}
 	return n, err
 }
@@ -73,7 +97,7 @@ func (p *probe) ensureClient() *imapclient.Client {
 	}
 	prefix := fmt.Sprintf("* %s [CAPABILITY %s] greeting already read\r\n", kind, strings.Join(caps, " "))
 	buffered, _ := p.br.Peek(p.br.Buffered())
-	p.feed = &clientConn{Conn: p.tap, prefix: append([]byte(prefix), buffered...)}
+	p.feed = &clientConn{Conn: p.tap, tap: p.tap, prefix: append([]byte(prefix), buffered...)}
 	p.client = imapclient.New(p.feed, &imapclient.Options{})
 	_ = p.client.WaitGreeting()
 	return p.client
@@ -561,8 +585,9 @@ func closest(want string, names []string, n int) []string {
 	var cands []cand
 	lw := strings.ToLower(want)
 	for _, name := range names {
-		dist := editDistance(lw, strings.ToLower(name))
-		if dist <= max(3, len([]rune(want))/2) {
+		ln := strings.ToLower(name)
+		dist := editDistance(lw, ln)
+		if dist <= max(3, len([]rune(want))/2) || strings.Contains(ln, lw) || strings.Contains(lw, ln) {
 			cands = append(cands, cand{name, dist})
 		}
 	}

@@ -217,11 +217,10 @@ func (c *Conn) Read(p []byte) (int, error) {
 
 // Write writes to the peer, recording complete lines.
 func (c *Conn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if n > 0 {
-		_ = c.out.feed(p[:n]) // own output: never limited
-	}
-	return n, err
+	// Recorded before sending, so that the answer never precedes it in
+	// the transcript (and redaction sees the command first).
+	_ = c.out.feed(p) // own output: never limited
+	return c.Conn.Write(p)
 }
 
 // Err returns the limit violation that stopped reading, if any.
@@ -241,6 +240,14 @@ func (c *Conn) Pending() (string, bool) {
 		return "", false
 	}
 	return Escape(c.in.rec.red.Line(c.in.side, c.in.buf), 120), true
+}
+
+// LiteralLeft returns how many bytes of a literal from the peer are still
+// expected (0 when no literal is in progress).
+func (c *Conn) LiteralLeft() int64 {
+	c.in.mu.Lock()
+	defer c.in.mu.Unlock()
+	return c.in.litLeft
 }
 
 // splitter turns one direction's byte stream into logical lines.
