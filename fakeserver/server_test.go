@@ -1,6 +1,7 @@
 package fakeserver_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,5 +39,46 @@ func TestModesLoginSelectFetch(t *testing.T) {
 				t.Fatalf("logout: %v", err)
 			}
 		})
+	}
+}
+
+// TestFraming: literals (synchronising and not) and IDLE pass through the
+// front; AUTHENTICATE and IDLE lines are not recorded as commands.
+func TestFraming(t *testing.T) {
+	t.Parallel()
+	srv := plainServer(t)
+	r := openInbox(t, srv)
+	msg := "Subject: framed\r\n\r\nbody\r\n"
+	r.send("p APPEND INBOX {" + strconv.Itoa(len(msg)) + "}\r\n")
+	if l := r.line(); !strings.HasPrefix(l, "+ ") {
+		t.Fatalf("want continuation, got %q", l)
+	}
+	r.send(msg + "\r\n")
+	if l := r.until("p "); !strings.HasPrefix(l[len(l)-1], "p OK") {
+		t.Fatalf("APPEND: %q", l)
+	}
+	r.send("q APPEND INBOX {" + strconv.Itoa(len(msg)) + "+}\r\n" + msg + "\r\n")
+	if l := r.until("q "); !strings.HasPrefix(l[len(l)-1], "q OK") {
+		t.Fatalf("APPEND LITERAL-: %q", l)
+	}
+	r.send("i IDLE\r\n")
+	if l := r.line(); l != "+ idling\r\n" {
+		t.Fatalf("IDLE: %q", l)
+	}
+	r.send("DONE\r\n")
+	r.until("i OK")
+	r.send("f FETCH 4:5 (BODY[HEADER.FIELDS (SUBJECT)])\r\n")
+	lines := r.until("f OK")
+	if got := strings.Count(strings.Join(lines, ""), "Subject: framed"); got != 2 {
+		t.Fatalf("appended messages: %q", lines)
+	}
+	r.nc.Close()
+	recs := waitEnded(t, srv, 1)
+	var names []string
+	for _, c := range recs[0].Commands {
+		names = append(names, c.Tag+" "+c.Name)
+	}
+	if got, want := strings.Join(names, ","), "l LOGIN,s SELECT,p APPEND,q APPEND,i IDLE,f FETCH"; got != want {
+		t.Fatalf("commands %s, want %s", got, want)
 	}
 }
