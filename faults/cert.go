@@ -19,6 +19,8 @@ import (
 //	cert:unknown-ca            signed by a CA nobody trusts
 //	cert:missing-intermediate  signed by an intermediate the server omits
 //	cert:tls1.0                TLS 1.0 at most (also tls1.1, tls1.2)
+//	cert:rc4-only              TLS 1.2 at most with RC4 as the only cipher,
+//	                           which no current client offers
 //
 // Go's crypto/tls speaks TLS 1.0 to 1.3 only (SSLv3 was removed in Go
 // 1.14), so tls1.0 is the lowest cap. A Go server offers TLS 1.0 and 1.1
@@ -37,7 +39,7 @@ type Cert struct {
 // certVariants lists the cert fault variants.
 var certVariants = []string{
 	"expired", "expiring", "not-yet-valid", "self-signed", "wrong-host", "unknown-ca",
-	"missing-intermediate", "tls1.0", "tls1.1", "tls1.2",
+	"missing-intermediate", "tls1.0", "tls1.1", "tls1.2", "rc4-only",
 }
 
 var tlsCaps = map[string]uint16{
@@ -80,6 +82,11 @@ func (f *Cert) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, er
 	cfg := good.Clone()
 	if v, ok := tlsCaps[f.Variant]; ok {
 		cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, v
+		return cfg, nil
+	}
+	if f.Variant == "rc4-only" {
+		cfg.MaxVersion = tls.VersionTLS12
+		cfg.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA}
 		return cfg, nil
 	}
 	cert, err := f.certificate(ca)

@@ -72,7 +72,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad duration", `[{"kind":"delay","target":"SELECT","duration":"soon"}]`,
 			`faults: bad delay fault {"kind":"delay","target":"SELECT","duration":"soon"}: want a duration string such as "2s", got "soon"; valid fields: kind, target, duration, jitter, user, nth, times`},
 		{"checked like a spec", `[{"kind":"cert","variant":"expird"}]`,
-			`faults: unknown cert variant "expird" in "cert:expird"; valid: expired, expiring, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2`},
+			`faults: unknown cert variant "expird" in "cert:expird"; valid: expired, expiring, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2, rc4-only`},
 		{"missing duration", `[{"kind":"delay","target":"SELECT"}]`,
 			`faults: bad duration "0s" in "delay:SELECT=0s"; use a positive Go duration such as 200ms or 2s`},
 		{"bad nth", `[{"kind":"cert","variant":"expired","nth":"2"}]`,
@@ -111,7 +111,7 @@ func TestReadFile(t *testing.T) {
 	}
 	_, err = ReadFile(bad)
 	want := `faults: unknown cert variant "nope" in "cert:nope"; valid: expired, expiring, not-yet-valid, self-signed, ` +
-		`wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2 (in ` + bad + `)`
+		`wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2, rc4-only (in ` + bad + `)`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n got %v\nwant %s", err, want)
 	}
