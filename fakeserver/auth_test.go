@@ -34,6 +34,7 @@ func TestAuthWire(t *testing.T) {
 		{"plain no ir", []string{"a AUTHENTICATE PLAIN\r\n", "+ =\r\n", b64("\x00bob\x00nope") + "\r\n", "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n"}, "bob"},
 		{"xoauth2 ok", []string{"a AUTHENTICATE XOAUTH2 " + b64("user=alice\x01auth=Bearer "+token+"\x01\x01") + "\r\n", "a OK [CAPABILITY"}, "alice"},
 		{"xoauth2 bad", []string{"a AUTHENTICATE XOAUTH2 " + b64("user=alice\x01auth=Bearer wrong\x01\x01") + "\r\n", xoauthChallenge, "\r\n", "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n"}, "alice"},
+		{"xoauth2 no ir", []string{"a AUTHENTICATE XOAUTH2\r\n", "+ \r\n", b64("user=alice\x01auth=Bearer "+token+"\x01\x01") + "\r\n", "a OK [CAPABILITY"}, "alice"},
 		{"oauthbearer ok", []string{"a AUTHENTICATE OAUTHBEARER " + b64("n,a=alice,\x01auth=Bearer "+token+"\x01\x01") + "\r\n", "a OK [CAPABILITY"}, "alice"},
 		{"oauthbearer bad", []string{"a AUTHENTICATE OAUTHBEARER " + b64("n,a=alice,\x01auth=Bearer wrong\x01\x01") + "\r\n", bearerChallenge, b64("\x01") + "\r\n", "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n"}, "alice"},
 		{"oauthbearer empty ack", []string{"a AUTHENTICATE OAUTHBEARER " + b64("n,a=alice,\x01auth=Bearer wrong\x01\x01") + "\r\n", bearerChallenge, "=\r\n", "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n"}, "alice"},

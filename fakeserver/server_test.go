@@ -82,3 +82,22 @@ func TestFraming(t *testing.T) {
 		t.Fatalf("commands %s, want %s", got, want)
 	}
 }
+
+func TestRecordsBounded(t *testing.T) {
+	t.Parallel()
+	srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithMaxRecords(2))
+	for range 3 {
+		r := dialRaw(t, srv.Addr(), nil)
+		r.line()
+		r.send("x LOGOUT\r\n")
+		r.rest()
+	}
+	recs := waitEnded(t, srv, 2)
+	if len(recs) != 2 || recs[0].ID != 2 || recs[1].ID != 3 || recs[1].Closed != "server" {
+		t.Fatalf("records %+v", recs)
+	}
+	srv.ResetConnections()
+	if n := len(srv.Connections()); n != 0 {
+		t.Fatalf("%d records after reset", n)
+	}
+}
