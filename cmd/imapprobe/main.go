@@ -1,0 +1,332 @@
+// Command imapprobe diagnoses an IMAP account step by step and says where,
+// and why, it fails: DNS, TCP, TLS, greeting, STARTTLS, authentication,
+// mailbox or fetch. See `imapprobe --help`.
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imapprobe/imapprobe/prober"
+)
+
+// demoCommand runs `imapprobe demo`; demo.go replaces it when built.
+var demoCommand = func(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "imapprobe: demo not built into this binary")
+	return prober.ExitUsage
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// usageError is bad input: one line on stderr, exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// config is the parsed command line.
+type config struct {
+	target  prober.Target
+	opts    prober.Options
+	verbose bool
+	json    bool
+	strict  bool
+}
+
+// run is main without process globals, for tests.
+func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "demo" {
+		return demoCommand(args[1:], env, stdin, stdout, stderr)
+	}
+	cfg, err := parseArgs(args, env, stdin, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, helpText)
+		return prober.ExitOK
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "imapprobe: "+oneLine(err.Error()))
+		return prober.ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep := prober.Probe(ctx, cfg.target, cfg.opts)
+	if cfg.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintln(stderr, "imapprobe: cannot encode the report: "+err.Error())
+			return prober.ExitMisbehaved
+		}
+	} else {
+		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), strict: cfg.strict})
+	}
+	return rep.ExitCode(cfg.strict)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// parseArgs turns the command line into a probe configuration, reading
+// secrets from the environment, files, a command or a prompt.
+func parseArgs(args []string, env func(string) string, stdin io.Reader, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("imapprobe", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var (
+		host, user, mailbox, tlsMode, connectAddr, serverName string
+		port                                                  int
+		password, passwordFile, tokenFile, tokenCmd, caFile   string
+		auth, sourceAddr                                      string
+		insecure, allowPlain, selectRW, verbose, asJSON       bool
+		strict                                                bool
+		timeout, total, slow, expiry                          time.Duration
+		maxFetch                                              = sizeFlag(prober.DefaultMaxFetch)
+	)
+	fs.StringVar(&host, "host", "", "")
+	fs.IntVar(&port, "port", 0, "")
+	fs.StringVar(&user, "user", "", "")
+	fs.StringVar(&mailbox, "mailbox", "", "")
+	fs.StringVar(&tlsMode, "tls", "", "")
+	fs.StringVar(&connectAddr, "connect-addr", "", "")
+	fs.StringVar(&serverName, "servername", "", "")
+	fs.StringVar(&sourceAddr, "source-addr", "", "")
+	fs.StringVar(&password, "password", "", "")
+	fs.StringVar(&passwordFile, "password-file", "", "")
+	fs.StringVar(&tokenFile, "token-file", "", "")
+	fs.StringVar(&tokenCmd, "token-cmd", "", "")
+	fs.StringVar(&auth, "auth", "", "")
+	fs.StringVar(&caFile, "ca-file", "", "")
+	fs.BoolVar(&insecure, "insecure-skip-verify", false, "")
+	fs.BoolVar(&allowPlain, "allow-plaintext-auth", false, "")
+	fs.BoolVar(&selectRW, "select", false, "")
+	fs.BoolVar(&verbose, "v", false, "")
+	fs.BoolVar(&verbose, "verbose", false, "")
+	fs.BoolVar(&asJSON, "json", false, "")
+	fs.BoolVar(&strict, "strict", false, "")
+	fs.DurationVar(&timeout, "timeout", prober.DefaultStepTimeout, "")
+	fs.DurationVar(&total, "total-timeout", prober.DefaultTimeout, "")
+	fs.DurationVar(&slow, "slow", prober.DefaultSlow, "")
+	fs.DurationVar(&expiry, "expiry-warning", prober.DefaultExpiryWarning, "")
+	fs.Var(&maxFetch, "max-fetch", "")
+
+	// Flags may follow the URL, as with curl.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%v (see imapprobe --help)", err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var t prober.Target
+	switch len(positional) {
+	case 0:
+		if host == "" {
+			return nil, usagef("no target: give a URL such as imaps://alice@mail.example.com/INBOX, or --host (see imapprobe --help)")
+		}
+	case 1:
+		if set["host"] {
+			return nil, usagef("give either a URL or --host, not both")
+		}
+		var err error
+		if t, err = prober.ParseURL(positional[0]); err != nil {
+			return nil, usageError{err.Error()}
+		}
+	default:
+		return nil, usagef("unexpected argument %q: give one URL", positional[1])
+	}
+	if host != "" {
+		t.Host = host
+	}
+	if user != "" {
+		t.User = user
+	}
+	if mailbox != "" {
+		t.Mailbox = mailbox
+	}
+	if tlsMode != "" {
+		m, err := prober.ParseTLSMode(tlsMode)
+		if err != nil {
+			return nil, usagef("--tls: %v", err)
+		}
+		t.TLS = m
+	} else if t.TLS == "" {
+		t.TLS = prober.TLSImplicit
+		if port == 143 {
+			t.TLS = prober.TLSStartTLS
+		}
+	}
+	if set["port"] {
+		t.Port = port
+	} else if t.Port == 0 {
+		t.Port = t.TLS.DefaultPort()
+	}
+	t.ConnectAddr, t.ServerName = connectAddr, serverName
+	if err := t.Validate(); err != nil {
+		return nil, usageError{err.Error()}
+	}
+
+	o := prober.Options{
+		Auth: strings.ToLower(auth), InsecureSkipVerify: insecure, AllowPlaintextAuth: allowPlain,
+		Select: selectRW, StepTimeout: timeout, Timeout: total, Slow: slow, ExpiryWarning: expiry,
+		MaxFetch: int64(maxFetch), SourceAddr: sourceAddr,
+	}
+	switch o.Auth {
+	case "", "login", "plain", "xoauth2", "oauthbearer":
+	default:
+		return nil, usagef("--auth %q: use login, plain, xoauth2 or oauthbearer", auth)
+	}
+	for name, d := range map[string]time.Duration{"timeout": timeout, "total-timeout": total, "slow": slow, "expiry-warning": expiry} {
+		if d <= 0 {
+			return nil, usagef("--%s must be positive, e.g. 10s", name)
+		}
+	}
+	if sourceAddr != "" && !isIP(sourceAddr) {
+		return nil, usagef("--source-addr %q is not an IP address", sourceAddr)
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, usagef("cannot read --ca-file: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usagef("--ca-file %s holds no PEM certificate", caFile)
+		}
+		o.RootCAs = pool
+	}
+	if err := readSecrets(&o, t, secretSources{password, passwordFile, tokenFile, tokenCmd, set["password"]}, env, stdin, stderr); err != nil {
+		return nil, err
+	}
+	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
+}
+
+func isIP(s string) bool {
+	for _, r := range s {
+		if !(r == '.' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+type secretSources struct {
+	password, passwordFile, tokenFile, tokenCmd string
+	passwordFlag                                bool
+}
+
+// readSecrets fills o.Password and o.Token. Errors never quote a secret.
+func readSecrets(o *prober.Options, t prober.Target, src secretSources, env func(string) string, stdin io.Reader, stderr io.Writer) error {
+	wantToken := o.Auth == "xoauth2" || o.Auth == "oauthbearer"
+	switch {
+	case src.tokenFile != "":
+		b, err := os.ReadFile(src.tokenFile)
+		if err != nil {
+			return usagef("cannot read --token-file: %v", err)
+		}
+		o.Token = strings.TrimSpace(string(b))
+	case src.tokenCmd != "":
+		tok, err := runTokenCmd(src.tokenCmd, stderr)
+		if err != nil {
+			return err
+		}
+		o.Token = tok
+	case env("IMAPPROBE_TOKEN") != "":
+		o.Token = strings.TrimSpace(env("IMAPPROBE_TOKEN"))
+	}
+	if wantToken {
+		if o.Token == "" {
+			return usagef("--auth %s needs a token: set IMAPPROBE_TOKEN, or use --token-file or --token-cmd", o.Auth)
+		}
+		return nil
+	}
+	switch {
+	case src.passwordFile != "":
+		b, err := os.ReadFile(src.passwordFile)
+		if err != nil {
+			return usagef("cannot read --password-file: %v", err)
+		}
+		o.Password = strings.TrimRight(string(b), "\r\n")
+	case src.passwordFlag:
+		fmt.Fprintln(stderr, "imapprobe: warning: --password is visible in the process list and shell history; prefer IMAPPROBE_PASSWORD, --password-file or the prompt")
+		o.Password = src.password
+	case env("IMAPPROBE_PASSWORD") != "":
+		o.Password = env("IMAPPROBE_PASSWORD")
+	case o.Token == "" && t.User != "":
+		if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+			pw, err := promptPassword(f, stderr, fmt.Sprintf("Password for %s@%s: ", t.User, t.Host))
+			if err != nil {
+				return usagef("cannot read the password: %v", err)
+			}
+			o.Password = pw
+		}
+	}
+	if o.Password == "" && (o.Auth == "login" || o.Auth == "plain") {
+		return usagef("--auth %s needs a password: set IMAPPROBE_PASSWORD, use --password-file, or run on a terminal to be prompted", o.Auth)
+	}
+	return nil
+}
+
+// runTokenCmd runs a command that prints a fresh OAuth2 token.
+func runTokenCmd(command string, stderr io.Writer) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
+	cmd.Stderr = stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", usagef("--token-cmd failed: %v", err)
+	}
+	if len(out) > 64<<10 {
+		return "", usagef("--token-cmd printed %d bytes; expected one token", len(out))
+	}
+	tok := strings.TrimSpace(string(out))
+	if tok == "" {
+		return "", usagef("--token-cmd printed nothing; it must print the token on stdout")
+	}
+	return tok, nil
+}
+
+// sizeFlag parses byte sizes such as 65536, 64K or 1M.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return strconv.FormatInt(int64(*s), 10) }
+
+func (s *sizeFlag) Set(v string) error {
+	mult := int64(1)
+	num := strings.ToUpper(strings.TrimSpace(v))
+	switch {
+	case strings.HasSuffix(num, "K"):
+		mult, num = 1<<10, strings.TrimSuffix(num, "K")
+	case strings.HasSuffix(num, "M"):
+		mult, num = 1<<20, strings.TrimSuffix(num, "M")
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > 64<<20/mult {
+		return fmt.Errorf("want a size from 1 to 64M, like 65536, 64K or 1M")
+	}
+	*s = sizeFlag(n * mult)
+	return nil
+}
