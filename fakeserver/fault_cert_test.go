@@ -11,6 +11,7 @@ import (
 
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/faults"
 )
 
 // TestCert checks how a Go client that trusts the server's CA fails on
@@ -28,6 +29,7 @@ func TestCert(t *testing.T) {
 		{"cert:missing-intermediate", errorAs[x509.UnknownAuthorityError]},
 		{"cert:wrong-host", errorAs[x509.HostnameError]},
 		{"cert:tls1.0", func(err error) bool { return err != nil && strings.Contains(err.Error(), "protocol version") }},
+		{"cert:rc4-only", func(err error) bool { return err != nil && strings.Contains(err.Error(), "handshake failure") }},
 	}
 	for _, mode := range []fakeserver.Mode{fakeserver.ModeImplicitTLS, fakeserver.ModeStartTLS} {
 		for _, tt := range tests {
@@ -77,4 +79,20 @@ func invalidReason(reason x509.InvalidReason) func(error) bool {
 func errorAs[E error](err error) bool {
 	var e E
 	return errors.As(err, &e)
+}
+
+// TestCertExpiring: the certificate verifies, and expires within
+// faults.ExpiringIn.
+func TestCertExpiring(t *testing.T) {
+	t.Parallel()
+	srv := tlsServer(t, "cert:expiring")
+	nc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", srv.Addr(), srv.TLSConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	left := time.Until(nc.ConnectionState().PeerCertificates[0].NotAfter)
+	if left <= 0 || left > faults.ExpiringIn {
+		t.Fatalf("certificate expires in %v, want within %v", left, faults.ExpiringIn)
+	}
 }

@@ -194,3 +194,19 @@ func TestSetFaultsAtRunTime(t *testing.T) {
 		t.Fatalf("Faults() %v", got)
 	}
 }
+
+// TestRewrite: wrong data in valid syntax, in the response to one command.
+func TestRewrite(t *testing.T) {
+	t.Parallel()
+	srv := plainServer(t, "rewrite:SELECT=[READ-WRITE]>[READ-ONLY]")
+	r := dialRaw(t, srv.Addr(), nil)
+	r.line()
+	r.loginRaw(srv)
+	r.send("s SELECT INBOX\r\n")
+	lines := r.until("s ")
+	if got := lines[len(lines)-1]; got != "s OK [READ-ONLY] SELECT completed\r\n" {
+		t.Fatalf("SELECT ended %q", got)
+	}
+	r.send("c CAPABILITY\r\n") // other commands are untouched
+	r.until("c OK CAPABILITY completed")
+}
