@@ -7,6 +7,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/faults"
 )
 
 func TestModesLoginSelectFetch(t *testing.T) {
@@ -99,5 +100,22 @@ func TestRecordsBounded(t *testing.T) {
 	srv.ResetConnections()
 	if n := len(srv.Connections()); n != 0 {
 		t.Fatalf("%d records after reset", n)
+	}
+}
+
+// TestEveryFaultKindCovered fails when faults gains a kind that no test in
+// this package exercises over a real connection.
+func TestEveryFaultKindCovered(t *testing.T) {
+	t.Parallel()
+	covered := map[string]string{
+		"bye": "TestBye", "caps": "TestCaps", "cert": "TestCert", "delay": "TestDelay",
+		"drop": "TestDropInResponse", "garbage": "TestGarbage", "greeting": "TestGreeting",
+		"reply": "TestReply", "rewrite": "TestRewrite", "starttls": "TestStartTLSFaults",
+		"throttle": "TestThrottle",
+	}
+	for _, k := range faults.Kinds() {
+		if covered[k] == "" {
+			t.Errorf("fault kind %q has no fakeserver test", k)
+		}
 	}
 }
