@@ -210,6 +210,9 @@ func (b *containerBackend) stop(ctx context.Context) error {
 }
 
 func (b *containerBackend) kill(ctx context.Context) error {
+	if st, err := b.ctr.State(ctx); err == nil && !st.Running {
+		return nil
+	}
 	if _, err := b.client.ContainerKill(ctx, b.ctr.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -168,6 +169,7 @@ type Instance struct {
 	introspect *httptest.Server
 	stopOnce   sync.Once
 	stopErr    error
+	stopped    atomic.Bool
 }
 
 // backend is what a launcher does to one running server.
@@ -189,6 +191,7 @@ func (i *Instance) TLSAddr() string { return net.JoinHostPort(i.Host, strconv.It
 // after Kill.
 func (i *Instance) Stop() error {
 	i.stopOnce.Do(func() {
+		i.stopped.Store(true)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		err := i.backend.stop(ctx)
@@ -202,7 +205,11 @@ func (i *Instance) Stop() error {
 
 // Kill ends every Dovecot process of the instance with SIGKILL, as a crash
 // would: open sessions drop without a BYE. Call Stop afterwards to clean up.
+// Killing a server that is already down does nothing.
 func (i *Instance) Kill() error {
+	if i.stopped.Load() {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return i.backend.kill(ctx)
