@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/imapprobe/imapprobe/internal/certs"
+	pt "github.com/imapprobe/imapprobe/prober/probertest"
 )
 
 func TestMain(m *testing.M) {
@@ -24,14 +24,14 @@ func TestMain(m *testing.M) {
 const testPass = "correct horse"
 
 func baseOptions(t *testing.T) Options {
-	return Options{Password: testPass, RootCAs: getPKI(t).ca.Pool(), StepTimeout: 2 * time.Second, Timeout: 20 * time.Second}
+	return Options{Password: testPass, RootCAs: pt.PKI(t).CA.Pool(), StepTimeout: 2 * time.Second, Timeout: 20 * time.Second}
 }
 
 func tlsConfig(t *testing.T, cert tls.Certificate) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
-func goodTLS(t *testing.T) *tls.Config { return tlsConfig(t, getPKI(t).good) }
+func goodTLS(t *testing.T) *tls.Config { return tlsConfig(t, pt.PKI(t).Good) }
 
 // assertFailure checks the failing step and code, that every later step is
 // skipped, and that no earlier step failed.
@@ -93,32 +93,32 @@ func TestHappyPaths(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name string
-		srv  *imapServer
+		srv  *pt.Server
 		mode TLSMode
 		mod  func(*Options)
 	}{
-		{"implicit PLAIN", &imapServer{Pass: testPass, Implicit: goodTLS(t)}, TLSImplicit, nil},
-		{"starttls LOGIN", &imapServer{Pass: testPass, Caps: "IMAP4rev1", StartTLS: goodTLS(t)}, TLSStartTLS, nil},
-		{"plaintext allowed", &imapServer{Pass: testPass}, TLSNone, func(o *Options) { o.AllowPlaintextAuth = true }},
-		{"login with literal password", &imapServer{Pass: "pä\"ss\\word", Implicit: goodTLS(t)}, TLSImplicit, func(o *Options) { o.Auth = "login"; o.Password = "pä\"ss\\word" }},
-		{"xoauth2", &imapServer{Token: "tok123", Caps: "IMAP4rev1 AUTH=XOAUTH2 SASL-IR", Implicit: goodTLS(t)}, TLSImplicit, func(o *Options) { o.Token = "tok123"; o.Password = "" }},
-		{"oauthbearer no SASL-IR", &imapServer{Token: "tok123", Caps: "IMAP4rev1 AUTH=OAUTHBEARER", Implicit: goodTLS(t)}, TLSImplicit, func(o *Options) { o.Token = "tok123"; o.Password = "" }},
-		{"empty mailbox", &imapServer{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]handler{
-			"EXAMINE": func(c *conv, tag, _ string) bool {
-				c.send("* 0 EXISTS", "* OK [UIDVALIDITY 1] x", tag+" OK [READ-ONLY] done")
+		{"implicit PLAIN", &pt.Server{Pass: testPass, Implicit: goodTLS(t)}, TLSImplicit, nil},
+		{"starttls LOGIN", &pt.Server{Pass: testPass, Caps: "IMAP4rev1", StartTLS: goodTLS(t)}, TLSStartTLS, nil},
+		{"plaintext allowed", &pt.Server{Pass: testPass}, TLSNone, func(o *Options) { o.AllowPlaintextAuth = true }},
+		{"login with literal password", &pt.Server{Pass: "pä\"ss\\word", Implicit: goodTLS(t)}, TLSImplicit, func(o *Options) { o.Auth = "login"; o.Password = "pä\"ss\\word" }},
+		{"xoauth2", &pt.Server{Token: "tok123", Caps: "IMAP4rev1 AUTH=XOAUTH2 SASL-IR", Implicit: goodTLS(t)}, TLSImplicit, func(o *Options) { o.Token = "tok123"; o.Password = "" }},
+		{"oauthbearer no SASL-IR", &pt.Server{Token: "tok123", Caps: "IMAP4rev1 AUTH=OAUTHBEARER", Implicit: goodTLS(t)}, TLSImplicit, func(o *Options) { o.Token = "tok123"; o.Password = "" }},
+		{"empty mailbox", &pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
+			"EXAMINE": func(c *pt.Conv, tag, _ string) bool {
+				c.Send("* 0 EXISTS", "* OK [UIDVALIDITY 1] x", tag+" OK [READ-ONLY] done")
 				return true
 			}}}, TLSImplicit, nil},
-		{"preauth", &imapServer{Greeting: "* PREAUTH welcome", Implicit: goodTLS(t)}, TLSImplicit, nil},
+		{"preauth", &pt.Server{Greeting: "* PREAUTH welcome", Implicit: goodTLS(t)}, TLSImplicit, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			srv := tc.srv.start(t)
+			srv := tc.srv.Start(t)
 			o := baseOptions(t)
 			if tc.mod != nil {
 				tc.mod(&o)
 			}
-			r := Probe(context.Background(), srv.target(tc.mode), o)
+			r := Probe(context.Background(), target(srv, tc.mode), o)
 			assertOK(t, r)
 			if got := r.Step(StepLogout).Status; got != StatusOK {
 				t.Errorf("logout status %s", got)
@@ -129,8 +129,8 @@ func TestHappyPaths(t *testing.T) {
 
 func TestHappyPathEvidence(t *testing.T) {
 	t.Parallel()
-	srv := (&imapServer{Pass: testPass, Implicit: goodTLS(t)}).start(t)
-	r := Probe(context.Background(), srv.target(TLSImplicit), baseOptions(t))
+	srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t)}).Start(t)
+	r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 	assertOK(t, r)
 	td := r.Step(StepTLS).Details.(*TLSDetails)
 	if !td.Verified || td.Version != "TLS 1.3" || len(td.Chain) != 1 {
@@ -148,11 +148,11 @@ func TestHappyPathEvidence(t *testing.T) {
 		t.Errorf("select details %+v", sd)
 	}
 	fd := r.Step(StepFetch).Details.(*FetchDetails)
-	if fd.BodyBytes != int64(len(srv.message())) || fd.Size != fd.BodyBytes || fd.Subject != "hello" || fd.UID != 7 {
+	if fd.BodyBytes != int64(len(srv.MessageText())) || fd.Size != fd.BodyBytes || fd.Subject != "hello" || fd.UID != 7 {
 		t.Errorf("fetch details %+v", fd)
 	}
-	if want := []string{"CAPABILITY", "AUTHENTICATE", "LIST", "EXAMINE", "FETCH", "LOGOUT"}; !slices.Equal(srv.commands(), want) {
-		t.Errorf("server saw %v, want %v", srv.commands(), want)
+	if want := []string{"CAPABILITY", "AUTHENTICATE", "LIST", "EXAMINE", "FETCH", "LOGOUT"}; !slices.Equal(srv.Commands(), want) {
+		t.Errorf("server saw %v, want %v", srv.Commands(), want)
 	}
 	// the transcript holds the greeting as S: and no synthetic greeting
 	var all []string
@@ -175,8 +175,6 @@ func TestHappyPathEvidence(t *testing.T) {
 	}
 }
 
-// silent accepts and says nothing until the client goes away.
-func silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
 
 func TestNetworkFailures(t *testing.T) {
 	t.Parallel()
@@ -222,8 +220,8 @@ func TestNetworkFailures(t *testing.T) {
 	})
 	t.Run("connect-addr records the address used", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Implicit: goodTLS(t)}).start(t)
-		tg := srv.target(TLSImplicit)
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t)}).Start(t)
+		tg := target(srv, TLSImplicit)
 		tg.Host, tg.ConnectAddr = "localhost", "127.0.0.1"
 		r := Probe(context.Background(), tg, baseOptions(t))
 		assertOK(t, r)
@@ -236,9 +234,9 @@ func TestNetworkFailures(t *testing.T) {
 
 func TestTLSFailures(t *testing.T) {
 	t.Parallel()
-	p := getPKI(t)
+	p := pt.PKI(t)
 	issue := func(l certs.Leaf) tls.Certificate {
-		c, err := p.ca.Issue(l)
+		c, err := p.CA.Issue(l)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,24 +261,24 @@ func TestTLSFailures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.code, func(t *testing.T) {
 			t.Parallel()
-			srv := (&imapServer{Pass: testPass, Implicit: tlsConfig(t, tc.cert)}).start(t)
-			r := Probe(context.Background(), srv.target(TLSImplicit), baseOptions(t))
+			srv := (&pt.Server{Pass: testPass, Implicit: tlsConfig(t, tc.cert)}).Start(t)
+			r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 			assertFailure(t, r, StepTLS, tc.code)
 			// with --insecure-skip-verify the same problem is a warning
 			o := baseOptions(t)
 			o.InsecureSkipVerify = true
-			r = Probe(context.Background(), srv.target(TLSImplicit), o)
+			r = Probe(context.Background(), target(srv, TLSImplicit), o)
 			assertOK(t, r, tc.code)
 			// and STARTTLS runs the same checks
-			srv2 := (&imapServer{Pass: testPass, StartTLS: tlsConfig(t, tc.cert)}).start(t)
-			r = Probe(context.Background(), srv2.target(TLSStartTLS), baseOptions(t))
+			srv2 := (&pt.Server{Pass: testPass, StartTLS: tlsConfig(t, tc.cert)}).Start(t)
+			r = Probe(context.Background(), target(srv2, TLSStartTLS), baseOptions(t))
 			assertFailure(t, r, StepStartTLS, tc.code)
 		})
 	}
 	t.Run("tls.cert_expiring", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Implicit: tlsConfig(t, issue(certs.Leaf{NotAfter: now.AddDate(0, 0, 3)}))}).start(t)
-		r := Probe(context.Background(), srv.target(TLSImplicit), baseOptions(t))
+		srv := (&pt.Server{Pass: testPass, Implicit: tlsConfig(t, issue(certs.Leaf{NotAfter: now.AddDate(0, 0, 3)}))}).Start(t)
+		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 		assertOK(t, r, "tls.cert_expiring")
 		if r.ExitCode(true) != ExitWarnings || r.ExitCode(false) != ExitOK {
 			t.Errorf("exit codes %d/%d", r.ExitCode(true), r.ExitCode(false))
@@ -288,8 +286,8 @@ func TestTLSFailures(t *testing.T) {
 	})
 	t.Run("tls.not_tls", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Greeting: "* OK Dovecot ready."}).start(t)
-		r := Probe(context.Background(), srv.target(TLSImplicit), baseOptions(t))
+		srv := (&pt.Server{Pass: testPass, Greeting: "* OK Dovecot ready."}).Start(t)
+		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 		assertFailure(t, r, StepTLS, "tls.not_tls")
 		if d := r.Step(StepTLS).Diagnosis.Detail; !strings.Contains(d, "* OK Dovecot ready.") {
 			t.Errorf("detail does not quote the plaintext: %s", d)
@@ -297,20 +295,25 @@ func TestTLSFailures(t *testing.T) {
 	})
 	t.Run("tls.handshake_failed", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Raw: func(c net.Conn) {
+		srv := (&pt.Server{Raw: func(c net.Conn) {
 			buf := make([]byte, 4096)
 			_, _ = c.Read(buf)
 			_, _ = c.Write([]byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28}) // fatal handshake_failure
-		}}).start(t)
-		r := Probe(context.Background(), srv.target(TLSImplicit), baseOptions(t))
+		}}).Start(t)
+		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 		assertFailure(t, r, StepTLS, "tls.handshake_failed")
 	})
 	t.Run("tls.timeout", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Raw: silent}).start(t)
+		srv := (&pt.Server{Raw: pt.Silent}).Start(t)
 		o := baseOptions(t)
 		o.StepTimeout = 300 * time.Millisecond
-		r := Probe(context.Background(), srv.target(TLSImplicit), o)
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertFailure(t, r, StepTLS, "tls.timeout")
 	})
+}
+
+// target addresses a scripted server.
+func target(s *pt.Server, mode TLSMode) Target {
+	return Target{Host: "127.0.0.1", Port: s.Port(), TLS: mode, User: s.UserName(), Mailbox: "INBOX"}
 }

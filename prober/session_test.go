@@ -1,60 +1,25 @@
 package prober
 
 import (
+	pt "github.com/imapprobe/imapprobe/prober/probertest"
+
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"strings"
 	"testing"
 	"time"
 )
-
-// raw returns a Raw script that writes the given bytes, then waits for the
-// client to leave (or closes at once when close is true).
-func rawScript(data string, close bool) func(net.Conn) {
-	return func(c net.Conn) {
-		_, _ = io.WriteString(c, data)
-		if !close {
-			silent(c)
-		}
-	}
-}
-
-// answer returns a handler that sends lines with TAG replaced by the tag.
-func answer(lines ...string) handler {
-	return func(c *conv, tag, _ string) bool {
-		for _, l := range lines {
-			c.send(strings.ReplaceAll(l, "TAG", tag))
-		}
-		return true
-	}
-}
-
-// hangUp returns a handler that sends lines, then closes the connection.
-func hangUp(lines ...string) handler {
-	return func(c *conv, tag, args string) bool {
-		answer(lines...)(c, tag, args)
-		return false
-	}
-}
-
-// stall never answers.
-func stall(c *conv, _, _ string) bool {
-	_, _ = io.Copy(io.Discard, c.br)
-	return false
-}
 
 func TestDiagnoses(t *testing.T) {
 	t.Parallel()
 	type tc struct {
 		code string
 		step string
-		srv  *imapServer
+		srv  *pt.Server
 		mode TLSMode // default implicit
 		mod  func(*Options)
 	}
-	tlsSrv := func(s *imapServer) *imapServer {
+	tlsSrv := func(s *pt.Server) *pt.Server {
 		s.Implicit = goodTLS(t)
 		if s.Pass == "" {
 			s.Pass = testPass
@@ -64,62 +29,62 @@ func TestDiagnoses(t *testing.T) {
 	short := func(o *Options) { o.StepTimeout = 400 * time.Millisecond }
 	cases := []tc{
 		// greeting
-		{"greeting.timeout", StepGreeting, &imapServer{Raw: silent}, TLSNone, short},
-		{"greeting.closed", StepGreeting, &imapServer{Raw: rawScript("", true)}, TLSNone, nil},
-		{"greeting.bye", StepGreeting, &imapServer{Raw: rawScript("* BYE Too many connections\r\n", false)}, TLSNone, nil},
-		{"greeting.malformed", StepGreeting, &imapServer{Raw: rawScript("+OK POP3 server ready\r\n", false)}, TLSNone, nil},
-		{"greeting.malformed", StepGreeting, &imapServer{Raw: rawScript("220 mail.example.com ESMTP\r\n", false)}, TLSNone, nil},
+		{"greeting.timeout", StepGreeting, &pt.Server{Raw: pt.Silent}, TLSNone, short},
+		{"greeting.closed", StepGreeting, &pt.Server{Raw: pt.RawScript("", true)}, TLSNone, nil},
+		{"greeting.bye", StepGreeting, &pt.Server{Raw: pt.RawScript("* BYE Too many connections\r\n", false)}, TLSNone, nil},
+		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("+OK POP3 server ready\r\n", false)}, TLSNone, nil},
+		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("220 mail.example.com ESMTP\r\n", false)}, TLSNone, nil},
 		// capability
-		{"capability.bad", StepCapability, tlsSrv(&imapServer{Handlers: map[string]handler{"CAPABILITY": answer("TAG BAD no")}}), "", nil},
-		{"capability.malformed", StepCapability, tlsSrv(&imapServer{Handlers: map[string]handler{"CAPABILITY": answer("TAG OK but no data")}}), "", nil},
-		{"capability.malformed", StepCapability, tlsSrv(&imapServer{Handlers: map[string]handler{"CAPABILITY": answer("X9 OK wrong tag")}}), "", nil},
-		{"capability.dropped", StepCapability, tlsSrv(&imapServer{Handlers: map[string]handler{"CAPABILITY": hangUp("* BYE shutting down")}}), "", nil},
-		{"capability.timeout", StepCapability, tlsSrv(&imapServer{Handlers: map[string]handler{"CAPABILITY": stall}}), "", short},
+		{"capability.bad", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("TAG BAD no")}}), "", nil},
+		{"capability.malformed", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("TAG OK but no data")}}), "", nil},
+		{"capability.malformed", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("X9 OK wrong tag")}}), "", nil},
+		{"capability.dropped", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.HangUp("* BYE shutting down")}}), "", nil},
+		{"capability.timeout", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Stall}}), "", short},
 		// starttls
-		{"starttls.unavailable", StepStartTLS, &imapServer{Pass: testPass}, TLSStartTLS, nil},
-		{"starttls.unavailable", StepStartTLS, &imapServer{Greeting: "* PREAUTH hi"}, TLSStartTLS, nil},
-		{"starttls.refused", StepStartTLS, &imapServer{StartTLS: goodTLS(t), Handlers: map[string]handler{"STARTTLS": answer("TAG NO TLS not configured")}}, TLSStartTLS, nil},
-		{"starttls.bad", StepStartTLS, &imapServer{StartTLS: goodTLS(t), Handlers: map[string]handler{"STARTTLS": answer("TAG BAD what")}}, TLSStartTLS, nil},
-		{"starttls.malformed", StepStartTLS, &imapServer{StartTLS: goodTLS(t), Handlers: map[string]handler{"STARTTLS": answer("TAG OK go", "* OK injected")}}, TLSStartTLS, nil},
+		{"starttls.unavailable", StepStartTLS, &pt.Server{Pass: testPass}, TLSStartTLS, nil},
+		{"starttls.unavailable", StepStartTLS, &pt.Server{Greeting: "* PREAUTH hi"}, TLSStartTLS, nil},
+		{"starttls.refused", StepStartTLS, &pt.Server{StartTLS: goodTLS(t), Handlers: map[string]pt.Handler{"STARTTLS": pt.Answer("TAG NO TLS not configured")}}, TLSStartTLS, nil},
+		{"starttls.bad", StepStartTLS, &pt.Server{StartTLS: goodTLS(t), Handlers: map[string]pt.Handler{"STARTTLS": pt.Answer("TAG BAD what")}}, TLSStartTLS, nil},
+		{"starttls.malformed", StepStartTLS, &pt.Server{StartTLS: goodTLS(t), Handlers: map[string]pt.Handler{"STARTTLS": pt.Answer("TAG OK go", "* OK injected")}}, TLSStartTLS, nil},
 		// auth
-		{"auth.insecure_transport", StepAuth, &imapServer{Pass: testPass}, TLSNone, nil},
-		{"auth.login_disabled", StepAuth, &imapServer{Caps: "IMAP4rev1 LOGINDISABLED"}, TLSNone, func(o *Options) { o.AllowPlaintextAuth = true }},
-		{"auth.login_disabled", StepAuth, tlsSrv(&imapServer{Caps: "IMAP4rev1", Handlers: map[string]handler{"LOGIN": answer("TAG NO [PRIVACYREQUIRED] Plaintext authentication disallowed")}}), "", nil},
-		{"auth.mechanism_unsupported", StepAuth, tlsSrv(&imapServer{Caps: "IMAP4rev1 AUTH=PLAIN"}), "", func(o *Options) { o.Auth = "xoauth2"; o.Token = "t0k" }},
-		{"auth.failed", StepAuth, tlsSrv(&imapServer{Pass: "other"}), "", nil},
-		{"auth.failed", StepAuth, tlsSrv(&imapServer{Caps: "IMAP4rev1", Handlers: map[string]handler{"LOGIN": answer("TAG NO Invalid credentials (Failure)")}}), "", nil},
-		{"auth.token_rejected", StepAuth, tlsSrv(&imapServer{Token: "good", Caps: "IMAP4rev1 AUTH=XOAUTH2 SASL-IR"}), "", func(o *Options) { o.Token = "bad" }},
-		{"auth.token_rejected", StepAuth, tlsSrv(&imapServer{Token: "good", Caps: "IMAP4rev1 AUTH=OAUTHBEARER SASL-IR"}), "", func(o *Options) { o.Token = "bad" }},
-		{"auth.unavailable", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": answer("TAG NO [UNAVAILABLE] Temporary authentication failure.")}}), "", nil},
-		{"auth.expired", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": answer("TAG NO [EXPIRED] Password expired")}}), "", nil},
-		{"auth.authorization_failed", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": answer("TAG NO [AUTHORIZATIONFAILED] no")}}), "", nil},
-		{"auth.authorization_failed", StepAuth, tlsSrv(&imapServer{Caps: "IMAP4rev1", Handlers: map[string]handler{"LOGIN": answer("TAG NO User is authenticated but not connected.")}}), "", nil},
-		{"auth.bad", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": answer("TAG BAD Invalid arguments")}}), "", nil},
-		{"auth.dropped", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": hangUp("* BYE Disconnected for inactivity.")}}), "", nil},
-		{"auth.timeout", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": stall}}), "", short},
-		{"auth.malformed", StepAuth, tlsSrv(&imapServer{Handlers: map[string]handler{"AUTHENTICATE": answer("TAG WHAT is this")}}), "", nil},
+		{"auth.insecure_transport", StepAuth, &pt.Server{Pass: testPass}, TLSNone, nil},
+		{"auth.login_disabled", StepAuth, &pt.Server{Caps: "IMAP4rev1 LOGINDISABLED"}, TLSNone, func(o *Options) { o.AllowPlaintextAuth = true }},
+		{"auth.login_disabled", StepAuth, tlsSrv(&pt.Server{Caps: "IMAP4rev1", Handlers: map[string]pt.Handler{"LOGIN": pt.Answer("TAG NO [PRIVACYREQUIRED] Plaintext authentication disallowed")}}), "", nil},
+		{"auth.mechanism_unsupported", StepAuth, tlsSrv(&pt.Server{Caps: "IMAP4rev1 AUTH=PLAIN"}), "", func(o *Options) { o.Auth = "xoauth2"; o.Token = "t0k" }},
+		{"auth.failed", StepAuth, tlsSrv(&pt.Server{Pass: "other"}), "", nil},
+		{"auth.failed", StepAuth, tlsSrv(&pt.Server{Caps: "IMAP4rev1", Handlers: map[string]pt.Handler{"LOGIN": pt.Answer("TAG NO Invalid credentials (Failure)")}}), "", nil},
+		{"auth.token_rejected", StepAuth, tlsSrv(&pt.Server{Token: "good", Caps: "IMAP4rev1 AUTH=XOAUTH2 SASL-IR"}), "", func(o *Options) { o.Token = "bad" }},
+		{"auth.token_rejected", StepAuth, tlsSrv(&pt.Server{Token: "good", Caps: "IMAP4rev1 AUTH=OAUTHBEARER SASL-IR"}), "", func(o *Options) { o.Token = "bad" }},
+		{"auth.unavailable", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Answer("TAG NO [UNAVAILABLE] Temporary authentication failure.")}}), "", nil},
+		{"auth.expired", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Answer("TAG NO [EXPIRED] Password expired")}}), "", nil},
+		{"auth.authorization_failed", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Answer("TAG NO [AUTHORIZATIONFAILED] no")}}), "", nil},
+		{"auth.authorization_failed", StepAuth, tlsSrv(&pt.Server{Caps: "IMAP4rev1", Handlers: map[string]pt.Handler{"LOGIN": pt.Answer("TAG NO User is authenticated but not connected.")}}), "", nil},
+		{"auth.bad", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Answer("TAG BAD Invalid arguments")}}), "", nil},
+		{"auth.dropped", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.HangUp("* BYE Disconnected for inactivity.")}}), "", nil},
+		{"auth.timeout", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Stall}}), "", short},
+		{"auth.malformed", StepAuth, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Answer("TAG WHAT is this")}}), "", nil},
 		// list
-		{"list.failed", StepList, tlsSrv(&imapServer{Handlers: map[string]handler{"LIST": answer("TAG NO [SERVERBUG] broken")}}), "", nil},
-		{"list.bad", StepList, tlsSrv(&imapServer{Handlers: map[string]handler{"LIST": answer("TAG BAD no")}}), "", nil},
-		{"list.malformed", StepList, tlsSrv(&imapServer{Handlers: map[string]handler{"LIST": answer(`* LIST (\Noselect "/" INBOX`, "TAG OK")}}), "", nil},
+		{"list.failed", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": pt.Answer("TAG NO [SERVERBUG] broken")}}), "", nil},
+		{"list.bad", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": pt.Answer("TAG BAD no")}}), "", nil},
+		{"list.malformed", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": pt.Answer(`* LIST (\Noselect "/" INBOX`, "TAG OK")}}), "", nil},
 		// select
-		{"mailbox.not_found", StepSelect, tlsSrv(&imapServer{}), "", nil},
-		{"mailbox.not_found", StepSelect, tlsSrv(&imapServer{Handlers: map[string]handler{"EXAMINE": answer("TAG NO Mailbox unknown")}}), "", nil},
-		{"mailbox.no_permission", StepSelect, tlsSrv(&imapServer{Handlers: map[string]handler{"EXAMINE": answer("TAG NO [NOPERM] Permission denied")}}), "", nil},
-		{"mailbox.in_use", StepSelect, tlsSrv(&imapServer{Handlers: map[string]handler{"EXAMINE": answer("TAG NO [INUSE] Mailbox is locked")}}), "", nil},
-		{"mailbox.select_failed", StepSelect, tlsSrv(&imapServer{Handlers: map[string]handler{"EXAMINE": answer("TAG NO [SERVERBUG] Internal error")}}), "", nil},
-		{"mailbox.dropped", StepSelect, tlsSrv(&imapServer{Handlers: map[string]handler{"EXAMINE": hangUp("* BYE Server shutting down.")}}), "", nil},
+		{"mailbox.not_found", StepSelect, tlsSrv(&pt.Server{}), "", nil},
+		{"mailbox.not_found", StepSelect, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"EXAMINE": pt.Answer("TAG NO Mailbox unknown")}}), "", nil},
+		{"mailbox.no_permission", StepSelect, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"EXAMINE": pt.Answer("TAG NO [NOPERM] Permission denied")}}), "", nil},
+		{"mailbox.in_use", StepSelect, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"EXAMINE": pt.Answer("TAG NO [INUSE] Mailbox is locked")}}), "", nil},
+		{"mailbox.select_failed", StepSelect, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"EXAMINE": pt.Answer("TAG NO [SERVERBUG] Internal error")}}), "", nil},
+		{"mailbox.dropped", StepSelect, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"EXAMINE": pt.HangUp("* BYE Server shutting down.")}}), "", nil},
 		// fetch
-		{"fetch.failed", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": answer("TAG NO [SERVERBUG] cannot read message")}}), "", nil},
-		{"fetch.failed", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": answer("TAG OK nothing")}}), "", nil},
-		{"fetch.incomplete", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": answer(`* 1 FETCH (UID 7 RFC822.SIZE 500 BODY[]<0> {5}`, "hello)", "TAG OK done")}}), "", nil},
-		{"fetch.incomplete", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": answer(`* 1 FETCH (UID 7 BODY[]<0> {5}`, "hello)", "TAG OK done")}}), "", nil},
-		{"fetch.malformed", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": answer(`* 1 FETCH (UID 7 RFC822.SIZE 5 BODY[]<0> {1073741824}`)}}), "", nil},
-		{"fetch.timeout", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": stall}}), "", short},
-		{"fetch.dropped", StepFetch, tlsSrv(&imapServer{Handlers: map[string]handler{"FETCH": hangUp(`* 1 FETCH (UID 7 RFC822.SIZE 500 BODY[]<0> {500}`, "partial")}}), "", nil},
+		{"fetch.failed", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.Answer("TAG NO [SERVERBUG] cannot read message")}}), "", nil},
+		{"fetch.failed", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.Answer("TAG OK nothing")}}), "", nil},
+		{"fetch.incomplete", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.Answer(`* 1 FETCH (UID 7 RFC822.SIZE 500 BODY[]<0> {5}`, "hello)", "TAG OK done")}}), "", nil},
+		{"fetch.incomplete", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.Answer(`* 1 FETCH (UID 7 BODY[]<0> {5}`, "hello)", "TAG OK done")}}), "", nil},
+		{"fetch.malformed", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.Answer(`* 1 FETCH (UID 7 RFC822.SIZE 5 BODY[]<0> {1073741824}`)}}), "", nil},
+		{"fetch.timeout", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.Stall}}), "", short},
+		{"fetch.dropped", StepFetch, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"FETCH": pt.HangUp(`* 1 FETCH (UID 7 RFC822.SIZE 500 BODY[]<0> {500}`, "partial")}}), "", nil},
 		// logout
-		{"logout.bad", StepLogout, tlsSrv(&imapServer{Handlers: map[string]handler{"LOGOUT": answer("TAG BAD no")}}), "", nil},
-		{"logout.timeout", StepLogout, tlsSrv(&imapServer{Handlers: map[string]handler{"LOGOUT": stall}}), "", short},
+		{"logout.bad", StepLogout, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LOGOUT": pt.Answer("TAG BAD no")}}), "", nil},
+		{"logout.timeout", StepLogout, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LOGOUT": pt.Stall}}), "", short},
 	}
 	seen := map[string]int{}
 	for _, c := range cases {
@@ -127,12 +92,12 @@ func TestDiagnoses(t *testing.T) {
 		name := fmt.Sprintf("%s#%d", c.code, seen[c.code])
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := c.srv.start(t)
+			srv := c.srv.Start(t)
 			mode := c.mode
 			if mode == "" {
 				mode = TLSImplicit
 			}
-			tg := srv.target(mode)
+			tg := target(srv, mode)
 			if c.code == "mailbox.not_found" {
 				tg.Mailbox = "Snet"
 			}
@@ -154,8 +119,8 @@ func TestDiagnosisDetails(t *testing.T) {
 	t.Parallel()
 	t.Run("dropped quotes the BYE", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]handler{"LIST": hangUp("* BYE Server shutting down for maintenance")}}).start(t)
-		r := Probe(context.Background(), srv.target(TLSImplicit), baseOptions(t))
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{"LIST": pt.HangUp("* BYE Server shutting down for maintenance")}}).Start(t)
+		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 		assertFailure(t, r, StepList, "list.dropped")
 		if d := r.Step(StepList).Diagnosis.Detail; !strings.Contains(d, "Server shutting down for maintenance") {
 			t.Errorf("detail %q lacks the BYE text", d)
@@ -163,8 +128,8 @@ func TestDiagnosisDetails(t *testing.T) {
 	})
 	t.Run("not_found hints the closest names", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Implicit: goodTLS(t), Mailboxes: []string{"INBOX", "Sent Items", "Archive", "Drafts"}}).start(t)
-		tg := srv.target(TLSImplicit)
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Mailboxes: []string{"INBOX", "Sent Items", "Archive", "Drafts"}}).Start(t)
+		tg := target(srv, TLSImplicit)
 		tg.Mailbox = "Sent"
 		r := Probe(context.Background(), tg, baseOptions(t))
 		assertFailure(t, r, StepSelect, "mailbox.not_found")
@@ -176,9 +141,9 @@ func TestDiagnosisDetails(t *testing.T) {
 		t.Parallel()
 		o := baseOptions(t)
 		o.StepTimeout = 300 * time.Millisecond
-		srv := (&imapServer{Raw: silent}).start(t)
-		tg := srv.target(TLSStartTLS)
-		tg.Port, tg.ConnectAddr = 993, fmt.Sprintf("127.0.0.1:%d", srv.port())
+		srv := (&pt.Server{Raw: pt.Silent}).Start(t)
+		tg := target(srv, TLSStartTLS)
+		tg.Port, tg.ConnectAddr = 993, fmt.Sprintf("127.0.0.1:%d", srv.Port())
 		r := Probe(context.Background(), tg, o)
 		assertFailure(t, r, StepGreeting, "greeting.timeout")
 		if h := r.Step(StepGreeting).Diagnosis.Hint; !strings.Contains(h, "imaps://") {
@@ -187,10 +152,10 @@ func TestDiagnosisDetails(t *testing.T) {
 	})
 	t.Run("token error is decoded", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Token: "good", Caps: "IMAP4rev1 AUTH=OAUTHBEARER SASL-IR", Implicit: goodTLS(t)}).start(t)
+		srv := (&pt.Server{Token: "good", Caps: "IMAP4rev1 AUTH=OAUTHBEARER SASL-IR", Implicit: goodTLS(t)}).Start(t)
 		o := baseOptions(t)
 		o.Token, o.Password = "bad", ""
-		r := Probe(context.Background(), srv.target(TLSImplicit), o)
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertFailure(t, r, StepAuth, "auth.token_rejected")
 		if d := r.Step(StepAuth).Diagnosis.Detail; !strings.Contains(d, "status=invalid_token") || !strings.Contains(d, "scope=https://mail.example/imap") {
 			t.Errorf("detail %q", d)
@@ -198,31 +163,31 @@ func TestDiagnosisDetails(t *testing.T) {
 	})
 	t.Run("select read-only warns", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]handler{
-			"SELECT": func(c *conv, tag, args string) bool { return selectReply(c, tag, args, "READ-ONLY") }}}).start(t)
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
+			"SELECT": func(c *pt.Conv, tag, args string) bool { return pt.SelectReply(c, tag, args, "READ-ONLY") }}}).Start(t)
 		o := baseOptions(t)
 		o.Select = true
-		r := Probe(context.Background(), srv.target(TLSImplicit), o)
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertOK(t, r, "mailbox.read_only")
 	})
 	t.Run("slow step warns", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]handler{
-			"LIST": func(c *conv, tag, args string) bool {
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
+			"LIST": func(c *pt.Conv, tag, args string) bool {
 				time.Sleep(150 * time.Millisecond)
-				return defaultHandlers["LIST"](c, tag, args)
-			}}}).start(t)
+				return pt.DefaultHandlers["LIST"](c, tag, args)
+			}}}).Start(t)
 		o := baseOptions(t)
 		o.Slow = 100 * time.Millisecond
-		r := Probe(context.Background(), srv.target(TLSImplicit), o)
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertOK(t, r, "list.slow")
 	})
 	t.Run("no credentials skips auth and mailbox steps", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Implicit: goodTLS(t)}).start(t)
+		srv := (&pt.Server{Implicit: goodTLS(t)}).Start(t)
 		o := baseOptions(t)
 		o.Password = ""
-		r := Probe(context.Background(), srv.target(TLSImplicit), o)
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertOK(t, r)
 		for _, name := range []string{StepAuth, StepList, StepSelect, StepFetch} {
 			if s := r.Step(name); s.Status != StatusSkipped || !strings.Contains(s.Note, "no credentials") {
@@ -235,11 +200,11 @@ func TestDiagnosisDetails(t *testing.T) {
 	})
 	t.Run("context cancel ends the probe", func(t *testing.T) {
 		t.Parallel()
-		srv := (&imapServer{Raw: silent}).start(t)
+		srv := (&pt.Server{Raw: pt.Silent}).Start(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		began := time.Now()
-		r := Probe(ctx, srv.target(TLSNone), baseOptions(t))
+		r := Probe(ctx, target(srv, TLSNone), baseOptions(t))
 		assertFailure(t, r, StepGreeting, "greeting.timeout")
 		if d := time.Since(began); d > time.Second {
 			t.Errorf("took %s", d)

@@ -1,4 +1,7 @@
-package prober
+// Package probertest provides scripted IMAP servers on loopback for tests
+// of the prober and the imapprobe command. They speak just enough IMAP for
+// one probe, and a test can replace the Answer to any command.
+package probertest
 
 import (
 	"bufio"
@@ -16,28 +19,25 @@ import (
 	"github.com/imapprobe/imapprobe/internal/certs"
 )
 
-// This file holds small scripted IMAP servers on loopback for the prober's
-// own tests. They speak just enough IMAP for one probe and let each test
-// replace the answer to any command.
 
-// testPKI is one CA and a good loopback leaf, shared by the tests.
-type testPKI struct {
-	ca   *certs.Authority
-	good tls.Certificate
+// TestPKI is one CA and a good loopback leaf, shared by the tests.
+type TestPKI struct {
+	CA   *certs.Authority
+	Good tls.Certificate
 }
 
 var (
 	pkiOnce sync.Once
-	pki     testPKI
+	pki     TestPKI
 	pkiErr  error
 )
 
-func getPKI(t *testing.T) testPKI {
+func PKI(t *testing.T) TestPKI {
 	t.Helper()
 	pkiOnce.Do(func() {
-		pki.ca, pkiErr = certs.NewAuthority("prober test CA")
+		pki.CA, pkiErr = certs.NewAuthority("prober test CA")
 		if pkiErr == nil {
-			pki.good, pkiErr = pki.ca.Issue(certs.Leaf{})
+			pki.Good, pkiErr = pki.CA.Issue(certs.Leaf{})
 		}
 	})
 	if pkiErr != nil {
@@ -46,15 +46,15 @@ func getPKI(t *testing.T) testPKI {
 	return pki
 }
 
-// conv is one server-side connection.
-type conv struct {
+// Conv is one server-side connection.
+type Conv struct {
 	t    *testing.T
 	conn net.Conn
 	br   *bufio.Reader
-	srv  *imapServer
+	srv  *Server
 }
 
-func (c *conv) send(lines ...string) {
+func (c *Conv) Send(lines ...string) {
 	for _, l := range lines {
 		if _, err := io.WriteString(c.conn, l+"\r\n"); err != nil {
 			return
@@ -63,7 +63,7 @@ func (c *conv) send(lines ...string) {
 }
 
 // readCommand reads one client command, answering synchronizing literals.
-func (c *conv) readCommand() (tag, cmd, args string, err error) {
+func (c *Conv) readCommand() (tag, cmd, args string, err error) {
 	var sb strings.Builder
 	for {
 		line, err := c.br.ReadString('\n')
@@ -77,7 +77,7 @@ func (c *conv) readCommand() (tag, cmd, args string, err error) {
 			break
 		}
 		if !strings.HasSuffix(line, "+}") {
-			c.send("+ go ahead")
+			c.Send("+ go ahead")
 		}
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(c.br, buf); err != nil {
@@ -91,11 +91,11 @@ func (c *conv) readCommand() (tag, cmd, args string, err error) {
 	return tag, strings.ToUpper(cmd), args, nil
 }
 
-// handler answers one command; returning false closes the connection.
-type handler func(c *conv, tag, args string) bool
+// Handler answers one command; returning false closes the connection.
+type Handler func(c *Conv, tag, args string) bool
 
-// imapServer is a scripted IMAP server. Zero fields take happy defaults.
-type imapServer struct {
+// Server is a scripted IMAP server. Zero fields take happy defaults.
+type Server struct {
 	Greeting   string // full first line; "" means "* OK ready"; "-" sends nothing
 	Caps       string // default "IMAP4rev1 AUTH=PLAIN SASL-IR"
 	Implicit   *tls.Config
@@ -105,7 +105,7 @@ type imapServer struct {
 	Mailboxes  []string // default INBOX, Sent, Trash
 	Message    string   // newest message; default a small one
 	Exists     int      // default 1
-	Handlers   map[string]handler
+	Handlers   map[string]Handler
 	Raw        func(c net.Conn) // replaces everything: a raw script
 
 	ln   net.Listener
@@ -114,7 +114,7 @@ type imapServer struct {
 	seen []string // commands received, upper-case
 }
 
-func (s *imapServer) start(t *testing.T) *imapServer {
+func (s *Server) Start(t *testing.T) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -152,33 +152,30 @@ func (s *imapServer) start(t *testing.T) *imapServer {
 	return s
 }
 
-func (s *imapServer) port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
-func (s *imapServer) target(mode TLSMode) Target {
-	return Target{Host: "127.0.0.1", Port: s.port(), TLS: mode, User: s.user(), Mailbox: "INBOX"}
-}
 
-func (s *imapServer) user() string {
+func (s *Server) UserName() string {
 	if s.User == "" {
 		return "alice"
 	}
 	return s.User
 }
 
-func (s *imapServer) commands() []string {
+func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.seen...)
 }
 
-func (s *imapServer) serve(t *testing.T, conn net.Conn) {
-	c := &conv{t: t, conn: conn, br: bufio.NewReader(conn), srv: s}
+func (s *Server) serve(t *testing.T, conn net.Conn) {
+	c := &Conv{t: t, conn: conn, br: bufio.NewReader(conn), srv: s}
 	switch s.Greeting {
 	case "":
-		c.send("* OK ready")
+		c.Send("* OK ready")
 	case "-":
 	default:
-		c.send(s.Greeting)
+		c.Send(s.Greeting)
 	}
 	for {
 		tag, cmd, args, err := c.readCommand()
@@ -190,10 +187,10 @@ func (s *imapServer) serve(t *testing.T, conn net.Conn) {
 		s.mu.Unlock()
 		h := s.Handlers[cmd]
 		if h == nil {
-			h = defaultHandlers[cmd]
+			h = DefaultHandlers[cmd]
 		}
 		if h == nil {
-			c.send(tag + " BAD unknown command")
+			c.Send(tag + " BAD unknown command")
 			continue
 		}
 		if !h(c, tag, args) {
@@ -209,7 +206,7 @@ func (s *imapServer) serve(t *testing.T, conn net.Conn) {
 	}
 }
 
-func (s *imapServer) caps() string {
+func (s *Server) caps() string {
 	caps := s.Caps
 	if caps == "" {
 		caps = "IMAP4rev1 AUTH=PLAIN SASL-IR"
@@ -224,35 +221,35 @@ func unquote(s string) string {
 	return s
 }
 
-var defaultHandlers = map[string]handler{
-	"CAPABILITY": func(c *conv, tag, _ string) bool {
+var DefaultHandlers = map[string]Handler{
+	"CAPABILITY": func(c *Conv, tag, _ string) bool {
 		caps := c.srv.caps()
 		if c.srv.StartTLS != nil {
 			if _, isTLS := c.conn.(*tls.Conn); !isTLS {
 				caps += " STARTTLS"
 			}
 		}
-		c.send("* CAPABILITY "+caps, tag+" OK done")
+		c.Send("* CAPABILITY "+caps, tag+" OK done")
 		return true
 	},
-	"STARTTLS": func(c *conv, tag, _ string) bool {
-		c.send(tag + " OK begin TLS")
+	"STARTTLS": func(c *Conv, tag, _ string) bool {
+		c.Send(tag + " OK begin TLS")
 		return true
 	},
-	"LOGIN": func(c *conv, tag, args string) bool {
+	"LOGIN": func(c *Conv, tag, args string) bool {
 		// user SP password, each an atom, a quoted string or a literal
 		user, pass := splitLogin(args)
-		if user == c.srv.user() && pass == c.srv.Pass {
-			c.send(tag + " OK [CAPABILITY IMAP4rev1 IDLE] logged in")
+		if user == c.srv.UserName() && pass == c.srv.Pass {
+			c.Send(tag + " OK [CAPABILITY IMAP4rev1 IDLE] logged in")
 		} else {
-			c.send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
+			c.Send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
 		}
 		return true
 	},
-	"AUTHENTICATE": func(c *conv, tag, args string) bool {
+	"AUTHENTICATE": func(c *Conv, tag, args string) bool {
 		mech, ir, hasIR := strings.Cut(args, " ")
 		if !hasIR {
-			c.send("+ ")
+			c.Send("+ ")
 			line, err := c.br.ReadString('\n')
 			if err != nil {
 				return false
@@ -264,24 +261,24 @@ var defaultHandlers = map[string]handler{
 		switch strings.ToUpper(mech) {
 		case "PLAIN":
 			parts := strings.Split(string(raw), "\x00")
-			ok = len(parts) == 3 && parts[1] == c.srv.user() && parts[2] == c.srv.Pass
+			ok = len(parts) == 3 && parts[1] == c.srv.UserName() && parts[2] == c.srv.Pass
 		case "XOAUTH2", "OAUTHBEARER":
 			ok = strings.Contains(string(raw), "auth=Bearer "+c.srv.Token+"\x01") && c.srv.Token != ""
 			if !ok {
-				c.send("+ " + base64.StdEncoding.EncodeToString([]byte(`{"status":"invalid_token","scope":"https://mail.example/imap"}`)))
+				c.Send("+ " + base64.StdEncoding.EncodeToString([]byte(`{"status":"invalid_token","scope":"https://mail.example/imap"}`)))
 				if _, err := c.br.ReadString('\n'); err != nil {
 					return false
 				}
 			}
 		}
 		if ok {
-			c.send(tag + " OK [CAPABILITY IMAP4rev1 IDLE] authenticated")
+			c.Send(tag + " OK [CAPABILITY IMAP4rev1 IDLE] authenticated")
 		} else {
-			c.send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
+			c.Send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
 		}
 		return true
 	},
-	"LIST": func(c *conv, tag, _ string) bool {
+	"LIST": func(c *Conv, tag, _ string) bool {
 		boxes := c.srv.Mailboxes
 		if boxes == nil {
 			boxes = []string{"INBOX", "Sent", "Trash"}
@@ -294,35 +291,35 @@ var defaultHandlers = map[string]handler{
 			case "Trash":
 				attr = `\Trash`
 			}
-			c.send(fmt.Sprintf(`* LIST (%s) "/" %q`, attr, b))
+			c.Send(fmt.Sprintf(`* LIST (%s) "/" %q`, attr, b))
 		}
-		c.send(tag + " OK LIST done")
+		c.Send(tag + " OK LIST done")
 		return true
 	},
-	"EXAMINE": func(c *conv, tag, args string) bool { return selectReply(c, tag, args, "READ-ONLY") },
-	"SELECT":  func(c *conv, tag, args string) bool { return selectReply(c, tag, args, "READ-WRITE") },
-	"FETCH": func(c *conv, tag, args string) bool {
-		msg := c.srv.message()
+	"EXAMINE": func(c *Conv, tag, args string) bool { return SelectReply(c, tag, args, "READ-ONLY") },
+	"SELECT":  func(c *Conv, tag, args string) bool { return SelectReply(c, tag, args, "READ-WRITE") },
+	"FETCH": func(c *Conv, tag, args string) bool {
+		msg := c.srv.MessageText()
 		seq, _, _ := strings.Cut(args, " ")
-		c.send(fmt.Sprintf(`* %s FETCH (UID 7 FLAGS (\Seen) RFC822.SIZE %d ENVELOPE ("Mon, 7 Feb 1994 21:52:25 -0800" "hello" (("Bob" NIL "bob" "example.com")) NIL NIL NIL NIL NIL NIL "<1@example.com>") BODY[]<0> {%d}`, seq, len(msg), len(msg)))
+		c.Send(fmt.Sprintf(`* %s FETCH (UID 7 FLAGS (\Seen) RFC822.SIZE %d ENVELOPE ("Mon, 7 Feb 1994 21:52:25 -0800" "hello" (("Bob" NIL "bob" "example.com")) NIL NIL NIL NIL NIL NIL "<1@example.com>") BODY[]<0> {%d}`, seq, len(msg), len(msg)))
 		_, _ = io.WriteString(c.conn, msg)
-		c.send(")", tag+" OK FETCH done")
+		c.Send(")", tag+" OK FETCH done")
 		return true
 	},
-	"LOGOUT": func(c *conv, tag, _ string) bool {
-		c.send("* BYE bye", tag+" OK LOGOUT done")
+	"LOGOUT": func(c *Conv, tag, _ string) bool {
+		c.Send("* BYE bye", tag+" OK LOGOUT done")
 		return false
 	},
 }
 
-func (s *imapServer) message() string {
+func (s *Server) MessageText() string {
 	if s.Message == "" {
 		return "From: bob@example.com\r\nSubject: hello\r\n\r\nHi Alice.\r\n"
 	}
 	return s.Message
 }
 
-func selectReply(c *conv, tag, args, mode string) bool {
+func SelectReply(c *Conv, tag, args, mode string) bool {
 	name := unquote(args)
 	found := false
 	boxes := c.srv.Mailboxes
@@ -333,14 +330,14 @@ func selectReply(c *conv, tag, args, mode string) bool {
 		found = found || b == name || strings.EqualFold(name, "INBOX") && b == "INBOX"
 	}
 	if !found {
-		c.send(tag + " NO [NONEXISTENT] Mailbox doesn't exist: " + name)
+		c.Send(tag + " NO [NONEXISTENT] Mailbox doesn't exist: " + name)
 		return true
 	}
 	exists := c.srv.Exists
 	if exists == 0 {
 		exists = 1
 	}
-	c.send(`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`,
+	c.Send(`* FLAGS (\Answered \Flagged \Deleted \Seen \Draft)`,
 		fmt.Sprintf("* %d EXISTS", exists),
 		"* OK [UIDVALIDITY 1700000000] UIDs valid",
 		"* OK [UIDNEXT 8] next",
@@ -386,4 +383,53 @@ func astringValue(s string) string {
 		return s[strings.IndexByte(s, '}')+1:]
 	}
 	return s
+}
+
+// raw returns a Raw script that writes the given bytes, then waits for the
+// client to leave (or closes at once when close is true).
+func RawScript(data string, close bool) func(net.Conn) {
+	return func(c net.Conn) {
+		_, _ = io.WriteString(c, data)
+		if !close {
+			Silent(c)
+		}
+	}
+}
+
+// Answer returns a Handler that sends lines with TAG replaced by the tag.
+func Answer(lines ...string) Handler {
+	return func(c *Conv, tag, _ string) bool {
+		for _, l := range lines {
+			c.Send(strings.ReplaceAll(l, "TAG", tag))
+		}
+		return true
+	}
+}
+
+// HangUp returns a Handler that sends lines, then closes the connection.
+func HangUp(lines ...string) Handler {
+	return func(c *Conv, tag, args string) bool {
+		Answer(lines...)(c, tag, args)
+		return false
+	}
+}
+
+// Stall never answers.
+func Stall(c *Conv, _, _ string) bool {
+	_, _ = io.Copy(io.Discard, c.br)
+	return false
+}
+
+
+// Silent accepts and says nothing until the client goes away.
+func Silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
+
+// literalSize reports whether line announces a literal, and its size.
+func literalSize(line string) (int, bool) {
+	open := strings.LastIndexByte(line, '{')
+	if open < 0 || !strings.HasSuffix(line, "}") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimRight(line[open+1:len(line)-1], "+"))
+	return n, err == nil && n >= 0
 }
