@@ -175,7 +175,6 @@ func TestHappyPathEvidence(t *testing.T) {
 	}
 }
 
-
 func TestNetworkFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("tcp.refused", func(t *testing.T) {

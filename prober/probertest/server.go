@@ -19,7 +19,6 @@ import (
 	"github.com/imapprobe/imapprobe/internal/certs"
 )
 
-
 // TestPKI is one CA and a good loopback leaf, shared by the tests.
 type TestPKI struct {
 	CA   *certs.Authority
@@ -32,6 +31,7 @@ var (
 	pkiErr  error
 )
 
+// PKI returns the shared test CA and a leaf for the loopback names.
 func PKI(t *testing.T) TestPKI {
 	t.Helper()
 	pkiOnce.Do(func() {
@@ -54,6 +54,7 @@ type Conv struct {
 	srv  *Server
 }
 
+// Send writes each line with CRLF.
 func (c *Conv) Send(lines ...string) {
 	for _, l := range lines {
 		if _, err := io.WriteString(c.conn, l+"\r\n"); err != nil {
@@ -114,6 +115,7 @@ type Server struct {
 	seen []string // commands received, upper-case
 }
 
+// Start listens on 127.0.0.1 and serves until the test ends.
 func (s *Server) Start(t *testing.T) *Server {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -152,9 +154,10 @@ func (s *Server) Start(t *testing.T) *Server {
 	return s
 }
 
+// Port is the listening port.
 func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
 
-
+// UserName is the accepted user (default alice).
 func (s *Server) UserName() string {
 	if s.User == "" {
 		return "alice"
@@ -162,6 +165,7 @@ func (s *Server) UserName() string {
 	return s.User
 }
 
+// Commands lists the commands received so far, upper-case.
 func (s *Server) Commands() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,6 +225,7 @@ func unquote(s string) string {
 	return s
 }
 
+// DefaultHandlers answer each command as a healthy server would.
 var DefaultHandlers = map[string]Handler{
 	"CAPABILITY": func(c *Conv, tag, _ string) bool {
 		caps := c.srv.caps()
@@ -312,6 +317,7 @@ var DefaultHandlers = map[string]Handler{
 	},
 }
 
+// MessageText is the newest message served by FETCH.
 func (s *Server) MessageText() string {
 	if s.Message == "" {
 		return "From: bob@example.com\r\nSubject: hello\r\n\r\nHi Alice.\r\n"
@@ -319,6 +325,7 @@ func (s *Server) MessageText() string {
 	return s.Message
 }
 
+// SelectReply answers SELECT/EXAMINE with the given [READ-ONLY]/[READ-WRITE] mode.
 func SelectReply(c *Conv, tag, args, mode string) bool {
 	name := unquote(args)
 	found := false
@@ -385,7 +392,7 @@ func astringValue(s string) string {
 	return s
 }
 
-// raw returns a Raw script that writes the given bytes, then waits for the
+// RawScript returns a Raw script that writes the given bytes, then waits for the
 // client to leave (or closes at once when close is true).
 func RawScript(data string, close bool) func(net.Conn) {
 	return func(c net.Conn) {
@@ -419,7 +426,6 @@ func Stall(c *Conv, _, _ string) bool {
 	_, _ = io.Copy(io.Discard, c.br)
 	return false
 }
-
 
 // Silent accepts and says nothing until the client goes away.
 func Silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
