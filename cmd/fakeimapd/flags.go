@@ -33,6 +33,8 @@ A fake IMAP server on loopback with injectable faults.
   --ca-out FILE                   write the CA certificate (PEM) that clients must trust
   --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET /connections)
   --quiet                         log one line per connection, without the transcript
+  --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults)
+  --list-scenarios                list the scenarios and exit
 
 Environment: FAKEIMAPD_USERS (NAME:PASS,...) and FAKEIMAPD_TOKENS (USER:TOKEN,...).
 Fault kinds: ` + "%s" + `.
@@ -57,6 +59,7 @@ type options struct {
 	caOut             string
 	control           string
 	quiet             bool
+	listScenarios     bool
 	secretsOnCmdLine  bool
 }
 
@@ -75,6 +78,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	var (
 		o                                    options
 		mode, usersFile, tokensFile, faultsF string
+		scenario                             string
 		users, tokens, specs                 multiFlag
 	)
 	fs.StringVar(&mode, "mode", "tls", "")
@@ -92,6 +96,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.caOut, "ca-out", "", "")
 	fs.StringVar(&o.control, "control", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.StringVar(&scenario, "scenario", "", "")
+	fs.BoolVar(&o.listScenarios, "list-scenarios", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
@@ -154,6 +160,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 		return nil, fmt.Errorf("--fault: %v", err)
 	}
 	o.faults = append(o.faults, set...)
+	if scenario != "" {
+		modeGiven := false
+		fs.Visit(func(f *flag.Flag) { modeGiven = modeGiven || f.Name == "mode" })
+		if err := applyScenario(&o, scenario, modeGiven); err != nil {
+			return nil, err
+		}
+	}
 	return &o, nil
 }
 

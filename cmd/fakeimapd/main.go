@@ -39,6 +39,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "fakeimapd: %v\n", err)
 		return 2
 	}
+	if opts.listScenarios {
+		listScenarios(stdout)
+		return 0
+	}
 	if err := serve(ctx, opts, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "fakeimapd: %v\n", err)
 		var u usageError

@@ -34,7 +34,7 @@ type Result struct {
 // ServerOptions returns the fake-server options that put a server into the
 // scenario, with the given user password and OAuth token.
 func (s Scenario) ServerOptions(user, password, token string) ([]fakeserver.Option, error) {
-	mode, err := fakeserver.ParseMode(orString(s.Server.Mode, "starttls"))
+	mode, err := fakeserver.ParseMode(s.Server.ModeName())
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
@@ -86,7 +86,7 @@ func (s Scenario) ProbeSettings(srv *fakeserver.Server, password, token string) 
 	p := s.Probe
 	tlsMode := prober.TLSMode(p.TLS)
 	if tlsMode == "" {
-		switch orString(s.Server.Mode, "starttls") {
+		switch s.Server.ModeName() {
 		case "implicit", "tls":
 			tlsMode = prober.TLSImplicit
 		case "plaintext":

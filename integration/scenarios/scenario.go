@@ -31,6 +31,9 @@ type Server struct {
 	AllowPlaintextAuth bool `json:"allow_plaintext_auth,omitempty"`
 }
 
+// ModeName is the fake-server mode, "starttls" when unset.
+func (s Server) ModeName() string { return orString(s.Mode, "starttls") }
+
 // Probe is how the prober is pointed at the fake server.
 type Probe struct {
 	// TLS is "implicit", "starttls" or "none"; empty follows the server mode.
