@@ -40,10 +40,10 @@ const minSecretLen = 3
 // Session masks the secrets of one IMAP connection. Lines must be fed in the
 // order they crossed the wire. It is safe for concurrent use.
 type Session struct {
-	mu       sync.Mutex
-	saslTag  string // tag of the AUTHENTICATE exchange in progress
-	inSASL   bool
-	secrets  []string
+	mu      sync.Mutex
+	saslTag string // tag of the AUTHENTICATE exchange in progress
+	inSASL  bool
+	secrets []string
 }
 
 // NewSession returns a Session that additionally masks every occurrence of

@@ -1,0 +1,138 @@
+package wiretap
+
+import (
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imapprobe/imapprobe/internal/redact"
+)
+
+// pair returns a tapped client end and the raw server end of a pipe.
+func pair(t *testing.T, lim Limits) (*Recorder, *Conn, net.Conn) {
+	t.Helper()
+	c, s := net.Pipe()
+	t.Cleanup(func() { c.Close(); s.Close() })
+	rec := New(time.Now(), lim, nil)
+	return rec, rec.Tap(c, redact.Client), s
+}
+
+func texts(lines []Line) []string {
+	var out []string
+	for _, l := range lines {
+		out = append(out, string(l.Dir)+": "+l.Text)
+	}
+	return out
+}
+
+func TestSplitsLinesAndLiterals(t *testing.T) {
+	t.Parallel()
+	rec, conn, srv := pair(t, DefaultLimits())
+	big := strings.Repeat("x", 300)
+	go func() {
+		// split across writes at awkward places
+		for _, chunk := range []string{"* OK re", "ady\r\n* 1 FETCH (BODY[] {5}\r\nhel", "lo)\r\n* 2 FETCH (BODY[] {300}\r\n" + big + ")\r\n", "a1 OK \x1b[31mred\r\n"} {
+			_, _ = io.WriteString(srv, chunk)
+		}
+		_, _ = io.Copy(io.Discard, srv)
+	}()
+	if _, err := io.ReadFull(conn, make([]byte, len("* OK ready\r\n* 1 FETCH (BODY[] {5}\r\nhello)\r\n* 2 FETCH (BODY[] {300}\r\n")+300+3+len("a1 OK \x1b[31mred\r\n"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, "a2 LOGIN bob secret\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"S: * OK ready",
+		`S: * 1 FETCH (BODY[] {5}\r\nhello)`,
+		`S: * 2 FETCH (BODY[] {300}\r\n[300 bytes])`,
+		`S: a1 OK \x1b[31mred`,
+		"C: a2 LOGIN bob [redacted]",
+	}
+	if got := texts(rec.Lines(0)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLimitsFailFast(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, data, what string
+	}{
+		{"huge literal", "* OK {1073741824}\r\n", "literal"},
+		{"overflowing literal", "* OK {99999999999999999999999}\r\n", "literal"},
+		{"endless line", "* OK " + strings.Repeat("a", 70<<10), "line"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, conn, srv := pair(t, DefaultLimits())
+			go func() { _, _ = io.WriteString(srv, tc.data) }()
+			var err error
+			buf := make([]byte, 4096)
+			for err == nil {
+				_, err = conn.Read(buf)
+			}
+			var lerr *LimitError
+			if !errors.As(err, &lerr) || lerr.What != tc.what {
+				t.Fatalf("err = %v, want a %s LimitError", err, tc.what)
+			}
+			if !errors.Is(conn.Err(), err) {
+				t.Errorf("Err() = %v", conn.Err())
+			}
+			if _, again := conn.Read(buf); again == nil {
+				t.Errorf("a read after the limit error succeeded")
+			}
+		})
+	}
+}
+
+func TestTranscriptIsBounded(t *testing.T) {
+	t.Parallel()
+	lim := Limits{MaxLine: 1 << 10, MaxLiteral: 1 << 10, MaxLines: 3, MaxText: 20}
+	rec, conn, srv := pair(t, lim)
+	go func() {
+		_, _ = io.WriteString(srv, "* 1 "+strings.Repeat("b", 100)+"\r\n* 2\r\n* 3\r\n* 4\r\n* 5\r\n")
+	}()
+	if _, err := io.ReadFull(conn, make([]byte, 4+100+2+4*5)); err != nil {
+		t.Fatal(err)
+	}
+	lines := rec.Lines(0)
+	if len(lines) != 3 || rec.Omitted() != 2 {
+		t.Fatalf("%d lines kept, %d omitted; want 3 and 2", len(lines), rec.Omitted())
+	}
+	if !strings.HasSuffix(lines[0].Text, "…(+84 bytes)") {
+		t.Errorf("long line not shortened: %q", lines[0].Text)
+	}
+}
+
+func TestEscape(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain":        "plain",
+		"tab\there":    `tab\there`,
+		"bell\a":       `bell\a`,
+		"bad\xffbyte":  `bad\xffbyte`,
+		"ünïcode":      "ünïcode",
+		"csi\u009b[2J": `csi\u009b[2J`,
+	} {
+		if got := Escape(in, 0); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func BenchmarkTapRead(b *testing.B) {
+	rec := New(time.Now(), DefaultLimits(), nil)
+	data := []byte(strings.Repeat("* 1 FETCH (FLAGS (\\Seen) UID 42)\r\n", 1000))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		s := &splitter{rec: rec, side: redact.Server, enforce: true}
+		if err := s.feed(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
