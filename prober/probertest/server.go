@@ -54,6 +54,9 @@ type Conv struct {
 	srv  *Server
 }
 
+// Writer gives raw access to the connection, for malformed output.
+func (c *Conv) Writer() io.Writer { return c.conn }
+
 // Send writes each line with CRLF.
 func (c *Conv) Send(lines ...string) {
 	for _, l := range lines {
