@@ -160,6 +160,17 @@ func imapErrText(e *imap.Error) string {
 	return quote([]byte(s + " " + e.Text))
 }
 
+// failCommand reports a failed imapclient command: a NO as noCode when one
+// is given, anything else as cmdErr classifies it.
+func (p *probe) failCommand(s *Step, step, noCode string, err error) bool {
+	var ie *imap.Error
+	if noCode != "" && errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
+		return p.fail(s, noCode, "server said: "+imapErrText(ie))
+	}
+	code, detail := p.cmdErr(step, err)
+	return p.fail(s, code, detail)
+}
+
 // ---- auth ----
 
 // AuthDetails is the evidence of the auth step.
@@ -273,8 +284,7 @@ func (p *probe) auth(s *Step) bool {
 	}
 	caps := c.Caps()
 	if caps == nil {
-		code, detail := p.cmdErr(StepAuth, errors.New("CAPABILITY after authentication failed"))
-		return p.fail(s, code, detail)
+		return p.failCommand(s, StepAuth, "", errors.New("CAPABILITY after authentication failed"))
 	}
 	var list []string
 	for name := range caps {
@@ -455,12 +465,7 @@ func (p *probe) list(s *Step) bool {
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
-			return p.fail(s, "list.failed", "server said: "+imapErrText(ie))
-		}
-		code, detail := p.cmdErr(StepList, err)
-		return p.fail(s, code, detail)
+		return p.failCommand(s, StepList, "list.failed", err)
 	}
 	return true
 }
@@ -497,8 +502,7 @@ func (p *probe) selectMailbox(s *Step) bool {
 			}
 			return p.failHint(s, code, detail, hint)
 		}
-		code, detail := p.cmdErr(StepSelect, err)
-		return p.fail(s, code, detail)
+		return p.failCommand(s, StepSelect, "", err)
 	}
 	d.Exists, d.UIDValidity, d.UIDNext = data.NumMessages, data.UIDValidity, uint32(data.UIDNext)
 	for _, f := range data.Flags {
@@ -663,16 +667,10 @@ func (p *probe) fetch(s *Step) bool {
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
-			return p.fail(s, "fetch.failed", "server said: "+imapErrText(ie))
-		}
-		code, detail := p.cmdErr(StepFetch, err)
-		return p.fail(s, code, detail)
+		return p.failCommand(s, StepFetch, "fetch.failed", err)
 	}
 	if readErr != nil {
-		code, detail := p.cmdErr(StepFetch, readErr)
-		return p.fail(s, code, detail)
+		return p.failCommand(s, StepFetch, "", readErr)
 	}
 	switch {
 	case !d.HasSize && !d.HasBody:
@@ -730,8 +728,7 @@ func (p *probe) logout(s *Step) bool {
 		s.Note = "server sent BYE and closed without a tagged OK"
 		return true
 	}
-	code, detail := p.cmdErr(StepLogout, err)
-	return p.fail(s, code, detail)
+	return p.failCommand(s, StepLogout, "", err)
 }
 
 func (p *probe) byeSince(first int) bool {
