@@ -92,7 +92,9 @@ func (sit situation) probe(t *testing.T, s server) *prober.Report {
 	opts := prober.Options{
 		Auth: sit.auth, Password: sit.password, Token: sit.token,
 		RootCAs: s.pool(), SourceAddr: sit.source, AllowPlaintextAuth: sit.allowPlain,
-		StepTimeout: 10 * time.Second, Timeout: time.Minute,
+		// Dovecot delays each failed login by 2 s and penalises the address
+		// with growing delays, so the auth step needs room.
+		StepTimeout: 30 * time.Second, Timeout: 2 * time.Minute,
 		Slow: time.Hour, // a loaded CI machine must not add S.slow warnings
 	}
 	if sit.stepTimeout > 0 {
