@@ -1,0 +1,205 @@
+package prober
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	pt "github.com/imapprobe/imapprobe/prober/probertest"
+)
+
+// issueCodes are the codes issue 3 names; S.* are checked per step below.
+var issueCodes = []string{
+	"dns.not_found", "dns.failure",
+	"tcp.refused", "tcp.timeout", "tcp.unreachable", "tcp.reset",
+	"tls.not_tls", "tls.handshake_failed", "tls.cert_expired", "tls.cert_not_yet_valid",
+	"tls.cert_hostname_mismatch", "tls.cert_self_signed", "tls.cert_untrusted",
+	"greeting.timeout", "greeting.closed", "greeting.bye", "greeting.malformed",
+	"starttls.unavailable", "starttls.refused",
+	"auth.login_disabled", "auth.mechanism_unsupported", "auth.failed", "auth.token_rejected",
+	"auth.unavailable", "auth.expired", "auth.authorization_failed",
+	"mailbox.not_found", "mailbox.no_permission", "mailbox.in_use", "mailbox.select_failed",
+	"fetch.failed", "fetch.incomplete",
+	"tls.cert_expiring", "tls.weak_version", "mailbox.read_only",
+}
+
+func TestCatalogIsComplete(t *testing.T) {
+	t.Parallel()
+	for _, code := range issueCodes {
+		if _, ok := Lookup(code); !ok {
+			t.Errorf("catalog lacks %s", code)
+		}
+	}
+	for _, step := range Steps {
+		for _, kind := range []string{"timeout", "slow"} {
+			if _, ok := Lookup(area[step] + "." + kind); !ok {
+				t.Errorf("catalog lacks %s.%s", area[step], kind)
+			}
+		}
+	}
+	for _, step := range []string{StepCapability, StepStartTLS, StepAuth, StepList, StepSelect, StepFetch, StepLogout} {
+		for _, kind := range []string{"dropped", "bad", "malformed"} {
+			if _, ok := Lookup(area[step] + "." + kind); !ok {
+				t.Errorf("catalog lacks %s.%s", area[step], kind)
+			}
+		}
+	}
+	wantExit := map[string]int{"dns": 3, "tcp": 3, "tls": 4, "greeting": 5, "capability": 5, "starttls": 5, "auth": 6, "list": 7, "mailbox": 7, "fetch": 8, "logout": 9}
+	cat := Catalog()
+	if len(cat) != len(catalog) {
+		t.Fatalf("Catalog() has %d entries, map %d", len(cat), len(catalog))
+	}
+	for i, c := range cat {
+		if c.Summary == "" || c.Cause == "" || c.Fix == "" || c.Step == "" {
+			t.Errorf("%s: incomplete entry %+v", c.Code, c)
+		}
+		prefix, kind, _ := strings.Cut(c.Code, ".")
+		want := wantExit[prefix]
+		switch {
+		case c.Severity == SeverityWarning:
+			want = ExitWarnings
+		case (kind == "dropped" || kind == "bad" || kind == "malformed") && prefix != "greeting":
+			want = ExitMisbehaved
+		}
+		if c.ExitCode != want {
+			t.Errorf("%s: exit %d, want %d", c.Code, c.ExitCode, want)
+		}
+		if i > 0 && slices.Index(Steps, cat[i-1].Step) > slices.Index(Steps, c.Step) {
+			t.Errorf("catalog not in step order at %s", c.Code)
+		}
+	}
+}
+
+func TestReportAccessors(t *testing.T) {
+	t.Parallel()
+	r := &Report{Steps: []Step{
+		{Name: StepTLS, Status: StatusWarn, Warnings: []Diagnosis{{Code: "tls.cert_expiring"}}},
+		{Name: StepAuth, Status: StatusFail, Warnings: []Diagnosis{{Code: "auth.slow"}}, Diagnosis: &Diagnosis{Code: "auth.failed"}},
+		{Name: StepList, Status: StatusSkipped},
+	}}
+	if step, code := r.Failure(); step != StepAuth || code != "auth.failed" {
+		t.Errorf("Failure() = %s, %s", step, code)
+	}
+	if got, want := r.Codes(), []string{"tls.cert_expiring", "auth.slow", "auth.failed"}; !slices.Equal(got, want) {
+		t.Errorf("Codes() = %v, want %v", got, want)
+	}
+	if r.ExitCode(false) != ExitAuth || r.ExitCode(true) != ExitAuth {
+		t.Errorf("exit codes %d %d", r.ExitCode(false), r.ExitCode(true))
+	}
+	warnOnly := &Report{Steps: r.Steps[:1]}
+	if warnOnly.ExitCode(false) != ExitOK || warnOnly.ExitCode(true) != ExitWarnings {
+		t.Errorf("warning exit codes %d %d", warnOnly.ExitCode(false), warnOnly.ExitCode(true))
+	}
+	if s, c := (&Report{}).Failure(); s != "" || c != "" {
+		t.Errorf("empty report failure %q %q", s, c)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	t.Parallel()
+	good := map[string]Target{
+		"imaps://alice@mail.example.com/INBOX":        {Host: "mail.example.com", Port: 993, TLS: TLSImplicit, User: "alice", Mailbox: "INBOX"},
+		"imap://alice%40example.com@mail.example.com": {Host: "mail.example.com", Port: 143, TLS: TLSStartTLS, User: "alice@example.com"},
+		"IMAPS://mail.example.com:1993/Sent%20Items":  {Host: "mail.example.com", Port: 1993, TLS: TLSImplicit, Mailbox: "Sent Items"},
+		"imaps://bob@[2001:db8::1]:993/Archive/2024":  {Host: "2001:db8::1", Port: 993, TLS: TLSImplicit, User: "bob", Mailbox: "Archive/2024"},
+	}
+	for raw, want := range good {
+		got, err := ParseURL(raw)
+		if err != nil || got != want {
+			t.Errorf("ParseURL(%q) = %+v, %v; want %+v", raw, got, err, want)
+		}
+	}
+	bad := map[string]string{
+		"mail.example.com":                   "not a URL",
+		"pop3://mail.example.com":            "unsupported URL scheme",
+		"imaps://alice:pw@mail.example.com":  "password in URL refused",
+		"imaps:///INBOX":                     "no host",
+		"imaps://mail.example.com:0/":        "bad port",
+		"imaps://mail.example.com:/":         "empty port",
+		"imaps://mail.example.com/INBOX?x=1": "unexpected query",
+		"imaps://mail.exa mple.com/":         "bad URL",
+	}
+	for raw, want := range bad {
+		_, err := ParseURL(raw)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ParseURL(%q) error = %v, want one line containing %q", raw, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), ":pw@") {
+			t.Errorf("error quotes the password: %v", err)
+		}
+	}
+}
+
+func TestClassifyDial(t *testing.T) {
+	t.Parallel()
+	op := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: errno}}
+	}
+	for err, want := range map[error]string{
+		op(syscall.ECONNREFUSED):                    "tcp.refused",
+		op(syscall.ECONNRESET):                      "tcp.reset",
+		op(syscall.ETIMEDOUT):                       "tcp.timeout",
+		op(syscall.EHOSTUNREACH):                    "tcp.unreachable",
+		op(syscall.ENETUNREACH):                     "tcp.unreachable",
+		context.DeadlineExceeded:                    "tcp.timeout",
+		fmt.Errorf("x: %w", os.ErrDeadlineExceeded): "tcp.timeout",
+	} {
+		if got := classifyDial(err, false); got != want {
+			t.Errorf("classifyDial(%v) = %s, want %s", err, got, want)
+		}
+	}
+}
+
+func TestInjectedNetworkFailures(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		code string
+		step string
+		mod  func(*Options)
+	}{
+		{"dns.timeout", StepResolve, func(o *Options) {
+			o.LookupHost = func(ctx context.Context, _ string) ([]string, error) { <-ctx.Done(); return nil, ctx.Err() }
+		}},
+		{"tcp.reset", StepConnect, func(o *Options) {
+			o.DialContext = func(context.Context, string, string) (net.Conn, error) {
+				return nil, &net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNRESET}}
+			}
+		}},
+		{"tcp.unreachable", StepConnect, func(o *Options) {
+			o.DialContext = func(context.Context, string, string) (net.Conn, error) {
+				return nil, &net.OpError{Op: "dial", Err: &os.SyscallError{Syscall: "connect", Err: syscall.EHOSTUNREACH}}
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			t.Parallel()
+			o := baseOptions(t)
+			o.StepTimeout = 300 * time.Millisecond
+			o.LookupHost = func(context.Context, string) ([]string, error) { return []string{"192.0.2.1", "192.0.2.2"}, nil }
+			tc.mod(&o)
+			r := Probe(context.Background(), Target{Host: "mail.example.com", Port: 993, TLS: TLSImplicit}, o)
+			assertFailure(t, r, tc.step, tc.code)
+			if tc.step == StepConnect {
+				if cd := r.Step(StepConnect).Details.(*ConnectDetails); len(cd.Attempts) != 2 {
+					t.Errorf("attempts %+v, want both addresses tried", cd.Attempts)
+				}
+			}
+		})
+	}
+}
+
+func TestWeakTLSVersion(t *testing.T) {
+	t.Parallel()
+	cfg := &tls.Config{Certificates: []tls.Certificate{pt.PKI(t).Good}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}
+	srv := (&pt.Server{Pass: testPass, Implicit: cfg}).Start(t)
+	r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
+	assertOK(t, r, "tls.weak_version")
+}
