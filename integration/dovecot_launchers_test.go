@@ -48,8 +48,8 @@ func TestDovecotLaunchers(t *testing.T) {
 					t.Fatalf("%s: LOGIN: %v", name, err)
 				}
 				boxes, err := c.List("", "*", nil).Collect()
-				if err != nil || len(boxes) != 3 {
-					t.Errorf("%s: LIST = %d mailboxes, %v; want 3", name, len(boxes), err)
+				if err != nil || len(boxes) != 4 {
+					t.Errorf("%s: LIST = %d mailboxes, %v; want 4", name, len(boxes), err)
 				}
 				sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
 				if err != nil || sel.NumMessages != realservers.InboxMessages {

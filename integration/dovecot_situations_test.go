@@ -24,8 +24,9 @@ type server interface {
 	killWhenHeld(t *testing.T, user string)
 }
 
-// startServer starts a server presenting cert; it stops when t ends.
-type startServer func(t *testing.T, cert realservers.CertKind) server
+// startServer starts a server set up for sit (its certificate, and for the
+// fake its faults); it stops when t ends.
+type startServer func(t *testing.T, sit situation) server
 
 // situation is one row of the table: how to probe, and the one
 // failure (step and code) the prober must report; empty means success.
@@ -130,45 +131,63 @@ func (sit situation) check(t *testing.T, rep *prober.Report) {
 	}
 }
 
-// runSituations runs every situation against servers from start, sharing
-// one server per certificate among the situations that leave it running.
-func runSituations(t *testing.T, start startServer, each func(sit situation, rep *prober.Report)) {
+// runSituations runs every situation against servers from start, each
+// in parallel, and returns each situation's outcome (its failure code, or
+// "ok"). With share, situations that leave the server running share one
+// per certificate.
+func runSituations(t *testing.T, start startServer, share bool) map[string]string {
 	shared := map[realservers.CertKind]server{}
-	for _, sit := range situations() {
-		if _, ok := shared[sit.cert]; !ok && !sit.own {
-			shared[sit.cert] = start(t, sit.cert)
+	if share {
+		for _, sit := range situations() {
+			if _, ok := shared[sit.cert]; !ok && !sit.own {
+				shared[sit.cert] = start(t, sit)
+			}
 		}
 	}
 	var mu sync.Mutex
+	outcomes := map[string]string{}
 	t.Run("situations", func(t *testing.T) {
 		for _, sit := range situations() {
 			t.Run(sit.name, func(t *testing.T) {
 				t.Parallel()
-				s := shared[sit.cert]
-				if sit.own {
-					s = start(t, sit.cert)
+				s, ok := shared[sit.cert]
+				if !ok || sit.own {
+					s = start(t, sit)
 				}
 				rep := sit.probe(t, s)
 				sit.check(t, rep)
+				_, code := rep.Failure()
+				if code == "" {
+					code = "ok"
+				}
 				mu.Lock()
 				defer mu.Unlock()
-				each(sit, rep)
+				outcomes[sit.name] = code
 			})
 		}
 	})
+	return outcomes
 }
 
 // TestDovecotSituations runs the situations against Dovecot, as a
-// process and in a container, asserting the prober's exact codes.
+// process and in a container, and against the fake server set up the same
+// way, asserting the prober's exact codes on each; then it prints the
+// fidelity table and asserts the fake matches Dovecot.
 func TestDovecotSituations(t *testing.T) {
+	columns := []string{"process", "container", "fake"}
+	outcomes := map[string]map[string]string{}
 	eachLauncher(t, func(t *testing.T, l realservers.Launcher) {
-		runSituations(t, dovecotStarter(l), func(situation, *prober.Report) {})
+		outcomes[l.Name()] = runSituations(t, dovecotStarter(l), true)
 	})
+	t.Run("fake", func(t *testing.T) {
+		outcomes["fake"] = runSituations(t, fakeStarter, false)
+	})
+	fidelityTable(t, columns, outcomes)
 }
 
 func dovecotStarter(l realservers.Launcher) startServer {
-	return func(t *testing.T, cert realservers.CertKind) server {
-		return dovecotServer{startDovecot(t, l, realservers.Config{Cert: cert})}
+	return func(t *testing.T, sit situation) server {
+		return dovecotServer{startDovecot(t, l, realservers.Config{Cert: sit.cert})}
 	}
 }
 

@@ -104,8 +104,10 @@ const (
 	DefaultPassword = "alice-pw-7Qx"
 	DefaultToken    = "alice-token-9Zr"
 	HeldUser        = "hold"
-	DeniedMailbox   = "Secret"
-	InboxMessages   = 3
+	// DeniedMailbox has the fake server's name for its NOPERM mailbox, so
+	// both are set up the same way.
+	DeniedMailbox = "Restricted"
+	InboxMessages = 3
 )
 
 // DefaultUsers is the account set every suite uses unless it needs another.
@@ -115,6 +117,7 @@ func DefaultUsers() []User {
 			Name: DefaultUser, Password: DefaultPassword, Token: DefaultToken,
 			Mailboxes: []Mailbox{
 				{Name: "INBOX", Messages: InboxMessages},
+				{Name: "Sent", Messages: 1},
 				{Name: "Archive", Messages: 1},
 				{Name: DeniedMailbox, Messages: 1, Denied: true},
 			},

@@ -1,0 +1,130 @@
+package integration
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/integration/realservers"
+)
+
+// fakeStarter starts the fake server set up as Dovecot is: the same users,
+// password and token, STARTTLS on the plain port and implicit TLS on the
+// other, the bad certificate as a cert fault, and, for the session killed
+// mid-login, a delay standing in for Dovecot's post-login hold.
+func fakeStarter(t *testing.T, sit situation) server {
+	opts := []fakeserver.Option{
+		fakeserver.WithMode(fakeserver.ModeStartTLS),
+		fakeserver.WithBothPorts(),
+		fakeserver.WithUser(realservers.DefaultUser, realservers.DefaultPassword),
+		fakeserver.WithToken(realservers.DefaultUser, realservers.DefaultToken),
+		fakeserver.WithUser(realservers.HeldUser, heldPassword()),
+	}
+	var specs []string
+	switch sit.cert {
+	case realservers.CertSelfSigned:
+		specs = append(specs, "cert:self-signed")
+	case realservers.CertExpired:
+		specs = append(specs, "cert:expired")
+	case realservers.CertWrongHost:
+		specs = append(specs, "cert:wrong-host")
+	}
+	if sit.killHeld {
+		specs = append(specs, "delay:AUTHENTICATE=1m", "delay:LOGIN=1m")
+	}
+	set, err := faults.ParseAll(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set) > 0 {
+		opts = append(opts, fakeserver.WithFaults(set...))
+	}
+	return fakeServer{fakeserver.New(t, opts...)}
+}
+
+type fakeServer struct{ *fakeserver.Server }
+
+func (f fakeServer) host() string         { return "127.0.0.1" }
+func (f fakeServer) plainPort() int       { return portOf(f.PlainAddr()) }
+func (f fakeServer) tlsPort() int         { return portOf(f.TLSAddr()) }
+func (f fakeServer) pool() *x509.CertPool { return f.CAPool() }
+
+func (f fakeServer) stop(t *testing.T) {
+	if err := f.Close(); err != nil {
+		t.Errorf("close fake: %v", err)
+	}
+}
+
+// killWhenHeld closes the fake once a connection waits in its login.
+func (f fakeServer) killWhenHeld(t *testing.T, user string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for !f.loginPending() {
+		select {
+		case <-ctx.Done():
+			t.Errorf("no login held on the fake for %s", user)
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	f.stop(t)
+}
+
+func (f fakeServer) loginPending() bool {
+	for _, c := range f.Connections() {
+		if n := len(c.Commands); c.Closed == "" && n > 0 {
+			if last := c.Commands[n-1].Name; last == "AUTHENTICATE" || last == "LOGIN" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func portOf(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		panic(err)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// fidelityTable logs "situation | process | container | fake | match" and
+// fails for every situation where the fake's outcome differs from a
+// Dovecot's. A column whose suite did not run shows "-".
+func fidelityTable(t *testing.T, columns []string, outcomes map[string]map[string]string) {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-28s | %-28s | %-28s | %-28s | match\n", "situation", "dovecot process", "dovecot container", "fake")
+	for _, sit := range situations() {
+		cells := make([]string, len(columns))
+		match := "yes"
+		for i, col := range columns {
+			cell, ok := outcomes[col][sit.name]
+			if !ok {
+				cell = "-"
+			}
+			cells[i] = cell
+		}
+		fake := cells[len(cells)-1]
+		for _, c := range cells[:len(cells)-1] {
+			if c != "-" && c != fake {
+				match = "NO"
+				t.Errorf("fidelity: %s: Dovecot gives %s, the fake %s", sit.name, c, fake)
+			}
+		}
+		fmt.Fprintf(&b, "%-28s | %-28s | %-28s | %-28s | %s\n", sit.name, cells[0], cells[1], cells[2], match)
+	}
+	t.Log(b.String())
+}
