@@ -3,7 +3,6 @@ package realservers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -109,15 +108,7 @@ func (*Container) Name() string { return "container" }
 
 // Start implements Launcher.
 func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
-	var err error
-	for range attempts {
-		var inst *Instance
-		inst, err = c.start(ctx, cfg)
-		if err == nil || !errors.Is(err, errPortTaken) {
-			return inst, err
-		}
-	}
-	return nil, err
+	return retryPorts(ctx, cfg, c.start)
 }
 
 func (c *Container) start(ctx context.Context, cfg Config) (*Instance, error) {

@@ -53,18 +53,8 @@ func (*Process) Name() string { return "process" }
 
 // Start implements Launcher.
 func (p *Process) Start(ctx context.Context, cfg Config) (*Instance, error) {
-	var err error
-	for range attempts {
-		var inst *Instance
-		inst, err = p.start(ctx, cfg)
-		if err == nil || !errors.Is(err, errPortTaken) {
-			return inst, err
-		}
-	}
-	return nil, err
+	return retryPorts(ctx, cfg, p.start)
 }
-
-var errPortTaken = errors.New("port taken")
 
 func (p *Process) start(ctx context.Context, cfg Config) (*Instance, error) {
 	prep, err := prepare(cfg, p.Name(), func(dir string) string { return filepath.Join(dir, "dovecot.log") })

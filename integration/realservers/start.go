@@ -83,7 +83,7 @@ func freePorts(n int) ([]int, error) {
 }
 
 // errExited means the server process ended before it was ready.
-var errExited = errors.New("Dovecot exited before greeting")
+var errExited = errors.New("realservers: the server exited before its greeting")
 
 // waitGreeting waits until addr answers with an "* OK" line. A TCP accept is
 // not enough: Dovecot's master accepts even when imap-login cannot start.
@@ -135,5 +135,19 @@ func portTaken(log string) bool {
 	return strings.Contains(log, "Address already in use")
 }
 
-// attempts is how often a launcher retries a start that lost its ports.
-const attempts = 3
+// errPortTaken says a start lost the race for its ports.
+var errPortTaken = errors.New("realservers: port taken")
+
+// retryPorts runs start again, on new ports, when another process took
+// the ones it picked.
+func retryPorts(ctx context.Context, cfg Config, start func(context.Context, Config) (*Instance, error)) (*Instance, error) {
+	var err error
+	for range 3 {
+		var inst *Instance
+		inst, err = start(ctx, cfg)
+		if err == nil || !errors.Is(err, errPortTaken) {
+			return inst, err
+		}
+	}
+	return nil, err
+}
