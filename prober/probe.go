@@ -85,6 +85,8 @@ type probe struct {
 	noCreds  string // why auth was skipped
 	deadline time.Time
 
+	resetAtOpen bool // the peer reset the connection before sending anything
+
 	mu sync.Mutex // guards raw deadline against ctx cancel
 }
 
@@ -124,6 +126,9 @@ func (p *probe) run() {
 		default:
 			if !p.runStep(st.name, st.fn) {
 				stopped = "skipped: " + st.name + " failed"
+				if p.resetAtOpen {
+					stopped = "skipped: " + StepConnect + " failed"
+				}
 			}
 		}
 	}
@@ -157,6 +162,13 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		ok = fn(&s) && s.Diagnosis == nil
 	}
 	s.Duration = time.Since(began)
+	if p.resetAtOpen {
+		// the connection died before any byte: reported on connect (see resetOnOpen)
+		s.Status, s.Note, s.Diagnosis, s.Duration = StatusSkipped, "skipped: connect failed", nil, 0
+		s.Transcript = p.rec.Lines(first)
+		p.rep.Steps = append(p.rep.Steps, s)
+		return false
+	}
 	if ok && s.Duration > p.o.Slow {
 		p.warn(&s, area[name]+".slow", fmt.Sprintf("took %s, over the %s threshold", s.Duration.Round(time.Millisecond), p.o.Slow))
 	}
@@ -368,6 +380,20 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) ||
 		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// resetOnOpen handles a reset that arrives before the server sent a byte.
+// Whether the kernel reports it to connect() or to the first read is a
+// race, so it is always reported as a connect failure.
+func (p *probe) resetOnOpen(err error) bool {
+	for i := range p.rep.Steps {
+		if st := &p.rep.Steps[i]; st.Name == StepConnect {
+			st.Status = StatusFail
+			p.fail(st, "tcp.reset", "the connection was reset right after it opened, before the server sent anything: "+err.Error())
+		}
+	}
+	p.resetAtOpen = true
+	return false
 }
 
 // attachTap puts the transcript tap (and a fresh line reader) on conn, the

@@ -1,11 +1,13 @@
 package prober
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // capSet holds capabilities as the server spelled them, keyed upper-case.
@@ -68,8 +70,8 @@ func (p *probe) readLine() (string, error) {
 	for {
 		line, err := p.br.ReadString('\n')
 		if err != nil {
-			if err == io.EOF && line != "" {
-				err = io.ErrUnexpectedEOF
+			if line != "" || sb.Len() > 0 {
+				return "", &partialLineError{data: sb.String() + line, err: err}
 			}
 			return "", err
 		}
@@ -84,6 +86,18 @@ func (p *probe) readLine() (string, error) {
 		}
 	}
 }
+
+// partialLineError is a read that failed after part of a line arrived.
+type partialLineError struct {
+	data string
+	err  error
+}
+
+func (e *partialLineError) Error() string {
+	return fmt.Sprintf("%v after %d bytes without a line end: %s", e.err, len(e.data), quote([]byte(e.data)))
+}
+
+func (e *partialLineError) Unwrap() error { return e.err }
 
 func literalSize(line string) (int64, bool) {
 	if !strings.HasSuffix(line, "}") {
@@ -177,6 +191,14 @@ func (p *probe) greeting(s *Step) bool {
 	s.Details = d
 	line, err := p.readLine()
 	if err != nil {
+		var partial *partialLineError
+		if errors.As(err, &partial) && !isTimeout(err) {
+			detail, hint := guessProtocol(partial.data, p.t.Port)
+			return p.failHint(s, "greeting.malformed", detail+" (then: "+partial.err.Error()+")", hint)
+		}
+		if errors.Is(err, syscall.ECONNRESET) {
+			return p.resetOnOpen(err)
+		}
 		code, detail := p.ioCode(StepGreeting, err)
 		switch {
 		case strings.HasSuffix(code, ".timeout"):

@@ -2,6 +2,7 @@ package prober
 
 import (
 	pt "github.com/imapprobe/imapprobe/prober/probertest"
+	"net"
 
 	"context"
 	"fmt"
@@ -34,6 +35,9 @@ func TestDiagnoses(t *testing.T) {
 		{"greeting.bye", StepGreeting, &pt.Server{Raw: pt.RawScript("* BYE Too many connections\r\n", false)}, TLSNone, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("+OK POP3 server ready\r\n", false)}, TLSNone, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("220 mail.example.com ESMTP\r\n", false)}, TLSNone, nil},
+		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("\x00\xffnoise without a line end", true)}, TLSNone, nil},
+		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSNone, nil},
+		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSImplicit, nil},
 		// capability
 		{"capability.bad", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("TAG BAD no")}}), "", nil},
 		{"capability.malformed", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("TAG OK but no data")}}), "", nil},
@@ -211,3 +215,6 @@ func TestDiagnosisDetails(t *testing.T) {
 		}
 	})
 }
+
+// resetConn makes the deferred Close send a TCP RST.
+func resetConn(c net.Conn) { _ = c.(*net.TCPConn).SetLinger(0) }

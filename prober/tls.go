@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/wiretap"
@@ -86,6 +87,8 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 			return p.fail(s, verifyCode, verifyDetail)
 		case errors.As(err, &rhe):
 			return p.fail(s, "tls.not_tls", "expected a TLS record, got: "+head.quoteFirstLine())
+		case errors.Is(err, syscall.ECONNRESET) && head.empty():
+			return p.resetOnOpen(err)
 		case isTimeout(err) || ctx.Err() != nil:
 			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.o.StepTimeout, err))
 		case errors.As(err, &alert):
@@ -141,6 +144,12 @@ func (c *headConn) Read(b []byte) (int, error) {
 	}
 	c.mu.Unlock()
 	return n, err
+}
+
+func (c *headConn) empty() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.head) == 0
 }
 
 func (c *headConn) quoteFirstLine() string {

@@ -212,6 +212,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 			return 0, lerr
 		}
 	}
+	if err != nil && n == 0 {
+		c.in.flush() // show what arrived before the connection failed
+	}
 	return n, err
 }
 
@@ -263,6 +266,7 @@ type splitter struct {
 	litLeft   int64  // literal bytes still expected
 	litInline bool
 	started   time.Time
+	flushed   bool
 }
 
 func (s *splitter) bufCap() int { return s.rec.lim.MaxLine + 4*inlineLiteral }
@@ -342,6 +346,18 @@ func (s *splitter) endPhysical() error {
 		s.keep(fmt.Appendf(nil, "[%d bytes]", size))
 	}
 	return nil
+}
+
+// flush records a partial line as it is, marked incomplete.
+func (s *splitter) flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flushed || len(s.buf) == 0 && s.litLeft == 0 {
+		return
+	}
+	s.flushed = true // once: LiteralLeft keeps its value for the caller
+	s.buf = append(s.buf, " …(incomplete)"...)
+	s.emit()
 }
 
 func (s *splitter) emit() {

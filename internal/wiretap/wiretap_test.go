@@ -136,3 +136,19 @@ func BenchmarkTapRead(b *testing.B) {
 		}
 	}
 }
+
+func TestPartialLineIsRecordedOnClose(t *testing.T) {
+	t.Parallel()
+	rec, conn, srv := pair(t, DefaultLimits())
+	go func() {
+		_, _ = io.WriteString(srv, "\x16\x03noise")
+		srv.Close()
+	}()
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Fatal(err)
+	}
+	got := texts(rec.Lines(0))
+	if len(got) != 1 || got[0] != `S: \x16\x03noise …(incomplete)` {
+		t.Errorf("lines %q", got)
+	}
+}
