@@ -155,6 +155,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 	}
 	p.setDeadline(p.deadline)
 	ok := true
+	bare := p.rec.BareLF(wiretap.Server)
 	if p.ctx.Err() != nil {
 		p.fail(&s, area[name]+".timeout", "the overall deadline (--total-timeout) passed before this step")
 		ok = false
@@ -162,6 +163,9 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		ok = fn(&s) && s.Diagnosis == nil
 	}
 	s.Duration = time.Since(began)
+	if ok && p.rec.BareLF(wiretap.Server) > bare {
+		ok = p.fail(&s, area[name]+".malformed", "the server ended a line with a bare LF instead of CRLF (RFC 9051 section 2.2): a proxy may be rewriting line endings")
+	}
 	if p.resetAtOpen {
 		// the connection died before any byte: reported on connect (see resetOnOpen)
 		s.Status, s.Note, s.Diagnosis, s.Duration = StatusSkipped, "skipped: connect failed", nil, 0

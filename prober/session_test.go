@@ -2,6 +2,7 @@ package prober
 
 import (
 	pt "github.com/imapprobe/imapprobe/prober/probertest"
+	"io"
 	"net"
 
 	"context"
@@ -38,6 +39,7 @@ func TestDiagnoses(t *testing.T) {
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("\x00\xffnoise without a line end", true)}, TLSNone, nil},
 		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSNone, nil},
 		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSImplicit, nil},
+		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("* OK bare LF\n", false)}, TLSNone, nil},
 		// capability
 		{"capability.bad", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("TAG BAD no")}}), "", nil},
 		{"capability.malformed", StepCapability, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"CAPABILITY": pt.Answer("TAG OK but no data")}}), "", nil},
@@ -71,6 +73,10 @@ func TestDiagnoses(t *testing.T) {
 		{"list.failed", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": pt.Answer("TAG NO [SERVERBUG] broken")}}), "", nil},
 		{"list.bad", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": pt.Answer("TAG BAD no")}}), "", nil},
 		{"list.malformed", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": pt.Answer(`* LIST (\Noselect "/" INBOX`, "TAG OK")}}), "", nil},
+		{"list.malformed", StepList, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LIST": func(c *pt.Conv, tag, _ string) bool {
+			_, _ = io.WriteString(c.Writer(), "* LIST () \"/\" INBOX\n"+tag+" OK done\r\n")
+			return true
+		}}}), "", nil},
 		// select
 		{"mailbox.not_found", StepSelect, tlsSrv(&pt.Server{}), "", nil},
 		{"mailbox.not_found", StepSelect, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"EXAMINE": pt.Answer("TAG NO Mailbox unknown")}}), "", nil},

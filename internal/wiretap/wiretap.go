@@ -86,6 +86,7 @@ type Recorder struct {
 	mu      sync.Mutex
 	lines   []Line
 	omitted int
+	bareLF  map[Dir]int
 }
 
 // New returns a Recorder whose offsets count from start. red masks secrets;
@@ -117,6 +118,14 @@ func (r *Recorder) Lines(from int) []Line {
 		return nil
 	}
 	return append([]Line(nil), r.lines[from:]...)
+}
+
+// BareLF returns how many lines from dir ended with LF alone instead of
+// CRLF (a protocol violation, typically a rewriting proxy).
+func (r *Recorder) BareLF(dir Dir) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bareLF[dir]
 }
 
 // Omitted returns how many lines were dropped over Limits.MaxLines.
@@ -326,6 +335,13 @@ func (s *splitter) endPhysical() error {
 	s.phys = 0
 	if n := len(s.buf); n > 0 && s.buf[n-1] == '\r' {
 		s.buf = s.buf[:n-1]
+	} else {
+		s.rec.mu.Lock()
+		if s.rec.bareLF == nil {
+			s.rec.bareLF = map[Dir]int{}
+		}
+		s.rec.bareLF[s.dir()]++
+		s.rec.mu.Unlock()
 	}
 	size, ok := literalSuffix(s.buf)
 	if !ok {
@@ -348,6 +364,13 @@ func (s *splitter) endPhysical() error {
 	return nil
 }
 
+func (s *splitter) dir() Dir {
+	if s.side == redact.Server {
+		return Server
+	}
+	return Client
+}
+
 // flush records a partial line as it is, marked incomplete.
 func (s *splitter) flush() {
 	s.mu.Lock()
@@ -365,11 +388,7 @@ func (s *splitter) emit() {
 	if s.dropped > 0 {
 		text += fmt.Sprintf("…(+%d bytes)", s.dropped)
 	}
-	dir := Client
-	if s.side == redact.Server {
-		dir = Server
-	}
-	s.rec.add(s.started, dir, text)
+	s.rec.add(s.started, s.dir(), text)
 	s.buf, s.dropped, s.started = s.buf[:0], 0, time.Time{}
 	if cap(s.buf) > 4*inlineLiteral {
 		s.buf = nil // do not pin a large buffer
