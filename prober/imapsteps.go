@@ -673,11 +673,11 @@ func (p *probe) fetch(s *Step) bool {
 		return p.failCommand(s, StepFetch, "", readErr)
 	}
 	switch {
-	case !d.HasSize && !d.HasBody:
+	case !d.hasSize && !d.hasBody:
 		return p.fail(s, "fetch.failed", fmt.Sprintf("the server returned no FETCH data for message %d", p.numMsgs))
-	case !d.HasSize:
+	case !d.hasSize:
 		return p.fail(s, "fetch.incomplete", "the server did not return RFC822.SIZE")
-	case !d.HasBody:
+	case !d.hasBody:
 		return p.fail(s, "fetch.incomplete", "the server did not return BODY[]")
 	}
 	want := min(d.Size, p.o.MaxFetch)
@@ -691,14 +691,14 @@ func (p *probe) fetch(s *Step) bool {
 func (p *probe) fetchItem(d *FetchDetails, item imapclient.FetchItemData) error {
 	switch item := item.(type) {
 	case imapclient.FetchItemDataBodySection:
-		d.HasBody = true
+		d.hasBody = true
 		if item.Literal != nil {
 			n, err := io.Copy(io.Discard, item.Literal)
 			d.BodyBytes += n
 			return err
 		}
 	case imapclient.FetchItemDataRFC822Size:
-		d.HasSize, d.Size = true, item.Size
+		d.hasSize, d.Size = true, item.Size
 	case imapclient.FetchItemDataUID:
 		d.UID = uint32(item.UID)
 	case imapclient.FetchItemDataFlags:

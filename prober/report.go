@@ -4,6 +4,42 @@
 // with a fix hint, typed evidence and a redacted wire transcript.
 //
 // Probe is the entry point; Catalog lists every diagnosis code.
+//
+// # JSON report, schema "imapprobe/report/v1"
+//
+// A Report marshals to one object. Durations and offsets are integer
+// nanoseconds (fields ending in _ns); times are RFC 3339.
+//
+//	{
+//	  "schema": "imapprobe/report/v1",
+//	  "target": {"host", "port", "tls": "implicit|starttls|none", "user", "mailbox",
+//	             "connect_addr", "server_name"},
+//	  "started": "2026-11-26T12:00:00Z", "duration_ns": 123,
+//	  "transcript_omitted": 0,          // wire lines dropped over the cap
+//	  "steps": [{                       // always all eleven, in order
+//	    "name": "resolve|connect|tls|greeting|capability|starttls|auth|list|select|fetch|logout",
+//	    "status": "ok|warn|fail|skipped", "note": "why skipped, or a remark",
+//	    "start_ns": 0, "duration_ns": 0,
+//	    "diagnosis": {"code", "severity": "error", "summary", "detail", "hint"},  // fail only
+//	    "warnings": [{"code", "severity": "warning", "summary", "detail", "hint"}],
+//	    "details": {...},               // per step, below
+//	    "transcript": [{"at_ns", "dir": "C|S|*", "text"}]
+//	  }]
+//	}
+//
+// Details per step: resolve ResolveDetails {name, source, addresses};
+// connect ConnectDetails {address, local, attempts[{address, error,
+// duration_ns}]}; tls TLSDetails {version, cipher, alpn, sni, verified,
+// verify_error, chain[{subject, sans, issuer, not_before, not_after,
+// days_left}]}; greeting GreetingDetails {text, status, capabilities};
+// capability CapabilityDetails {capabilities, mechanisms}; starttls
+// StartTLSDetails (TLSDetails plus capabilities_after); auth AuthDetails
+// {mechanism, capabilities_after, token_error}; list ListDetails {count,
+// delimiter, special_use, mailboxes}; select SelectDetails {mailbox,
+// command, exists, uidvalidity, uidnext, flags, permanent_flags,
+// read_only}; fetch FetchDetails {seq, uid, flags, rfc822_size,
+// body_bytes, requested_bytes, truncated, date, subject, from,
+// message_id}. Secrets never appear in any field.
 package prober
 
 import (

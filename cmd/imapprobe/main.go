@@ -268,7 +268,8 @@ func readSecrets(o *prober.Options, t prober.Target, src secretSources, env func
 		if err != nil {
 			return usagef("cannot read --password-file: %v", err)
 		}
-		o.Password = strings.TrimRight(string(b), "\r\n")
+		first, _, _ := strings.Cut(string(b), "\n")
+		o.Password = strings.TrimSuffix(first, "\r")
 	case src.passwordFlag:
 		fmt.Fprintln(stderr, "imapprobe: warning: --password is visible in the process list and shell history; prefer IMAPPROBE_PASSWORD, --password-file or the prompt")
 		o.Password = src.password
