@@ -639,8 +639,8 @@ type FetchDetails struct {
 	Subject   string    `json:"subject,omitempty"`
 	From      []string  `json:"from,omitempty"`
 	MessageID string    `json:"message_id,omitempty"`
-	HasSize   bool      `json:"-"`
-	HasBody   bool      `json:"-"`
+	hasSize   bool
+	hasBody   bool
 }
 
 func (p *probe) fetch(s *Step) bool {
