@@ -98,7 +98,8 @@ func startPrivateEngine(ctx context.Context, dockerd string) (*Engine, error) {
 		"-H", PrivateEngineHost,
 		"--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A test binary that dies without Close (timeout panic) still stops it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

@@ -70,8 +70,9 @@ func (p *Process) start(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	cmd := exec.Command(p.Binary, "-F", "-c", filepath.Join(inst.dir, "dovecot.conf"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	// Its own process group, so Kill reaches every child at once.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, so Kill reaches every child at once; and a
+	// test binary that dies (timeout panic) takes the server with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	err = cmd.Start()
 	logFile.Close()
 	if err != nil {

@@ -45,7 +45,7 @@ install_packages() {
 	# A reachable engine (or another dockerd) makes docker.io unnecessary;
 	# installing it beside docker-ce would conflict.
 	if ! engine_reachable && ! command -v dockerd >/dev/null; then want+=(docker.io); fi
-	if [ ! -s "$rootfs_tar" ]; then want+=(debootstrap); fi
+	if [ ! -s "$rootfs_tar" ] && [ -z "${IMAPPROBE_DOVECOT_IMAGE:-}" ]; then want+=(debootstrap); fi
 	local missing=()
 	for p in "${want[@]}"; do installed "$p" || missing+=("$p"); done
 	[ ${#missing[@]} -eq 0 ] && return 0
@@ -61,6 +61,8 @@ install_packages() {
 
 build_rootfs() {
 	[ -s "$rootfs_tar" ] && return 0
+	# A chosen image (e.g. a pullable public one) needs no local build.
+	[ -n "${IMAPPROBE_DOVECOT_IMAGE:-}" ] && return 0
 	if ! is_root || ! command -v debootstrap >/dev/null; then
 		lacking "no Dovecot image root filesystem at $rootfs_tar; run this script as root on Debian (it uses debootstrap), or set IMAPPROBE_DOVECOT_IMAGE to a pullable Dovecot 2.3 image (e.g. dovecot/dovecot:2.3-latest)."
 		return 0
