@@ -329,24 +329,16 @@ func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string
 		return "auth.token_rejected", detail
 	}
 	text := strings.ToLower(ie.Text)
-	has := func(words ...string) bool {
-		for _, w := range words {
-			if strings.Contains(text, w) {
-				return true
-			}
-		}
-		return false
-	}
 	switch {
-	case has("mechanism", "unsupported authentication", "unknown authentication", "not supported"):
+	case containsAny(text, "mechanism", "unsupported authentication", "unknown authentication", "not supported"):
 		return "auth.mechanism_unsupported", detail
-	case has("plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
+	case containsAny(text, "plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
 		return "auth.login_disabled", detail
-	case has("temporar", "try again", "unavailable", "backend", "system error"):
+	case containsAny(text, "temporar", "try again", "unavailable", "backend", "system error"):
 		return "auth.unavailable", detail
-	case has("expired"):
+	case containsAny(text, "expired"):
 		return "auth.expired", detail
-	case has("not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
+	case containsAny(text, "not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
 		return "auth.authorization_failed", detail
 	}
 	if ie.Type == imap.StatusResponseTypeBad {
