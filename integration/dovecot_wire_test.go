@@ -65,148 +65,132 @@ func TestDovecotWireBytes(t *testing.T) {
 	})
 }
 
+// wireSession is one connection of the capture script.
+type wireSession struct {
+	heading string
+	tls     bool   // implicit-TLS port; else the plain port
+	source  string // local address to dial from; "" for any
+	steps   []wireStep
+}
+
+// wireStep sends line (recorded as shown, when set, to hide secrets) and
+// reads until the tagged reply, or a "+ " continuation with cont. With
+// startTLS it upgrades the connection after the reply.
+type wireStep struct {
+	line, shown string
+	cont        bool
+	startTLS    bool
+}
+
+func wireSessions() []wireSession {
+	user, pw := realservers.DefaultUser, realservers.DefaultPassword
+	return []wireSession{
+		{heading: "plain port, STARTTLS, login, mailbox errors", steps: []wireStep{
+			{line: "a CAPABILITY"},
+			{line: "b STARTTLS", startTLS: true},
+			{line: "c CAPABILITY"},
+			{line: "d LOGIN " + user + " " + wrongSecret, shown: "d LOGIN " + user + " <wrong password>"},
+			{line: "e LOGIN " + user + " " + pw, shown: "e LOGIN " + user + " <password>"},
+			// The first SELECT of a missing mailbox in a never-used maildir
+			// gets NOPERM from the ACL plugin; later ones "Mailbox doesn't exist".
+			{line: "f SELECT Nonexistent"},
+			{line: "g SELECT " + realservers.DeniedMailbox},
+			{line: "h SELECT Nonexistent"},
+			{line: "i LOGOUT"},
+		}},
+		{heading: "implicit TLS port", tls: true, steps: []wireStep{
+			{line: "a AUTHENTICATE XOAUTH2 " + xoauth2(user, wrongSecret), shown: "a AUTHENTICATE XOAUTH2 <bad token>", cont: true},
+			{line: ""},
+			{line: "b AUTHENTICATE OAUTHBEARER " + oauthbearer(user, wrongSecret), shown: "b AUTHENTICATE OAUTHBEARER <bad token>", cont: true},
+			{line: "AQ=="},
+			{line: "c LOGOUT"},
+		}},
+		// go-imap's client answers a challenge with an empty reply as "=",
+		// which Dovecot takes for bad base64 in a continuation.
+		{heading: `XOAUTH2 error challenge answered with "="`, tls: true, steps: []wireStep{
+			{line: "a AUTHENTICATE XOAUTH2 " + xoauth2(user, wrongSecret), shown: "a AUTHENTICATE XOAUTH2 <bad token>", cont: true},
+			{line: "="},
+		}},
+		{heading: "plain port from 127.0.0.2 (not secured)", source: "127.0.0.2", steps: []wireStep{
+			{line: "a LOGIN " + user + " " + pw, shown: "a LOGIN " + user + " <password>"},
+			{line: "b LOGOUT"},
+		}},
+	}
+}
+
 // timings matches Dovecot's "(0.001 + 0.000 + 0.001 secs)" reply suffix.
 var timings = regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
 
-// wireScript talks IMAP line by line and records both directions.
-type wireScript struct {
-	t    *testing.T
-	conn net.Conn
-	r    *bufio.Reader
-	log  strings.Builder
-}
-
-func dialScript(t *testing.T, addr, source string, useTLS bool, pool *tlsPool) *wireScript {
-	t.Helper()
-	d := net.Dialer{Timeout: 10 * time.Second}
-	if source != "" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(source)}
-	}
-	conn, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if useTLS {
-		conn = tls.Client(conn, pool.config())
-	}
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	s := &wireScript{t: t, conn: conn, r: bufio.NewReader(conn)}
-	t.Cleanup(func() { conn.Close() })
-	return s
-}
-
-type tlsPool struct{ inst *realservers.Instance }
-
-func (p *tlsPool) config() *tls.Config {
-	return &tls.Config{RootCAs: p.inst.CAPool, ServerName: p.inst.Host}
-}
-
-func (s *wireScript) heading(h string) { fmt.Fprintf(&s.log, "## %s\n", h) }
-
-// send writes line; shown, if not empty, replaces it in the record.
-func (s *wireScript) send(line, shown string) {
-	s.t.Helper()
-	if shown == "" {
-		shown = line
-	}
-	fmt.Fprintf(&s.log, "C: %s\n", shown)
-	if _, err := s.conn.Write([]byte(line + "\r\n")); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
-// expect reads lines until one starts with prefix.
-func (s *wireScript) expect(prefix string) {
-	s.t.Helper()
-	for {
-		line, err := s.r.ReadString('\n')
-		if err != nil {
-			s.t.Fatalf("waiting for %q: %v\n%s", prefix, err, s.log.String())
-		}
-		line = timings.ReplaceAllString(strings.TrimSuffix(line, "\r\n"), "(T secs)")
-		fmt.Fprintf(&s.log, "S: %s\n", line)
-		if strings.HasPrefix(line, prefix) {
-			return
-		}
-	}
-}
-
-func (s *wireScript) startTLS(p *tlsPool) {
-	s.t.Helper()
-	c := tls.Client(s.conn, p.config())
-	if err := c.Handshake(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.conn, s.r = c, bufio.NewReader(c)
-	fmt.Fprintf(&s.log, "-- TLS --\n")
-}
-
+// captureWire runs wireSessions against inst and returns the record: "S: "
+// and "C: " lines, "## heading" per session, "-- TLS --" at an upgrade.
 func captureWire(t *testing.T, inst *realservers.Instance) string {
-	pool := &tlsPool{inst}
-	user, pw := realservers.DefaultUser, realservers.DefaultPassword
-	var out strings.Builder
-
-	s := dialScript(t, inst.Addr(), "", false, pool)
-	s.heading("plain port, STARTTLS, login, mailbox errors")
-	s.expect("* OK")
-	s.send("a CAPABILITY", "")
-	s.expect("a ")
-	s.send("b STARTTLS", "")
-	s.expect("b ")
-	s.startTLS(pool)
-	s.send("c CAPABILITY", "")
-	s.expect("c ")
-	s.send("d LOGIN "+user+" "+wrongSecret, "d LOGIN "+user+" <wrong password>")
-	s.expect("d ")
-	s.send("e LOGIN "+user+" "+pw, "e LOGIN "+user+" <password>")
-	s.expect("e ")
-	// The first SELECT of a missing mailbox in a never-used maildir gets
-	// NOPERM from the ACL plugin; later ones get "Mailbox doesn't exist".
-	s.send("f SELECT Nonexistent", "")
-	s.expect("f ")
-	s.send("g SELECT "+realservers.DeniedMailbox, "")
-	s.expect("g ")
-	s.send("h SELECT Nonexistent", "")
-	s.expect("h ")
-	s.send("i LOGOUT", "")
-	s.expect("i ")
-	out.WriteString(s.log.String())
-
-	s = dialScript(t, inst.TLSAddr(), "", true, pool)
-	s.heading("implicit TLS port")
-	s.expect("* OK")
-	s.send("a AUTHENTICATE XOAUTH2 "+xoauth2(user, wrongSecret), "a AUTHENTICATE XOAUTH2 <bad token>")
-	s.expect("+ ")
-	s.send("", "")
-	s.expect("a ")
-	s.send("b AUTHENTICATE OAUTHBEARER "+oauthbearer(user, wrongSecret), "b AUTHENTICATE OAUTHBEARER <bad token>")
-	s.expect("+ ")
-	s.send("AQ==", "")
-	s.expect("b ")
-	s.send("c LOGOUT", "")
-	s.expect("c ")
-	out.WriteString(s.log.String())
-
-	// go-imap's client answers a challenge with an empty reply as "=",
-	// which Dovecot takes for bad base64 in a continuation.
-	s = dialScript(t, inst.TLSAddr(), "", true, pool)
-	s.heading("XOAUTH2 error challenge answered with \"=\"")
-	s.expect("* OK")
-	s.send("a AUTHENTICATE XOAUTH2 "+xoauth2(user, wrongSecret), "a AUTHENTICATE XOAUTH2 <bad token>")
-	s.expect("+ ")
-	s.send("=", "")
-	s.expect("a ")
-	out.WriteString(s.log.String())
-
-	s = dialScript(t, inst.Addr(), "127.0.0.2", false, pool)
-	s.heading("plain port from 127.0.0.2 (not secured)")
-	s.expect("* OK")
-	s.send("a LOGIN "+user+" "+pw, "a LOGIN "+user+" <password>")
-	s.expect("a ")
-	s.send("b LOGOUT", "")
-	s.expect("b ")
-	out.WriteString(s.log.String())
-	return out.String()
+	tlsConf := &tls.Config{RootCAs: inst.CAPool, ServerName: inst.Host}
+	var rec strings.Builder
+	for _, sess := range wireSessions() {
+		fmt.Fprintf(&rec, "## %s\n", sess.heading)
+		d := net.Dialer{Timeout: 10 * time.Second}
+		if sess.source != "" {
+			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(sess.source)}
+		}
+		addr := inst.Addr()
+		if sess.tls {
+			addr = inst.TLSAddr()
+		}
+		conn, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+		var rw net.Conn = conn
+		if sess.tls {
+			rw = tls.Client(conn, tlsConf)
+		}
+		r := bufio.NewReader(rw)
+		// expect records server lines up to one starting with prefix.
+		expect := func(prefix string) {
+			t.Helper()
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					t.Fatalf("waiting for %q: %v\n%s", prefix, err, rec.String())
+				}
+				line = timings.ReplaceAllString(strings.TrimSuffix(line, "\r\n"), "(T secs)")
+				fmt.Fprintf(&rec, "S: %s\n", line)
+				if strings.HasPrefix(line, prefix) {
+					return
+				}
+			}
+		}
+		expect("* OK")
+		for i, st := range sess.steps {
+			shown := st.shown
+			if shown == "" {
+				shown = st.line
+			}
+			fmt.Fprintf(&rec, "C: %s\n", shown)
+			if _, err := rw.Write([]byte(st.line + "\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case st.cont:
+				expect("+ ")
+			case i > 0 && sess.steps[i-1].cont:
+				expect(sess.steps[i-1].line[:2]) // the tag of the AUTHENTICATE
+			default:
+				expect(st.line[:2])
+			}
+			if st.startTLS {
+				c := tls.Client(conn, tlsConf)
+				if err := c.Handshake(); err != nil {
+					t.Fatal(err)
+				}
+				rw, r = c, bufio.NewReader(c)
+				rec.WriteString("-- TLS --\n")
+			}
+		}
+	}
+	return rec.String()
 }
 
 func xoauth2(user, token string) string {
