@@ -419,7 +419,7 @@ func (c *conn) head() *pendingCmd {
 	return c.pending[0]
 }
 
-// complete pops p once its tagged response has gone out.
+// complete pops p when its tagged response is about to go out.
 func (c *conn) complete(p *pendingCmd) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -455,18 +455,22 @@ func (c *conn) pump(be *backendSession) {
 		if head != nil && head.rewrite != nil {
 			out = head.rewrite(out)
 		}
+		size, _ := literalSuffix(line)
+		if size < 0 && !continuing && head != nil && isTagged(line, head.tag) {
+			// Pop the command before the client can see its completion:
+			// a client that answers at once must find the framing state
+			// (e.g. the end of AUTHENTICATE) already updated.
+			c.complete(head)
+		}
 		if !c.send(head, out) {
 			return
 		}
-		if size, _ := literalSuffix(line); size >= 0 {
+		if size >= 0 {
 			if !c.copyLiteral(be, head, size) {
 				return
 			}
 			continuing = true
 			continue
-		}
-		if !continuing && head != nil && isTagged(line, head.tag) {
-			c.complete(head)
 		}
 		continuing = false
 	}

@@ -97,7 +97,7 @@ func Find(name string) (Scenario, error) {
 	for i, s := range all {
 		names[i] = s.Name
 	}
-	return Scenario{}, fmt.Errorf("unknown scenario %q; list them with --list-scenarios (e.g. %s)", name, strings.Join(names[:min(4, len(names))], ", "))
+	return Scenario{}, fmt.Errorf("unknown scenario %q; see imapprobe demo --list (e.g. %s)", name, strings.Join(names[:min(4, len(names))], ", "))
 }
 
 // commandSteps are the steps that send one IMAP command, and the command the

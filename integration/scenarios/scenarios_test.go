@@ -143,3 +143,30 @@ func TestDiagnosesDoc(t *testing.T) {
 		t.Errorf("docs/diagnoses.md is out of date; regenerate with: go test ./integration/scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(have), string(got)))
 	}
 }
+
+// TestMismatchIsReported proves the matrix can fail: a scenario whose
+// expectation is wrong must not match, and the table must say so.
+func TestMismatchIsReported(t *testing.T) {
+	t.Parallel()
+	sc, err := scenarios.Find("cert-expired")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Want = scenarios.Want{Step: "tls", Code: "tls.cert_self_signed"}
+	res, err := scenarios.RunAll(context.Background(), []scenarios.Scenario{sc}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Match {
+		t.Fatal("a wrong expectation matched")
+	}
+	var b bytes.Buffer
+	if n := scenarios.WriteTable(&b, res, "PASS", "FAIL"); n != 0 {
+		t.Errorf("WriteTable counted %d matches, want 0", n)
+	}
+	for _, want := range []string{"cert-expired", "tls/tls.cert_self_signed", "tls/tls.cert_expired", "FAIL"} {
+		if !bytes.Contains(b.Bytes(), []byte(want)) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}

@@ -71,7 +71,7 @@ func WriteTable(w io.Writer, results []Result, pass, fail string) int {
 		if !r.Got.SkippedAfter {
 			got += " (later steps ran)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Scenario.Name, r.Scenario.Want, got, mark, r.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Scenario.Name, r.Scenario.Want, got, mark, r.Elapsed.Round(100*time.Microsecond))
 	}
 	tw.Flush()
 	return matched
