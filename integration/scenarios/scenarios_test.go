@@ -142,6 +142,25 @@ func TestDiagnosesDoc(t *testing.T) {
 	if !bytes.Equal(have, got) {
 		t.Errorf("docs/diagnoses.md is out of date; regenerate with: go test ./integration/scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(have), string(got)))
 	}
+
+	const readmePath = "../../README.md"
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spliced, err := scenarios.SpliceReadme(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(readmePath, spliced, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		readme = spliced
+	}
+	if !bytes.Equal(readme, spliced) {
+		t.Errorf("README.md's list of codes is out of date; regenerate with: go test ./integration/scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(readme), string(spliced)))
+	}
 }
 
 // TestMismatchIsReported proves the matrix can fail: a scenario whose
