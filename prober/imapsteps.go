@@ -28,6 +28,8 @@ type clientConn struct {
 	prefix  []byte
 	pad     int64 // zeros still owed to an interrupted literal
 	readErr error
+
+	emptySASL bool // the next "=" SASL reply must go out as an empty line
 }
 
 // Read serves the prefix, then the tap. When the connection fails in the
@@ -68,6 +70,31 @@ func (c *clientConn) Read(b []byte) (int, error) {
 		return n, nil
 	}
 	return n, err
+}
+
+// Write sends imapclient's output. imapclient encodes an empty SASL reply
+// as "=", which RFC 4959 allows only for an initial response; a continuation
+// reply is an empty line (Dovecot rejects "=" as invalid base64).
+func (c *clientConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	fix := c.emptySASL && string(b) == "=\r\n"
+	if fix {
+		c.emptySASL = false
+	}
+	c.mu.Unlock()
+	if fix {
+		if _, err := c.Conn.Write([]byte("\r\n")); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *clientConn) expectEmptySASL() {
+	c.mu.Lock()
+	c.emptySASL = true
+	c.mu.Unlock()
 }
 
 func (c *clientConn) err() error {
@@ -273,6 +300,7 @@ func (p *probe) auth(s *Step) bool {
 		err = c.Login(p.t.User, p.o.Password).Wait()
 	default:
 		sc = newSASL(mech, p.t.User, p.o.Password, p.o.Token)
+		sc.onEmpty = p.feed.expectEmptySASL
 		err = c.Authenticate(sc)
 	}
 	if err != nil {
@@ -364,8 +392,9 @@ func describeTokenError(m map[string]any) string {
 // OAUTHBEARER, and answers a server error challenge so that the exchange
 // ends with a tagged NO instead of hanging (RFC 7628 section 3.2.3).
 type saslClient struct {
-	mech string
-	ir   []byte
+	mech    string
+	ir      []byte
+	onEmpty func() // called before an empty reply is sent
 
 	mu        sync.Mutex
 	challenge []byte
@@ -395,6 +424,9 @@ func (c *saslClient) Next(challenge []byte) ([]byte, error) {
 	c.mu.Unlock()
 	if c.mech == "OAUTHBEARER" {
 		return []byte{0x01}, nil
+	}
+	if c.onEmpty != nil {
+		c.onEmpty()
 	}
 	return []byte{}, nil // XOAUTH2 (and a stray challenge to PLAIN): empty reply
 }

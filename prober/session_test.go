@@ -224,3 +224,34 @@ func TestDiagnosisDetails(t *testing.T) {
 
 // resetConn makes the deferred Close send a TCP RST.
 func resetConn(c net.Conn) { _ = c.(*net.TCPConn).SetLinger(0) }
+
+// After a token error challenge the prober must end the exchange the way
+// each mechanism expects: XOAUTH2 with an empty line, OAUTHBEARER with
+// the single byte 0x01 (RFC 7628 section 3.2.3).
+func TestTokenErrorReply(t *testing.T) {
+	t.Parallel()
+	for mech, want := range map[string]string{"XOAUTH2": "", "OAUTHBEARER": "AQ=="} {
+		t.Run(mech, func(t *testing.T) {
+			t.Parallel()
+			replies := make(chan string, 1)
+			srv := (&pt.Server{Caps: "IMAP4rev1 SASL-IR AUTH=" + mech, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
+				"AUTHENTICATE": func(c *pt.Conv, tag, _ string) bool {
+					c.Send("+ eyJzdGF0dXMiOiI0MDEifQ==")
+					line, err := c.ReadLine()
+					if err != nil {
+						return false
+					}
+					replies <- line
+					c.Send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
+					return true
+				}}}).Start(t)
+			o := baseOptions(t)
+			o.Password, o.Token = "", "bad-token"
+			r := Probe(context.Background(), target(srv, TLSImplicit), o)
+			assertFailure(t, r, StepAuth, "auth.token_rejected")
+			if got := <-replies; got != want {
+				t.Errorf("reply to the error challenge = %q, want %q", got, want)
+			}
+		})
+	}
+}

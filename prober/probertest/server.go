@@ -54,6 +54,12 @@ type Conv struct {
 	srv  *Server
 }
 
+// ReadLine reads one line from the client, without its CRLF.
+func (c *Conv) ReadLine() (string, error) {
+	line, err := c.br.ReadString('\n')
+	return strings.TrimRight(line, "\r\n"), err
+}
+
 // Writer gives raw access to the connection, for malformed output.
 func (c *Conv) Writer() io.Writer { return c.conn }
 
