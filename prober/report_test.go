@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"slices"
@@ -202,4 +203,16 @@ func TestWeakTLSVersion(t *testing.T) {
 	srv := (&pt.Server{Pass: testPass, Implicit: cfg}).Start(t)
 	r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 	assertOK(t, r, "tls.weak_version")
+}
+
+func TestOptionsNeverPrintSecrets(t *testing.T) {
+	t.Parallel()
+	o := Options{Password: "pw-canary-1", Token: "tok-canary-2", Auth: "plain"}
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("probe", "options", o)
+	for _, out := range []string{fmt.Sprint(o), fmt.Sprintf("%+v %#v %s", o, o, o), fmt.Sprintf("%v", &o), logged.String()} {
+		if strings.Contains(out, "canary") || !strings.Contains(out, "[redacted]") {
+			t.Errorf("printed options: %s", out)
+		}
+	}
 }

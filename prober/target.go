@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
@@ -193,3 +194,23 @@ func (o Options) withDefaults() Options {
 	o.Auth = strings.ToLower(o.Auth)
 	return o
 }
+
+// String describes the options without their secrets, so that printing
+// Options (%v, %+v, %s) never shows a password or token.
+func (o Options) String() string {
+	mask := func(s string) string {
+		if s == "" {
+			return `""`
+		}
+		return "[redacted]"
+	}
+	return fmt.Sprintf("{Auth:%q Password:%s Token:%s InsecureSkipVerify:%v AllowPlaintextAuth:%v Select:%v StepTimeout:%s Timeout:%s Slow:%s ExpiryWarning:%s MaxFetch:%d SourceAddr:%q}",
+		o.Auth, mask(o.Password), mask(o.Token), o.InsecureSkipVerify, o.AllowPlaintextAuth, o.Select,
+		o.StepTimeout, o.Timeout, o.Slow, o.ExpiryWarning, o.MaxFetch, o.SourceAddr)
+}
+
+// GoString is String, for %#v.
+func (o Options) GoString() string { return "prober.Options" + o.String() }
+
+// LogValue keeps secrets out of log/slog output.
+func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
