@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -111,11 +112,18 @@ func TestHelpIsComplete(t *testing.T) {
 	}
 }
 
+// TestDemoIsReserved: "demo" goes to demoCommand with the remaining
+// arguments. Not parallel: it swaps a package variable.
 func TestDemoIsReserved(t *testing.T) {
-	t.Parallel()
-	r := invoke([]string{"demo"}, nil)
-	if r.code != prober.ExitUsage || !strings.Contains(r.stderr, "demo not built") {
-		t.Errorf("demo: exit %d, stderr %q", r.code, r.stderr)
+	saved := demoCommand
+	defer func() { demoCommand = saved }()
+	var got []string
+	demoCommand = func(args []string, _ func(string) string, _ io.Reader, _, _ io.Writer) int {
+		got = args
+		return 42
+	}
+	if r := invoke([]string{"demo", "--scenario", "x"}, nil); r.code != 42 || strings.Join(got, " ") != "--scenario x" {
+		t.Errorf("demo: exit %d, args %q", r.code, got)
 	}
 }
 
