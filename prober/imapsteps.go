@@ -559,9 +559,9 @@ func (p *probe) selectErr(ie *imap.Error) (string, string) {
 	}
 	text := strings.ToLower(ie.Text)
 	switch {
-	case containsAny(text, "doesn't exist", "does not exist", "not found", "no such", "unknown mailbox", "nonexistent", "not exist"):
+	case containsAny(text, "doesn't exist", "does not exist", "not found", "no such", "unknown mailbox", "nonexistent", "not exist", "could not be found", "cannot be found"):
 		return "mailbox.not_found", detail
-	case containsAny(text, "permission", "access denied", "not allowed", "acl", "no right"):
+	case containsAny(text, "permission", "access denied", "access is denied", "not allowed", "acl", "no right"):
 		return "mailbox.no_permission", detail
 	case containsAny(text, "in use", "locked", "lock "):
 		return "mailbox.in_use", detail

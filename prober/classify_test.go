@@ -1,0 +1,78 @@
+package prober
+
+import (
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// Server wordings: RFC 5530 codes first, then the texts of Dovecot, Gmail,
+// Exchange, Courier and Cyrus when no code is sent.
+func TestAuthWordings(t *testing.T) {
+	t.Parallel()
+	no := func(code imap.ResponseCode, text string) *imap.Error {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: code, Text: text}
+	}
+	cases := []struct {
+		mech string
+		err  *imap.Error
+		want string
+	}{
+		{"PLAIN", no(imap.ResponseCodeAuthenticationFailed, "Authentication failed."), "auth.failed"},                          // Dovecot
+		{"LOGIN", no(imap.ResponseCodeAuthenticationFailed, "Invalid credentials (Failure)"), "auth.failed"},                   // Gmail
+		{"XOAUTH2", no(imap.ResponseCodeAuthenticationFailed, "Invalid credentials (Failure)"), "auth.token_rejected"},         // Gmail, token
+		{"PLAIN", no(imap.ResponseCodeUnavailable, "Temporary authentication failure. [host:2026-11-26]"), "auth.unavailable"}, // Dovecot
+		{"LOGIN", no(imap.ResponseCodePrivacyRequired, "Plaintext authentication disallowed on non-secure (SSL/TLS) connections."), "auth.login_disabled"},
+		{"PLAIN", no(imap.ResponseCodeExpired, "Password expired"), "auth.expired"},
+		{"PLAIN", no(imap.ResponseCodeAuthorizationFailed, "Authorization failed"), "auth.authorization_failed"},
+		{"LOGIN", no("", "LOGIN failed."), "auth.failed"},                                          // Exchange
+		{"PLAIN", no("", "AUTHENTICATE failed."), "auth.failed"},                                   // Exchange
+		{"LOGIN", no("", "User is authenticated but not connected."), "auth.authorization_failed"}, // Exchange: IMAP disabled for the mailbox
+		{"LOGIN", no("", "Login failed."), "auth.failed"},                                          // Courier
+		{"LOGIN", no("", "Temporary authentication failure."), "auth.unavailable"},
+		{"PLAIN", no("", "Unsupported authentication mechanism."), "auth.mechanism_unsupported"}, // Dovecot without code
+		{"LOGIN", no("", "Your password has expired."), "auth.expired"},
+		{"LOGIN", no("", "Plaintext authentication disallowed on non-secure (SSL/TLS) connections."), "auth.login_disabled"},
+		{"LOGIN", no(imap.ResponseCodeAlert, "Application-specific password required"), "auth.failed"}, // Gmail
+		{"PLAIN", &imap.Error{Type: imap.StatusResponseTypeBad, Text: "Invalid arguments"}, "auth.bad"},
+	}
+	p := &probe{deadline: time.Now().Add(time.Hour), feed: &clientConn{}, o: Options{StepTimeout: time.Second}}
+	for _, tc := range cases {
+		if got, _ := p.authErr(tc.mech, tc.err, nil); got != tc.want {
+			t.Errorf("%s %v: %s, want %s", tc.mech, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestSelectWordings(t *testing.T) {
+	t.Parallel()
+	no := func(code imap.ResponseCode, text string) *imap.Error {
+		return &imap.Error{Type: imap.StatusResponseTypeNo, Code: code, Text: text}
+	}
+	cases := []struct {
+		err  *imap.Error
+		want string
+	}{
+		{no(imap.ResponseCodeNonExistent, "Mailbox doesn't exist: Foo"), "mailbox.not_found"},     // Dovecot
+		{no(imap.ResponseCodeNonExistent, "Unknown Mailbox: Foo (Failure)"), "mailbox.not_found"}, // Gmail
+		{no("", "The specified folder could not be found in the store."), "mailbox.not_found"},    // Exchange
+		{no("", "Mailbox does not exist, or must be subscribed to."), "mailbox.not_found"},        // Courier
+		{no(imap.ResponseCodeNoPerm, "Permission denied"), "mailbox.no_permission"},
+		{no("", "Access is denied."), "mailbox.no_permission"}, // Exchange
+		{no(imap.ResponseCodeInUse, "Mailbox is locked"), "mailbox.in_use"},
+		{no("", "Mailbox is locked by another process"), "mailbox.in_use"},
+		{no(imap.ResponseCodeServerBug, "Internal error occurred. Refer to server log for more information."), "mailbox.select_failed"},
+		{no("", "Something odd"), "mailbox.select_failed"},
+	}
+	p := &probe{t: Target{Mailbox: "Foo"}, mailbox: []string{"INBOX", "Foo"}}
+	for _, tc := range cases {
+		if got, _ := p.selectErr(tc.err); got != tc.want {
+			t.Errorf("%v: %s, want %s", tc.err, got, tc.want)
+		}
+	}
+	p.mailbox = []string{"INBOX"}
+	if got, _ := p.selectErr(no("", "Something odd")); got != "mailbox.not_found" {
+		t.Errorf("a NO for a name absent from LIST: %s, want mailbox.not_found", got)
+	}
+}
