@@ -80,9 +80,9 @@ func situations() []situation {
 	}
 }
 
-// probe runs sit against s and returns the report.
+// probe runs sit against s and returns the report. It may run in a
+// goroutine of its own, so it only reports errors (never t.Fatal).
 func (sit situation) probe(t *testing.T, s server) *prober.Report {
-	t.Helper()
 	target := prober.Target{Host: s.host(), Port: s.plainPort(), TLS: sit.tls, User: sit.user, Mailbox: sit.mailbox}
 	if sit.onTLSPort {
 		target.Port = s.tlsPort()
@@ -131,41 +131,40 @@ func (sit situation) check(t *testing.T, rep *prober.Report) {
 	}
 }
 
-// runSituations runs every situation against servers from start, each
-// in parallel, and returns each situation's outcome (its failure code, or
-// "ok"). With share, situations that leave the server running share one
-// per certificate.
+// runSituations runs every situation against servers from start and
+// returns each situation's outcome (its failure code, or "ok"). The probes
+// run at once, in goroutines rather than parallel subtests, whose number
+// -parallel caps at the cores; they mostly wait on the server. With share,
+// situations that leave the server running share one per certificate.
 func runSituations(t *testing.T, start startServer, share bool) map[string]string {
+	sits := situations()
+	servers := make([]server, len(sits))
 	shared := map[realservers.CertKind]server{}
-	if share {
-		for _, sit := range situations() {
-			if _, ok := shared[sit.cert]; !ok && !sit.own {
-				shared[sit.cert] = start(t, sit)
-			}
+	for i, sit := range sits {
+		if s, ok := shared[sit.cert]; ok && share && !sit.own {
+			servers[i] = s
+			continue
+		}
+		servers[i] = start(t, sit)
+		if share && !sit.own {
+			shared[sit.cert] = servers[i]
 		}
 	}
-	var mu sync.Mutex
+	reports := make([]*prober.Report, len(sits))
+	var wg sync.WaitGroup
+	for i, sit := range sits {
+		wg.Go(func() { reports[i] = sit.probe(t, servers[i]) })
+	}
+	wg.Wait()
 	outcomes := map[string]string{}
-	t.Run("situations", func(t *testing.T) {
-		for _, sit := range situations() {
-			t.Run(sit.name, func(t *testing.T) {
-				t.Parallel()
-				s, ok := shared[sit.cert]
-				if !ok || sit.own {
-					s = start(t, sit)
-				}
-				rep := sit.probe(t, s)
-				sit.check(t, rep)
-				_, code := rep.Failure()
-				if code == "" {
-					code = "ok"
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				outcomes[sit.name] = code
-			})
+	for i, sit := range sits {
+		t.Run(sit.name, func(t *testing.T) { sit.check(t, reports[i]) })
+		_, code := reports[i].Failure()
+		if code == "" {
+			code = "ok"
 		}
-	})
+		outcomes[sit.name] = code
+	}
 	return outcomes
 }
 
@@ -174,13 +173,25 @@ func runSituations(t *testing.T, start startServer, share bool) map[string]strin
 // way, asserting the prober's exact codes on each; then it prints the
 // fidelity table and asserts the fake matches Dovecot.
 func TestDovecotSituations(t *testing.T) {
+	t.Parallel()
 	columns := []string{"process", "container", "fake"}
+	var mu sync.Mutex
 	outcomes := map[string]map[string]string{}
-	eachLauncher(t, func(t *testing.T, l realservers.Launcher) {
-		outcomes[l.Name()] = runSituations(t, dovecotStarter(l), true)
-	})
-	t.Run("fake", func(t *testing.T) {
-		outcomes["fake"] = runSituations(t, fakeStarter, false)
+	record := func(column string, o map[string]string) {
+		mu.Lock()
+		defer mu.Unlock()
+		outcomes[column] = o
+	}
+	// The group returns once its parallel subtests are done.
+	t.Run("servers", func(t *testing.T) {
+		eachLauncher(t, func(t *testing.T, l realservers.Launcher) {
+			t.Parallel()
+			record(l.Name(), runSituations(t, dovecotStarter(l), true))
+		})
+		t.Run("fake", func(t *testing.T) {
+			t.Parallel()
+			record("fake", runSituations(t, fakeStarter, false))
+		})
 	})
 	fidelityTable(t, columns, outcomes)
 }
