@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,7 +40,7 @@ func TestDovecotWireBytes(t *testing.T) {
 	eachLauncher(t, func(t *testing.T, l realservers.Launcher) {
 		t.Parallel()
 		inst := startDovecot(t, l, realservers.Config{})
-		got := "# Dovecot " + inst.Version + "\n" + captureWire(t, inst)
+		got := "# Dovecot " + inst.Version + "\n" + captureWire(t, dovecotServer{inst})
 		if *update {
 			updateMu.Lock()
 			defer updateMu.Unlock()
@@ -123,8 +124,8 @@ var timings = regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
 
 // captureWire runs wireSessions against inst and returns the record: "S: "
 // and "C: " lines, "## heading" per session, "-- TLS --" at an upgrade.
-func captureWire(t *testing.T, inst *realservers.Instance) string {
-	tlsConf := &tls.Config{RootCAs: inst.CAPool, ServerName: inst.Host}
+func captureWire(t *testing.T, s server) string {
+	tlsConf := &tls.Config{RootCAs: s.pool(), ServerName: s.host()}
 	var rec strings.Builder
 	for _, sess := range wireSessions() {
 		fmt.Fprintf(&rec, "## %s\n", sess.heading)
@@ -132,10 +133,11 @@ func captureWire(t *testing.T, inst *realservers.Instance) string {
 		if sess.source != "" {
 			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(sess.source)}
 		}
-		addr := inst.Addr()
+		port := s.plainPort()
 		if sess.tls {
-			addr = inst.TLSAddr()
+			port = s.tlsPort()
 		}
+		addr := net.JoinHostPort(s.host(), strconv.Itoa(port))
 		conn, err := d.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
