@@ -143,7 +143,10 @@ func (c *Container) start(ctx context.Context, cfg Config) (*Instance, error) {
 	}
 	cb := &containerBackend{ctr: ctr, client: c.provider.Client()}
 	inst.backend = cb
-	if err := waitGreeting(ctx, inst.Addr(), cb.exitedChan(ctx)); err != nil {
+	watch, stopWatch := context.WithCancel(ctx)
+	err = waitGreeting(ctx, inst.Addr(), cb.exitedChan(watch))
+	stopWatch()
+	if err != nil {
 		log := inst.Log()
 		_ = inst.Stop()
 		if portTaken(log) {

@@ -54,9 +54,19 @@ install_packages() {
 		return 0
 	fi
 	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
+	export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
+	# Keep apt from starting the system Dovecot and dockerd: the suites run
+	# their own, and nothing may be left running.
+	local guard=/usr/sbin/policy-rc.d
+	if [ ! -e "$guard" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$guard"
+		chmod 755 "$guard"
+		trap "rm -f '$guard'; trap - RETURN" RETURN
+	fi
 	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# With recommends: docker.io recommends apparmor, which runc needs on
+	# kernels with AppArmor enabled.
+	apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
 build_rootfs() {
