@@ -166,5 +166,10 @@ func (e *Engine) Close() error {
 	if err := syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return err
 	}
+	// dockerd leaves its default network namespace bind-mounted.
+	netns := filepath.Join(privateEngineDir, "exec", "netns", "default")
+	if err := syscall.Unmount(netns, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+		return fmt.Errorf("realservers: unmount %s: %w", netns, err)
+	}
 	return nil
 }
