@@ -4,6 +4,20 @@
 // the server reads (configuration, users, maildir messages, certificates,
 // ACLs, an OAuth2 introspection endpoint), so a test knows every byte that
 // matters.
+//
+// Settings, all from the environment:
+//
+//	IMAPPROBE_DOVECOT_IMAGE   container image (default: the local image, else
+//	                          dovecot/dovecot:2.3-latest)
+//	IMAPPROBE_DOVECOT_ROOTFS  setup.sh's root filesystem tarball, imported as
+//	                          the local image when missing
+//	DOCKER_HOST               the engine; unset, a reachable default socket or
+//	                          a private dockerd (as root) is used
+//	IMAPPROBE_KEEP_DIRS       non-empty: keep the generated /tmp/ipd* dirs
+//	CI=true                   Need fails instead of skipping
+//
+// The container launcher needs the engine on this host: it uses host
+// networking, as a private dockerd has no bridge.
 package realservers
 
 import (

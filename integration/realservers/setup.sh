@@ -9,8 +9,9 @@
 # Without root it prints how to get the pieces and succeeds, unless CI=true.
 set -euo pipefail
 
-cache_dir=${IMAPPROBE_CACHE_DIR:-/var/tmp/imapprobe}
-rootfs_tar=${IMAPPROBE_DOVECOT_ROOTFS:-$cache_dir/dovecot-2.3-rootfs.tar}
+# Keep in step with DefaultRootfs in container.go.
+rootfs_tar=${IMAPPROBE_DOVECOT_ROOTFS:-/var/tmp/imapprobe/dovecot-2.3-rootfs.tar}
+cache_dir=$(dirname "$rootfs_tar")
 # Dovecot 2.3 ships with bookworm; later releases carry 2.4, whose
 # configuration syntax differs.
 suite=bookworm
