@@ -243,7 +243,7 @@ func writeMaildir(home string, u User) error {
 		}
 		for n := 1; n <= m.Messages; n++ {
 			name := fmt.Sprintf("%d.M%dP1.imapprobe", 1700000000+n, n)
-			if err := os.WriteFile(filepath.Join(dir, "new", name), Message(m.Name, n), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, "new", name), message(m.Name, n), 0o600); err != nil {
 				return err
 			}
 		}
@@ -258,9 +258,9 @@ func writeMaildir(home string, u User) error {
 	return nil
 }
 
-// Message is the n-th (1-based) generated message of a mailbox, with LF line
-// ends as maildir stores them. The fake server can be loaded with the same.
-func Message(mailbox string, n int) []byte {
+// message is the n-th (1-based) generated message of a mailbox, with LF line
+// ends as maildir stores them.
+func message(mailbox string, n int) []byte {
 	date := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).Add(time.Duration(n) * time.Hour)
 	return fmt.Appendf(nil, "From: Probe Sender <sender@example.test>\n"+
 		"To: Probe Recipient <recipient@example.test>\n"+
