@@ -248,7 +248,7 @@ func readSecrets(o *prober.Options, t prober.Target, src secretSources, env func
 		}
 		o.Token = strings.TrimSpace(string(b))
 	case src.tokenCmd != "":
-		tok, err := runTokenCmd(src.tokenCmd, stderr)
+		tok, err := runTokenCmd(src.tokenCmd, tokenCmdTimeout, stderr)
 		if err != nil {
 			return err
 		}
@@ -290,14 +290,27 @@ func readSecrets(o *prober.Options, t prober.Target, src secretSources, env func
 	return nil
 }
 
+// tokenCmdTimeout bounds --token-cmd, which may wait on a network or a
+// person (a browser login).
+const tokenCmdTimeout = 30 * time.Second
+
 // runTokenCmd runs a command that prints a fresh OAuth2 token.
-func runTokenCmd(command string, stderr io.Writer) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+func runTokenCmd(command string, timeout time.Duration, stderr io.Writer) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	cmd.Stderr = stderr
+	// Killing the shell does not close stdout when a child of it still
+	// holds the pipe (sh -c 'sleep 100'); WaitDelay stops waiting for it.
+	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState.Success():
+		// it exited successfully, but left a background process on stdout
+	case ctx.Err() != nil:
+		return "", usagef("--token-cmd did not finish within %s: check the command, or save the token and use --token-file", timeout)
+	default:
 		return "", usagef("--token-cmd failed: %v", err)
 	}
 	if len(out) > 64<<10 {

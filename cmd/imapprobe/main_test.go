@@ -290,3 +290,30 @@ func TestCanary(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenCmdHasADeadline: a token command that hangs, even through a
+// child holding its stdout, ends in a usage error within the deadline; one
+// that prints a token and leaves a background child still works.
+func TestTokenCmdHasADeadline(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, cmd, token, err string
+	}{
+		{"child holds stdout", "sleep 5", "", "--token-cmd did not finish within 200ms"},
+		{"shell waits", "exec sleep 5", "", "--token-cmd did not finish within 200ms"},
+		{"background child", "sleep 5 & echo tok-123", "tok-123", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			began := time.Now()
+			tok, err := runTokenCmd(c.cmd, 200*time.Millisecond, io.Discard)
+			if took := time.Since(began); took > 3*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if tok != c.token || (err == nil) != (c.err == "") || err != nil && !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("got %q, %v; want %q, %q", tok, err, c.token, c.err)
+			}
+		})
+	}
+}
