@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"slices"
 	"sync"
 
 	"github.com/emersion/go-imap/v2"
@@ -29,8 +30,10 @@ type backendKind struct {
 // backend is the real IMAP implementation behind every front: one
 // imapmemserver store shared by up to four imapserver.Server instances.
 type backend struct {
-	store *imapmemserver.Server
-	users *userDB
+	store      *imapmemserver.Server
+	users      *userDB
+	mechanisms []string // SASL mechanisms offered
+	caps       imap.CapSet
 
 	mu      sync.Mutex
 	servers map[backendKind]*pipeListener
@@ -39,12 +42,21 @@ type backend struct {
 	imapSrv []*imapserver.Server
 }
 
-func newBackend(users *userDB) *backend {
-	return &backend{
-		store:   imapmemserver.New(),
-		users:   users,
-		servers: make(map[backendKind]*pipeListener),
+func newBackend(users *userDB, p *personaSpec) *backend {
+	b := &backend{
+		store:      imapmemserver.New(),
+		users:      users,
+		mechanisms: saslMechanisms,
+		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		servers:    make(map[backendKind]*pipeListener),
 	}
+	if p.mechanisms != nil {
+		b.mechanisms = p.mechanisms
+	}
+	if p.literalPlus {
+		b.caps[imap.CapLiteralPlus] = struct{}{}
+	}
+	return b
 }
 
 // backendConn is the server end of a pipe; it carries what the front decided
@@ -104,10 +116,7 @@ func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
 			}
 			return s, nil, nil
 		},
-		Caps: imap.CapSet{
-			imap.CapIMAP4rev1: {},
-			imap.CapIMAP4rev2: {},
-		},
+		Caps:         b.caps,
 		Logger:       log.New(io.Discard, "", 0),
 		TLSConfig:    tlsConfig,
 		InsecureAuth: kind.allowAuth,
@@ -227,13 +236,17 @@ func (s *session) Status(name string, options *imap.StatusOptions) (*imap.Status
 	return s.UserSession.Status(name, options)
 }
 
-// saslMechanisms are the mechanisms the backend offers (a capability fault
-// may hide some of them, or advertise others the backend then refuses).
+// saslMechanisms are the mechanisms the backend offers by default (a
+// capability fault may hide some of them, or advertise others the backend
+// then refuses; a persona may offer LOGIN too).
 var saslMechanisms = []string{"PLAIN", "XOAUTH2", "OAUTHBEARER"}
 
-func (s *session) AuthenticateMechanisms() []string { return saslMechanisms }
+func (s *session) AuthenticateMechanisms() []string { return s.backend.mechanisms }
 
 func (s *session) Authenticate(mech string) (sasl.Server, error) {
+	if !slices.Contains(s.backend.mechanisms, mech) {
+		mech = "" // not offered: refused below
+	}
 	switch mech {
 	case "PLAIN":
 		return sasl.NewPlainServer(func(identity, username, password string) error {
@@ -246,6 +259,8 @@ func (s *session) Authenticate(mech string) (sasl.Server, error) {
 			}
 			return s.Login(username, password)
 		}), nil
+	case "LOGIN":
+		return &loginServer{login: s.Login}, nil
 	case "XOAUTH2":
 		return &xoauth2Server{login: s.loginToken}, nil
 	case "OAUTHBEARER":

@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"io"
 	"net"
@@ -30,6 +31,7 @@ type conn struct {
 	raw      net.Conn
 	implicit bool
 	rec      *connRecord
+	persona  *personaConn
 
 	tmu       sync.Mutex
 	transport net.Conn // raw or tlsConn, tapped once IMAP flows in clear
@@ -83,6 +85,7 @@ func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
 		implicit: implicit,
 		tap:      wiretap.New(now, transcriptLimits, redact.NewSession(s.secrets()...)),
 		closed:   make(chan struct{}),
+		persona:  &personaConn{spec: s.cfg.persona.spec()},
 	}
 	c.rec = &connRecord{r: ConnRecord{ID: c.id, Remote: nc.RemoteAddr().String(), Port: port, Start: now, Commands: []CommandRecord{}}, tap: c.tap}
 	if implicit {
@@ -335,7 +338,7 @@ func (c *conn) greet() bool {
 		line = []byte(a.Greeting + "\r\n")
 	case a.Silence || a.Endless:
 	default:
-		line = c.rewriteCaps(greeting)
+		line = c.rewriteCaps(c.persona.greeting(greeting))
 	}
 	c.attach(be)
 	if len(line) > 0 && !c.write(line) {
@@ -398,6 +401,7 @@ func (c *conn) rewriteCaps(line []byte) []byte {
 		return line
 	}
 	return rewriteCaps(line, func(caps []string) []string {
+		caps = c.persona.caps(caps)
 		info := c.info()
 		for _, f := range c.srv.Faults() {
 			next := faults.Set{f}.Capabilities(info, slices.Clone(caps))
@@ -531,7 +535,7 @@ func (c *conn) readCommands() {
 			if mech != "" {
 				c.setUser(saslUser(mech, strings.TrimRight(string(line), "\r\n")))
 			}
-			if !c.forward(line) {
+			if !c.forward(c.persona.saslReply(line)) {
 				return
 			}
 			continue
@@ -560,6 +564,7 @@ func (c *conn) command(line []byte) bool {
 	c.rec.update(func(r *ConnRecord) {
 		r.Commands = append(r.Commands, CommandRecord{Tag: tag, Name: name, UID: uid})
 	})
+	c.persona.sawCommand(name)
 	cmd := faults.Command{Tag: tag, Name: name, UID: uid}
 	var a faults.Action
 	mech, ir := "", ""
@@ -592,7 +597,11 @@ func (c *conn) command(line []byte) bool {
 	if name == "STARTTLS" && !c.isTLS.Load() && c.srv.plainMode == ModeStartTLS {
 		return c.startTLS(tag, a.StartTLS)
 	}
-	p := &pendingCmd{tag: tag, rewrite: a.Rewrite, cutLeft: a.CutAfter, mode: a.Close}
+	if lines := c.persona.answer(tag, name); lines != nil {
+		return c.answer(lines, a.Rewrite) && c.skipLiterals(line)
+	}
+	rewrite := chainRewrites(c.persona.rewrite(tag, name, mech, rest), a.Rewrite)
+	p := &pendingCmd{tag: tag, rewrite: rewrite, cutLeft: a.CutAfter, mode: a.Close}
 	c.mu.Lock()
 	c.pending = append(c.pending, p)
 	if name == "AUTHENTICATE" || name == "IDLE" {
@@ -665,6 +674,31 @@ func (c *conn) skipLiterals(line []byte) bool {
 	}
 }
 
+// answer sends the lines with which the front answers a command in the
+// backend's stead, through the command's Rewrite.
+func (c *conn) answer(lines []byte, rewrite func([]byte) []byte) bool {
+	if rewrite == nil {
+		return c.write(lines)
+	}
+	var out []byte
+	for l := range bytes.Lines(lines) {
+		out = append(out, rewrite(l)...)
+	}
+	return c.write(out)
+}
+
+// chainRewrites applies first, then second (faults act on what the
+// persona says); either may be nil.
+func chainRewrites(first, second func([]byte) []byte) func([]byte) []byte {
+	switch {
+	case first == nil:
+		return second
+	case second == nil:
+		return first
+	}
+	return func(line []byte) []byte { return second(first(line)) }
+}
+
 func (c *conn) backend() *backendSession {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -684,7 +718,7 @@ func (c *conn) forward(p []byte) bool {
 // startTLS answers STARTTLS itself: the backend behind a plaintext port
 // cannot do TLS over its pipe.
 func (c *conn) startTLS(tag string, mode faults.StartTLSMode) bool {
-	ok := []byte(tag + " OK Begin TLS negotiation now\r\n")
+	ok := c.persona.startTLSOK(tag)
 	switch mode {
 	case faults.StartTLSStall:
 		c.detach()

@@ -117,9 +117,34 @@ func (o *oauthBearerServer) Next(resp []byte) ([]byte, bool, error) {
 	return challenge, done, nil
 }
 
+// loginServer is the server side of the obsolete but common SASL LOGIN: the
+// server asks "Username:" then "Password:"; an initial response is the user
+// name.
+type loginServer struct {
+	login func(user, pass string) error
+	user  []byte
+	step  int
+}
+
+func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
+	switch l.step {
+	case 0:
+		l.step = 1
+		if resp == nil {
+			return []byte("Username:"), false, nil
+		}
+		fallthrough
+	case 1:
+		l.user, l.step = resp, 2
+		return []byte("Password:"), false, nil
+	}
+	return nil, true, l.login(string(l.user), string(resp))
+}
+
 // saslUser extracts the user a SASL client response names, for the
 // connection record: PLAIN authzid\0user\0pass, XOAUTH2 user=...,
-// OAUTHBEARER n,a=user,... It never returns the secret part.
+// OAUTHBEARER n,a=user,..., LOGIN's first response. It never returns the
+// secret part.
 func saslUser(mech, encoded string) string {
 	if encoded == "" || encoded == "=" || encoded == "*" {
 		return ""
@@ -129,6 +154,8 @@ func saslUser(mech, encoded string) string {
 		return ""
 	}
 	switch strings.ToUpper(mech) {
+	case "LOGIN":
+		return string(resp) // the first response is the user name
 	case "PLAIN":
 		parts := bytes.SplitN(resp, []byte{0}, 3)
 		if len(parts) == 3 {

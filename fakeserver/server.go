@@ -87,6 +87,7 @@ type config struct {
 	timeouts       Timeouts
 	maxRecords     int
 	logTranscripts bool
+	persona        Persona
 }
 
 type userSpec struct {
@@ -218,6 +219,9 @@ func Start(opts ...Option) (*Server, error) {
 	if cfg.mode < ModeImplicitTLS || cfg.mode > ModePlaintext {
 		return nil, fmt.Errorf("unknown mode %v", cfg.mode)
 	}
+	if _, ok := personaNames[cfg.persona]; !ok {
+		return nil, fmt.Errorf("unknown persona %v", cfg.persona)
+	}
 	if cfg.messages < 0 {
 		return nil, fmt.Errorf("negative message count %d", cfg.messages)
 	}
@@ -244,7 +248,7 @@ func Start(opts ...Option) (*Server, error) {
 		users:   newUserDB(),
 		conns:   make(map[*conn]struct{}),
 	}
-	s.backend = newBackend(s.users)
+	s.backend = newBackend(s.users, cfg.persona.spec())
 	set := append(faults.Set(nil), cfg.faults...)
 	s.faults.Store(&set)
 	for _, us := range cfg.users {
@@ -379,6 +383,9 @@ func (s *Server) URL() string {
 
 // Mode is the main port's mode.
 func (s *Server) Mode() Mode { return s.cfg.mode }
+
+// Persona is the server the fake looks like on the wire.
+func (s *Server) Persona() Persona { return s.cfg.persona }
 
 // CAPool trusts the server's good certificate.
 func (s *Server) CAPool() *x509.CertPool { return s.ca.Pool() }

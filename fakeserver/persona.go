@@ -1,0 +1,382 @@
+package fakeserver
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+)
+
+// Persona is the server the fake looks like on the wire: its greeting,
+// capability lists and status texts. The protocol behind it is the same
+// go-imap backend whatever the persona; faults apply on top of it.
+type Persona int
+
+const (
+	// PersonaGoImap speaks as go-imap's imapserver does (the default).
+	PersonaGoImap Persona = iota
+	// PersonaDovecot mimics Dovecot 2.3 as Debian ships it: its greeting,
+	// pre- and post-login capabilities, ID, the texts of CAPABILITY,
+	// STARTTLS, LOGIN, AUTHENTICATE, LOGOUT and mailbox errors, and its
+	// OAuth error challenges. Post-login it advertises only the Dovecot
+	// extensions the backend implements (no SORT, THREAD, CONDSTORE...).
+	PersonaDovecot
+)
+
+var personaNames = map[Persona]string{PersonaGoImap: "goimap", PersonaDovecot: "dovecot"}
+
+func (p Persona) String() string {
+	if s, ok := personaNames[p]; ok {
+		return s
+	}
+	return fmt.Sprintf("Persona(%d)", int(p))
+}
+
+// ParsePersona reads "goimap" or "dovecot".
+func ParsePersona(s string) (Persona, error) {
+	for p, name := range personaNames {
+		if s == name {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown persona %q: use goimap or dovecot", s)
+}
+
+// WithPersona sets the server the fake looks like (default PersonaGoImap).
+func WithPersona(p Persona) Option { return func(c *config) { c.persona = p } }
+
+// DovecotTiming is the fixed "(N.NNN + N.NNN secs)" the Dovecot persona
+// puts where Dovecot reports how long a post-login command took.
+const DovecotTiming = "(0.001 + 0.000 secs)"
+
+var dovecotTimings = regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
+
+// NormalizeTimings replaces Dovecot's command timings, such as
+// "(0.001 + 0.000 + 0.001 secs)", by "(T secs)", so that recorded Dovecot
+// bytes compare across runs.
+func NormalizeTimings(line string) string {
+	return dovecotTimings.ReplaceAllString(line, "(T secs)")
+}
+
+// personaSpec is what a persona changes. The zero value changes nothing.
+type personaSpec struct {
+	greeting string // replaces the backend's greeting text
+
+	// preLogin and postLogin replace the backend's capability lists; before
+	// login the backend's STARTTLS, LOGINDISABLED and AUTH= entries, which
+	// depend on the connection, are appended to preLogin.
+	preLogin, postLogin []string
+
+	mechanisms  []string // SASL mechanisms of the backend
+	literalPlus bool     // the backend takes non-synchronising literals of any size
+
+	startTLSText string // STARTTLS's OK text
+
+	// untaggedLoginCaps: after a pre-login, pre-STARTTLS CAPABILITY, the
+	// login reply carries the capabilities in an untagged CAPABILITY
+	// instead of a [CAPABILITY] code (Dovecot's workaround for clients that
+	// ignore response codes).
+	untaggedLoginCaps bool
+
+	// invalidSASL replaces SASL replies the persona's server refuses as bad
+	// base64 ("=") by one the backend refuses too.
+	invalidSASL map[string]string
+
+	// errorChallenges replace, per mechanism, a non-empty challenge.
+	errorChallenges map[string]string
+
+	answers []frontAnswer
+	rules   []statusRule
+}
+
+// loginState says when a rule or answer applies.
+type loginState int
+
+const (
+	anyState loginState = iota
+	beforeLogin
+	afterLogin
+)
+
+// frontAnswer is a command the front answers itself, because the backend
+// lacks it (ID) or answers it otherwise (ENABLE before login).
+type frontAnswer struct {
+	command  string
+	when     loginState
+	untagged []string // sent first, without CRLF
+	status   string   // after the tag; {timing} as in statusRule
+}
+
+// statusRule rewrites the backend's tagged reply to a command. The first
+// matching rule wins.
+type statusRule struct {
+	commands []string // upper-case; nil: any command
+	when     loginState
+	// match is applied to the reply after "TAG ", without its CRLF. Its
+	// named groups fill the placeholders of status.
+	match *regexp.Regexp
+	// status replaces the reply: {code} is the group "code", {Name} the
+	// group "name" capitalised, {mailbox} the command's first argument,
+	// {caps} the group "caps", {timing} DovecotTiming.
+	status   string
+	untagged []string // lines sent before, without CRLF
+	// capsUntagged moves the group "caps" into an untagged CAPABILITY
+	// line when the connection asked for it (untaggedLoginCaps).
+	capsUntagged bool
+}
+
+var (
+	dovecotPreLogin = []string{"IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE", "LITERAL+"}
+	// Dovecot 2.3.19's post-login list, in its order, without what the
+	// backend lacks: SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS
+	// THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE I18NLEVEL=1
+	// CONDSTORE QRESYNC ESORT WITHIN CONTEXT=SEARCH BINARY SNIPPET=FUZZY
+	// PREVIEW=FUZZY PREVIEW SAVEDATE NOTIFY ACL RIGHTS=texk.
+	dovecotPostLogin = []string{
+		"IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
+		"UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED",
+		"ESEARCH", "SEARCHRES", "LIST-STATUS", "MOVE", "STATUS=SIZE", "LITERAL+",
+	}
+	// DovecotPostLoginMissing are the capabilities of Dovecot's post-login
+	// list that the Dovecot persona does not advertise, because the backend
+	// does not implement them.
+	DovecotPostLoginMissing = []string{
+		"SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",
+		"MULTIAPPEND", "URL-PARTIAL", "CATENATE", "I18NLEVEL=1", "CONDSTORE", "QRESYNC",
+		"ESORT", "WITHIN", "CONTEXT=SEARCH", "BINARY", "SNIPPET=FUZZY", "PREVIEW=FUZZY",
+		"PREVIEW", "SAVEDATE", "NOTIFY", "ACL", "RIGHTS=texk",
+	}
+)
+
+const (
+	plaintextAlert = "* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, " +
+		"but your client did it anyway. If anyone was listening, the password was exposed."
+	plaintextRefused = "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
+)
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+var dovecotSpec = &personaSpec{
+	greeting:          "Dovecot (Debian) ready.",
+	preLogin:          dovecotPreLogin,
+	postLogin:         dovecotPostLogin,
+	mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
+	literalPlus:       true,
+	startTLSText:      "Begin TLS negotiation now.",
+	untaggedLoginCaps: true,
+	// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
+	invalidSASL: map[string]string{"=": "!"},
+	errorChallenges: map[string]string{
+		"XOAUTH2":     b64(`{"status":"401","schemes":"bearer","scope":"mail"}`),
+		"OAUTHBEARER": b64(`{"status":"invalid_token"}`),
+	},
+	answers: []frontAnswer{
+		{command: "ID", when: beforeLogin, untagged: []string{`* ID ("name" "Dovecot")`}, status: "OK ID completed."},
+		{command: "ID", when: afterLogin, untagged: []string{`* ID ("name" "Dovecot")`}, status: "OK ID completed {timing}."},
+		{command: "ENABLE", when: beforeLogin, untagged: []string{"* ENABLED"}, status: "OK ENABLE ignored in non-authenticated state."},
+	},
+	rules: []statusRule{
+		{commands: []string{"CAPABILITY"}, when: beforeLogin, match: regexp.MustCompile(`^OK CAPABILITY completed$`),
+			status: "OK Pre-login capabilities listed, post-login capabilities have more."},
+		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^OK \[CAPABILITY (?P<caps>[^\]]*)\] (Logged in|\S+ authentication successful)$`),
+			status: "OK [CAPABILITY {caps}] Logged in", capsUntagged: true},
+		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[AUTHENTICATIONFAILED\] Authentication failed$`),
+			status: "NO [AUTHENTICATIONFAILED] Authentication failed."},
+		{commands: []string{"LOGIN"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
+			untagged: []string{plaintextAlert}, status: plaintextRefused},
+		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
+			status: plaintextRefused},
+		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD Malformed SASL response$`),
+			status: "BAD Invalid base64 data in continued response"},
+		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD AUTHENTICATE cancelled$`),
+			status: "BAD Authentication aborted by client."},
+		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO SASL mechanism not supported$`),
+			status: "BAD Unsupported authentication mechanism."},
+		{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
+			status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
+		{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
+			status: "NO [NOPERM] Permission denied {timing}."},
+		{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
+		{when: beforeLogin, match: regexp.MustCompile(`^OK NOOP completed$`), status: "OK NOOP completed."},
+		{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),
+			status: "OK {code}{Name} completed {timing}."},
+	},
+}
+
+func (p Persona) spec() *personaSpec {
+	if p == PersonaDovecot {
+		return dovecotSpec
+	}
+	return &personaSpec{}
+}
+
+// personaConn is a persona's state on one connection.
+type personaConn struct {
+	spec *personaSpec
+	// loggedIn follows the backend: its last capability list was a
+	// post-login one.
+	loggedIn atomic.Bool
+	// startTLS: the client sent STARTTLS.
+	startTLS atomic.Bool
+	// capsUntagged: the client sent CAPABILITY before login and STARTTLS.
+	capsUntagged atomic.Bool
+}
+
+func (p *personaConn) state() loginState {
+	if p.loggedIn.Load() {
+		return afterLogin
+	}
+	return beforeLogin
+}
+
+// greeting rewrites the backend's greeting text.
+func (p *personaConn) greeting(line []byte) []byte {
+	if p.spec.greeting == "" {
+		return line
+	}
+	return []byte(strings.Replace(string(line), "IMAP server ready", p.spec.greeting, 1))
+}
+
+// caps replaces a capability list of the backend by the persona's.
+func (p *personaConn) caps(backend []string) []string {
+	preLogin := slices.ContainsFunc(backend, func(c string) bool {
+		return c == "LOGINDISABLED" || strings.HasPrefix(c, "AUTH=")
+	})
+	p.loggedIn.Store(!preLogin)
+	switch {
+	case preLogin && p.spec.preLogin != nil:
+		out := slices.Clone(p.spec.preLogin)
+		for _, c := range backend {
+			if c == "STARTTLS" || c == "LOGINDISABLED" || strings.HasPrefix(c, "AUTH=") {
+				out = append(out, c)
+			}
+		}
+		return out
+	case !preLogin && p.spec.postLogin != nil:
+		return slices.Clone(p.spec.postLogin)
+	}
+	return backend
+}
+
+// sawCommand notes what the persona's replies depend on.
+func (p *personaConn) sawCommand(name string) {
+	switch name {
+	case "STARTTLS":
+		p.startTLS.Store(true)
+	case "CAPABILITY":
+		if p.spec.untaggedLoginCaps && !p.loggedIn.Load() && !p.startTLS.Load() {
+			p.capsUntagged.Store(true)
+		}
+	}
+}
+
+// answer returns the lines with which the front answers a command itself,
+// or nil.
+func (p *personaConn) answer(tag, name string) []byte {
+	st := p.state()
+	for _, a := range p.spec.answers {
+		if a.command != name || (a.when != anyState && a.when != st) {
+			continue
+		}
+		var b strings.Builder
+		for _, u := range a.untagged {
+			b.WriteString(u + "\r\n")
+		}
+		b.WriteString(tag + " " + strings.ReplaceAll(a.status, "{timing}", DovecotTiming) + "\r\n")
+		return []byte(b.String())
+	}
+	return nil
+}
+
+// startTLSOK is the front's reply to STARTTLS.
+func (p *personaConn) startTLSOK(tag string) []byte {
+	text := p.spec.startTLSText
+	if text == "" {
+		text = "Begin TLS negotiation now"
+	}
+	return []byte(tag + " OK " + text + "\r\n")
+}
+
+// saslReply maps a client's SASL reply to what the backend must see.
+func (p *personaConn) saslReply(line []byte) []byte {
+	body := strings.TrimRight(string(line), "\r\n")
+	if repl, ok := p.spec.invalidSASL[body]; ok {
+		return []byte(repl + string(line[len(body):]))
+	}
+	return line
+}
+
+// rewrite returns the function that rewrites the backend's response lines
+// to a command, or nil. mech is AUTHENTICATE's mechanism, rest the
+// command's arguments.
+func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte {
+	var rules []statusRule
+	for _, r := range p.spec.rules {
+		if r.commands == nil || slices.Contains(r.commands, name) {
+			rules = append(rules, r)
+		}
+	}
+	challenge := p.spec.errorChallenges[mech]
+	if len(rules) == 0 && challenge == "" {
+		return nil
+	}
+	return func(line []byte) []byte {
+		body := strings.TrimRight(string(line), "\r\n")
+		ending := string(line[len(body):])
+		if challenge != "" && strings.HasPrefix(body, "+ ") && len(body) > 2 {
+			return []byte("+ " + challenge + ending)
+		}
+		if !isTagged(line, tag) {
+			return line
+		}
+		status := body[len(tag)+1:]
+		st := p.state()
+		for _, r := range rules {
+			if r.when != anyState && r.when != st {
+				continue
+			}
+			m := r.match.FindStringSubmatch(status)
+			if m == nil {
+				continue
+			}
+			return p.apply(r, m, tag, rest, ending)
+		}
+		return line
+	}
+}
+
+func (p *personaConn) apply(r statusRule, m []string, tag, rest, ending string) []byte {
+	group := func(name string) string {
+		if i := r.match.SubexpIndex(name); i > 0 {
+			return m[i]
+		}
+		return ""
+	}
+	status := strings.NewReplacer(
+		"{code}", group("code"),
+		"{Name}", capitalise(group("name")),
+		"{mailbox}", firstAString(rest),
+		"{timing}", DovecotTiming,
+		"{caps}", group("caps"),
+	).Replace(r.status)
+	var b strings.Builder
+	for _, u := range r.untagged {
+		b.WriteString(u + ending)
+	}
+	if r.capsUntagged && p.capsUntagged.Load() {
+		b.WriteString("* CAPABILITY " + group("caps") + ending)
+		status = strings.Replace(status, "[CAPABILITY "+group("caps")+"] ", "", 1)
+	}
+	b.WriteString(tag + " " + status + ending)
+	return []byte(b.String())
+}
+
+// capitalise turns "LOGOUT" into "Logout".
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return s[:1] + strings.ToLower(s[1:])
+}
