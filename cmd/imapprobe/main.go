@@ -11,9 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +131,7 @@ func parseArgs(args []string, env func(string) string, stdin io.Reader, stderr i
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
-			return nil, usagef("%v (see imapprobe --help)", err)
+			return nil, usagef("%s (see imapprobe --help)", flagError(err))
 		}
 		if fs.NArg() == 0 {
 			break
@@ -158,7 +160,11 @@ func parseArgs(args []string, env func(string) string, stdin io.Reader, stderr i
 		return nil, usagef("unexpected argument %q: give one URL", positional[1])
 	}
 	if host != "" {
-		t.Host = host
+		h, err := checkHost(host)
+		if err != nil {
+			return nil, err
+		}
+		t.Host = h
 	}
 	if user != "" {
 		t.User = user
@@ -203,8 +209,8 @@ func parseArgs(args []string, env func(string) string, stdin io.Reader, stderr i
 			return nil, usagef("--%s must be positive, e.g. 10s", name)
 		}
 	}
-	if sourceAddr != "" && !isIP(sourceAddr) {
-		return nil, usagef("--source-addr %q is not an IP address", sourceAddr)
+	if sourceAddr != "" && net.ParseIP(sourceAddr) == nil {
+		return nil, usagef("--source-addr %q is not an IP address: give a local address such as 192.0.2.10 or 2001:db8::10", sourceAddr)
 	}
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)
@@ -223,13 +229,68 @@ func parseArgs(args []string, env func(string) string, stdin io.Reader, stderr i
 	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
 }
 
-func isIP(s string) bool {
-	for _, r := range s {
-		if !(r == '.' || r == ':' || r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
-			return false
+var (
+	badFlagValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([\w-]+): (.*)$`)
+	flagName     = regexp.MustCompile(`-([\w-]+)$`)
+)
+
+// flagWants says what a flag takes, where the flag package only says
+// "parse error".
+var flagWants = map[string]string{
+	"port": "want a port number from 1 to 65535", "timeout": "want a duration such as 10s, 500ms or 2m",
+	"total-timeout": "want a duration such as 60s or 2m", "slow": "want a duration such as 2s or 500ms",
+	"expiry-warning": "want a duration such as 336h (14 days)",
+}
+
+// flagError rewords the flag package's errors with the --name the help
+// uses and what the flag expects.
+func flagError(err error) string {
+	msg := err.Error()
+	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
+		why := m[3]
+		if w, ok := flagWants[m[2]]; ok && why == "parse error" {
+			why = w
+		} else if strings.HasPrefix(msg, "invalid boolean") {
+			why = "want true or false, or just " + dashes(m[2])
 		}
+		return fmt.Sprintf("%s %q: %s", dashes(m[2]), m[1], why)
 	}
-	return s != ""
+	name := ""
+	if m := flagName.FindStringSubmatch(msg); m != nil {
+		name = dashes(m[1])
+	}
+	switch {
+	case strings.HasPrefix(msg, "flag provided but not defined"):
+		return "unknown flag " + name
+	case strings.HasPrefix(msg, "flag needs an argument"):
+		return name + " needs a value"
+	}
+	return msg
+}
+
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// checkHost catches a --host that cannot be a host name, before it turns
+// into a puzzling DNS failure.
+func checkHost(host string) (string, error) {
+	if h, ok := strings.CutPrefix(host, "["); ok && strings.HasSuffix(h, "]") {
+		host = strings.TrimSuffix(h, "]") // [::1], as in URLs
+	}
+	if net.ParseIP(host) != nil {
+		return host, nil
+	}
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		return "", usagef("--host %q holds a port: use --host %s --port %s", host, h, p)
+	}
+	if host == "" || strings.ContainsAny(host, " \t/@:?#[]") {
+		return "", usagef("--host %q is not a host name or IP address: give just the name, e.g. --host mail.example.com", host)
+	}
+	return host, nil
 }
 
 type secretSources struct {
@@ -247,6 +308,9 @@ func readSecrets(o *prober.Options, t prober.Target, src secretSources, env func
 			return usagef("cannot read --token-file: %v", err)
 		}
 		o.Token = strings.TrimSpace(string(b))
+		if o.Token == "" {
+			return usagef("--token-file %s is empty: write the OAuth2 access token into it", src.tokenFile)
+		}
 	case src.tokenCmd != "":
 		tok, err := runTokenCmd(src.tokenCmd, tokenCmdTimeout, stderr)
 		if err != nil {
@@ -270,7 +334,13 @@ func readSecrets(o *prober.Options, t prober.Target, src secretSources, env func
 		}
 		first, _, _ := strings.Cut(string(b), "\n")
 		o.Password = strings.TrimSuffix(first, "\r")
+		if o.Password == "" {
+			return usagef("--password-file %s has an empty first line: put the password on it", src.passwordFile)
+		}
 	case src.passwordFlag:
+		if src.password == "" {
+			return usagef("--password is empty: give the password, or better use IMAPPROBE_PASSWORD, --password-file or the prompt")
+		}
 		fmt.Fprintln(stderr, "imapprobe: warning: --password is visible in the process list and shell history; prefer IMAPPROBE_PASSWORD, --password-file or the prompt")
 		o.Password = src.password
 	case env("IMAPPROBE_PASSWORD") != "":

@@ -64,6 +64,18 @@ func TestUsageErrors(t *testing.T) {
 		{"imaps://a@x.example", "imaps://b@y.example"},
 		{"--host", "x.example", "imaps://b@y.example"},
 		{"--token-cmd", "exit 3", "--auth", "oauthbearer", "imaps://alice@mail.example.com"},
+		{"--timeout", "5", "imaps://alice@mail.example.com"},
+		{"--port", "abc", "--host", "mail.example.com"},
+		{"-v=maybe", "imaps://alice@mail.example.com"},
+		{"--host", "127.0.0.1:993"},
+		{"--host", "[::1]:993"},
+		{"--host", "mail example.com"},
+		{"--host", "alice@mail.example.com"},
+		{"--source-addr", "abc", "imaps://alice@mail.example.com"},
+		{"--source-addr", "1.2.3.4.5", "imaps://alice@mail.example.com"},
+		{"--password-file", os.DevNull, "imaps://alice@mail.example.com"},
+		{"--token-file", os.DevNull, "imaps://alice@mail.example.com"},
+		{"--password=", "imaps://alice@mail.example.com"},
 	}
 	for _, args := range cases {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -77,6 +89,10 @@ func TestUsageErrors(t *testing.T) {
 			}
 			if lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "imapprobe: ") || len(lines[0]) < 30 {
 				t.Errorf("stderr %q, want one clear line", r.stderr)
+			}
+			// the flag package's own wording: single-dash names, "parse error"
+			if regexp.MustCompile(`parse error|(^|\s)-[a-z]{2,}|not defined`).MatchString(r.stderr) {
+				t.Errorf("stderr %q: say --flag and what it wants", r.stderr)
 			}
 		})
 	}
