@@ -3,9 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/imapprobe/imapprobe/internal/wiretap"
 	"github.com/imapprobe/imapprobe/prober"
@@ -55,7 +59,8 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		if s.Note != "" {
 			summary = strings.TrimSpace(summary + "  (" + s.Note + ")")
 		}
-		fmt.Fprintf(w, "  %s %-10s %7s  %s\n", st.paint(colour, mark), s.Name, timing, esc(summary))
+		line := fmt.Sprintf("  %s %-10s %s  %s", st.paint(colour, mark), s.Name, padLeft(timing, 7), esc(summary))
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
 		for _, d := range s.Warnings {
 			writeDiagnosis(w, st, "!", yellow, d)
 		}
@@ -104,13 +109,18 @@ func describeTarget(t prober.Target) string {
 	}
 	user := ""
 	if t.User != "" {
-		user = t.User + "@"
+		user = url.User(t.User).String() + "@" // alice%40example.com, as in the URL
 	}
-	s := fmt.Sprintf("%s://%s%s:%d/%s (TLS %s)", scheme, user, t.Host, t.Port, t.Mailbox, t.TLS)
+	s := fmt.Sprintf("%s://%s%s/%s (TLS %s)", scheme, user, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)), t.Mailbox, t.TLS)
 	if t.ConnectAddr != "" {
 		s += " via " + t.ConnectAddr
 	}
 	return s
+}
+
+// padLeft right-aligns s in width columns; unlike %7s it counts "µ" as one.
+func padLeft(s string, width int) string {
+	return strings.Repeat(" ", max(0, width-utf8.RuneCountInString(s))) + s
 }
 
 func fmtDuration(d time.Duration) string {
@@ -158,6 +168,9 @@ func stepSummary(s prober.Step) string {
 		}
 		return s
 	case *prober.SelectDetails:
+		if s.Status == prober.StatusFail {
+			return d.Command + " " + d.Mailbox // the counts were never received
+		}
 		ro := ""
 		if d.ReadOnly {
 			ro = ", read-only"
