@@ -86,9 +86,19 @@ type personaSpec struct {
 
 	// errorChallenges replace, per mechanism, a non-empty challenge.
 	errorChallenges map[string]string
+	// bareEmptyChallenge sends an empty challenge as "+ ", not go-imap's "+ =".
+	bareEmptyChallenge bool
 
-	answers []frontAnswer
-	rules   []statusRule
+	answers  []frontAnswer
+	rules    []statusRule
+	untagged []untaggedRule
+}
+
+// untaggedRule rewrites an untagged response line of the backend (without
+// CRLF) by regexp replacement.
+type untaggedRule struct {
+	match   *regexp.Regexp
+	replace string
 }
 
 // loginState says when a rule or answer applies.
@@ -167,7 +177,8 @@ var dovecotSpec = &personaSpec{
 	startTLSText:      "Begin TLS negotiation now.",
 	untaggedLoginCaps: true,
 	// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
-	invalidSASL: map[string]string{"=": "!"},
+	invalidSASL:        map[string]string{"=": "!"},
+	bareEmptyChallenge: true,
 	errorChallenges: map[string]string{
 		"XOAUTH2":     b64(`{"status":"401","schemes":"bearer","scope":"mail"}`),
 		"OAUTHBEARER": b64(`{"status":"invalid_token"}`),
@@ -202,6 +213,11 @@ var dovecotSpec = &personaSpec{
 		{when: beforeLogin, match: regexp.MustCompile(`^OK NOOP completed$`), status: "OK NOOP completed."},
 		{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),
 			status: "OK {code}{Name} completed {timing}."},
+	},
+	untagged: []untaggedRule{
+		{regexp.MustCompile(`^\* OK \[CLOSED\] Previous mailbox is now closed$`), "* OK [CLOSED] Previous mailbox closed."},
+		{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
+		{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
 	},
 }
 
@@ -319,14 +335,27 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 		}
 	}
 	challenge := p.spec.errorChallenges[mech]
-	if len(rules) == 0 && challenge == "" {
+	if name != "AUTHENTICATE" && len(rules) == 0 && len(p.spec.untagged) == 0 {
 		return nil
 	}
 	return func(line []byte) []byte {
 		body := strings.TrimRight(string(line), "\r\n")
 		ending := string(line[len(body):])
-		if challenge != "" && strings.HasPrefix(body, "+ ") && len(body) > 2 {
-			return []byte("+ " + challenge + ending)
+		if name == "AUTHENTICATE" && strings.HasPrefix(body, "+ ") {
+			switch {
+			case body == "+ =" && p.spec.bareEmptyChallenge:
+				return []byte("+ " + ending)
+			case body != "+ =" && challenge != "":
+				return []byte("+ " + challenge + ending)
+			}
+			return line
+		}
+		if strings.HasPrefix(body, "* ") {
+			for _, u := range p.spec.untagged {
+				if u.match.MatchString(body) {
+					return []byte(u.match.ReplaceAllString(body, u.replace) + ending)
+				}
+			}
 		}
 		if !isTagged(line, tag) {
 			return line
