@@ -76,3 +76,24 @@ func TestSelectWordings(t *testing.T) {
 		t.Errorf("a NO for a name absent from LIST: %s, want mailbox.not_found", got)
 	}
 }
+
+func TestClosestHint(t *testing.T) {
+	t.Parallel()
+	many := []string{"INBOX", "Sent", "Drafts", "Trash", "Junk", "Archive", "Notes"}
+	cases := []struct {
+		want   string
+		listed []string
+		hint   string
+	}{
+		{"Snet", many, `Closest existing mailboxes: "Sent". Pass one with --mailbox or in the URL path.`},
+		{"Entwürfe", many, `No similar name among the 7 listed mailboxes; they include "INBOX", "Sent", "Drafts", "Trash", "Junk" and 2 more. Pass one with --mailbox or in the URL path.`},
+		{"Entwürfe", many[:2], `No similar name among the 2 listed mailboxes; they include "INBOX", "Sent". Pass one with --mailbox or in the URL path.`},
+		{"Entwürfe", nil, catalog["mailbox.not_found"].Fix},
+	}
+	for _, c := range cases {
+		p := &probe{t: Target{Mailbox: c.want}, mailbox: c.listed}
+		if got := p.closestHint(); got != c.hint {
+			t.Errorf("%q in %q:\n got %s\nwant %s", c.want, c.listed, got, c.hint)
+		}
+	}
+}

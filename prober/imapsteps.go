@@ -590,17 +590,26 @@ func (p *probe) listed(name string) bool {
 	return false
 }
 
-// closestHint names the existing mailboxes closest to the wanted one.
+// closestHint names the existing mailboxes closest to the wanted one, or,
+// when none is similar, the first few there are.
 func (p *probe) closestHint() string {
-	best := closest(p.t.Mailbox, p.mailbox, 3)
-	if len(best) == 0 {
-		return catalog["mailbox.not_found"].Fix
+	names := closest(p.t.Mailbox, p.mailbox, 3)
+	intro, more := "Closest existing mailboxes: ", ""
+	if len(names) == 0 {
+		if len(p.mailbox) == 0 {
+			return catalog["mailbox.not_found"].Fix
+		}
+		names = p.mailbox[:min(5, len(p.mailbox))]
+		intro = fmt.Sprintf("No similar name among the %d listed mailboxes; they include ", len(p.mailbox))
+		if len(names) < len(p.mailbox) {
+			more = fmt.Sprintf(" and %d more", len(p.mailbox)-len(names))
+		}
 	}
-	q := make([]string, len(best))
-	for i, b := range best {
+	q := make([]string, len(names))
+	for i, b := range names {
 		q[i] = quote([]byte(b))
 	}
-	return "Closest existing mailboxes: " + strings.Join(q, ", ") + ". Pass one with --mailbox or in the URL path."
+	return intro + strings.Join(q, ", ") + more + ". Pass one with --mailbox or in the URL path."
 }
 
 // closest returns up to n names ordered by edit distance to want

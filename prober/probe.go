@@ -416,12 +416,11 @@ func (p *probe) ioCode(step string, err error) (code, detail string) {
 		return a + ".malformed", lerr.Error()
 	case isTimeout(err) || !time.Now().Before(p.deadline) || p.ctx.Err() != nil:
 		detail := fmt.Sprintf("no complete answer within %s", p.o.StepTimeout)
-		if part, ok := p.tap.Pending(); ok {
+		if part, ok := p.tap.Pending(); ok && part != "" {
 			detail += "; partial line received: " + part
 		}
 		return a + ".timeout", detail
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE):
+	case isClosed(err):
 		detail := "connection closed by the server: " + err.Error()
 		if bye := p.lastBye(); bye != "" {
 			detail = "server said: " + bye
@@ -429,6 +428,12 @@ func (p *probe) ioCode(step string, err error) (code, detail string) {
 		return a + ".dropped", detail
 	}
 	return a + ".malformed", err.Error()
+}
+
+// isClosed reports whether err means the peer closed or reset the connection.
+func isClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.EPIPE)
 }
 
 // lastBye returns the most recent BYE line of the transcript, if any.

@@ -37,6 +37,7 @@ func TestDiagnoses(t *testing.T) {
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("+OK POP3 server ready\r\n", false)}, TLSNone, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("220 mail.example.com ESMTP\r\n", false)}, TLSNone, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("\x00\xffnoise without a line end", true)}, TLSNone, nil},
+		{"greeting.closed", StepGreeting, &pt.Server{Raw: pt.RawScript("* OK [CAPAB", true)}, TLSNone, nil}, // cut mid-greeting: not a wrong port
 		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSNone, nil},
 		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSImplicit, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("* OK bare LF\n", false)}, TLSNone, nil},
@@ -145,6 +146,21 @@ func TestDiagnosisDetails(t *testing.T) {
 		assertFailure(t, r, StepSelect, "mailbox.not_found")
 		if h := r.Step(StepSelect).Diagnosis.Hint; !strings.Contains(h, `"Sent Items"`) || strings.Contains(h, "Archive") {
 			t.Errorf("hint %q", h)
+		}
+	})
+	t.Run("timeout inside a literal names no empty partial line", func(t *testing.T) {
+		t.Parallel()
+		stallInLiteral := func(c *pt.Conv, tag, args string) bool {
+			_, _ = io.WriteString(c.Writer(), "* 3 FETCH (UID 3 RFC822.SIZE 100 BODY[] {100}\r\n0123456789")
+			return pt.Stall(c, tag, args)
+		}
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{"FETCH": stallInLiteral}}).Start(t)
+		o := baseOptions(t)
+		o.StepTimeout = 300 * time.Millisecond
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
+		assertFailure(t, r, StepFetch, "fetch.timeout")
+		if d := r.Step(StepFetch).Diagnosis.Detail; strings.HasSuffix(strings.TrimSpace(d), ":") {
+			t.Errorf("detail %q ends in an empty quote", d)
 		}
 	})
 	t.Run("greeting timeout on 993 hints implicit TLS", func(t *testing.T) {
