@@ -22,6 +22,7 @@ A fake IMAP server on loopback with injectable faults.
   --listen ADDR                   plain/STARTTLS port (default 127.0.0.1:0 unless --mode tls)
   --tls-listen ADDR               implicit-TLS port (default 127.0.0.1:0 under --mode tls)
   --allow-plaintext-auth          allow LOGIN/AUTHENTICATE before STARTTLS
+  --persona goimap|dovecot        look like go-imap (default) or Dovecot 2.3 on the wire
   --user NAME:PASS                add a user (repeatable; visible in ps: prefer the env or file)
   --token USER:TOKEN              accept an OAuth token (repeatable; same warning)
   --users-file FILE               lines NAME:PASS
@@ -49,6 +50,7 @@ type usageError struct{ error }
 
 type options struct {
 	mode              fakeserver.Mode
+	persona           fakeserver.Persona
 	listen, tlsListen string
 	allowPlainAuth    bool
 	users             []pair
@@ -78,6 +80,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	var (
 		o                                    options
 		mode, usersFile, tokensFile, faultsF string
+		persona                              string
 		scenario                             string
 		users, tokens, specs                 multiFlag
 	)
@@ -85,6 +88,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	fs.StringVar(&o.listen, "listen", "", "")
 	fs.StringVar(&o.tlsListen, "tls-listen", "", "")
 	fs.BoolVar(&o.allowPlainAuth, "allow-plaintext-auth", false, "")
+	fs.StringVar(&persona, "persona", "goimap", "")
 	fs.Var(&users, "user", "")
 	fs.Var(&tokens, "token", "")
 	fs.StringVar(&usersFile, "users-file", "", "")
@@ -110,6 +114,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*o
 	var err error
 	if o.mode, err = fakeserver.ParseMode(mode); err != nil {
 		return nil, fmt.Errorf("--mode: %v", err)
+	}
+	if o.persona, err = fakeserver.ParsePersona(persona); err != nil {
+		return nil, fmt.Errorf("--persona: %v", err)
 	}
 	if o.messages < 0 {
 		return nil, fmt.Errorf("--messages %d: want 0 or more", o.messages)

@@ -233,6 +233,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{[]string{"--fault", "delay:BOGUS=1s"}, `fakeimapd: --fault: faults: unknown command "BOGUS"`},
 		{[]string{"--mode", "ssl"}, `fakeimapd: --mode: unknown mode "ssl": use tls, starttls or plaintext`},
+		{[]string{"--persona", "cyrus"}, `fakeimapd: --persona: unknown persona "cyrus": use goimap or dovecot`},
 		{[]string{"--nope"}, "fakeimapd: flag provided but not defined: -nope; run fakeimapd -h for the flags"},
 		{[]string{"--user", "alice=secret-x"}, "fakeimapd: --user: want NAME:SECRET, got a value without ':' (14 characters)"},
 		{[]string{"--listen", "0.0.0.0:0", "--mode", "starttls"}, `fakeimapd: listen address "0.0.0.0:0" is not loopback`},

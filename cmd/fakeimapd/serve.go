@@ -27,6 +27,7 @@ type ready struct {
 func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 	opts := []fakeserver.Option{
 		fakeserver.WithMode(o.mode),
+		fakeserver.WithPersona(o.persona),
 		fakeserver.WithMessages(o.messages),
 		fakeserver.WithFaults(o.faults...),
 		fakeserver.WithLogger(logger),
@@ -104,7 +105,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	line, _ := json.Marshal(r)
 	fmt.Fprintf(stdout, "%s\n", line)
-	logger.Info("fakeimapd ready", "addr", r.Addr, "tls_addr", r.TLSAddr, "url", r.URL, "control", r.Control,
+	logger.Info("fakeimapd ready", "persona", srv.Persona().String(), "addr", r.Addr, "tls_addr", r.TLSAddr, "url", r.URL, "control", r.Control,
 		"faults", strings.Join(r.Faults, "; "))
 
 	select {

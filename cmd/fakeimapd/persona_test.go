@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imapprobe/imapprobe/fakeserver"
+)
+
+func TestPersonaFlag(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args    []string
+		want    fakeserver.Persona
+		wantErr string
+	}{
+		{args: nil, want: fakeserver.PersonaGoImap},
+		{args: []string{"--persona", "goimap"}, want: fakeserver.PersonaGoImap},
+		{args: []string{"--persona", "dovecot"}, want: fakeserver.PersonaDovecot},
+		{args: []string{"--persona=dovecot", "--scenario", "cert-expired"}, want: fakeserver.PersonaDovecot},
+		{args: []string{"--persona", "Dovecot"}, wantErr: `--persona: unknown persona "Dovecot": use goimap or dovecot`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			o, err := parseFlags(tc.args, func(string) string { return "" }, &bytes.Buffer{})
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.persona != tc.want {
+				t.Errorf("persona = %v, want %v", o.persona, tc.want)
+			}
+		})
+	}
+}
+
+// TestPersonaDaemon: the built binary greets as Dovecot with --persona
+// dovecot.
+func TestPersonaDaemon(t *testing.T) {
+	t.Parallel()
+	d := startDaemon(t, []string{"FAKEIMAPD_USERS=alice:canary-p3e9"},
+		"--mode", "starttls", "--persona", "dovecot", "--quiet")
+	const want = "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.\r\n"
+	if g := greeting(t, d.ready.Addr); g != want {
+		t.Fatalf("greeting %q, want %q", g, want)
+	}
+	// The ready log line follows the ready JSON line.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(d.stderr.String(), "persona=dovecot") {
+		if time.Now().After(deadline) {
+			t.Fatalf("ready log lacks the persona: %s", d.stderr)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
