@@ -276,6 +276,7 @@ type splitter struct {
 	litInline bool
 	started   time.Time
 	flushed   bool
+	wantLF    bool // a chunk ended in CR: its line is recorded, the LF is still to come
 }
 
 func (s *splitter) bufCap() int { return s.rec.lim.MaxLine + 4*inlineLiteral }
@@ -293,6 +294,13 @@ func (s *splitter) feed(p []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(p) > 0 {
+		if s.wantLF {
+			s.wantLF = false
+			if p[0] == '\n' {
+				p = p[1:]
+				continue
+			}
+		}
 		if s.started.IsZero() {
 			s.started = time.Now()
 		}
@@ -319,7 +327,14 @@ func (s *splitter) feed(p []byte) error {
 		}
 		s.keep(p[:i])
 		if i == len(p) {
-			return nil
+			if p[i-1] != '\r' {
+				return nil
+			}
+			// A reader such as imapclient completes a command on the CR
+			// (it reads the LF later): record the line now, so that it
+			// lands in the step that received it.
+			s.wantLF = true
+			return s.endPhysical()
 		}
 		p = p[i+1:]
 		if err := s.endPhysical(); err != nil {

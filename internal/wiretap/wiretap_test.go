@@ -152,3 +152,41 @@ func TestPartialLineIsRecordedOnClose(t *testing.T) {
 		t.Errorf("lines %q", got)
 	}
 }
+
+// TestLineRecordedAtItsCR: when CR and LF arrive in separate reads (a slow
+// link, one byte per TLS record), the line is recorded as soon as the CR is
+// read, because imapclient completes a command before it reads the LF.
+func TestLineRecordedAtItsCR(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		chunks []string
+		want   [][]string // recorded lines after each chunk
+	}{
+		{"plain line", []string{"a1 OK done\r", "\n"}, [][]string{{"S: a1 OK done"}, {"S: a1 OK done"}}},
+		{"byte by byte", []string{"a", "1", " ", "O", "K", "\r", "\n", "*", " ", "B", "Y", "E", "\r", "\n"},
+			[][]string{nil, nil, nil, nil, nil, {"S: a1 OK"}, {"S: a1 OK"}, {"S: a1 OK"}, {"S: a1 OK"}, {"S: a1 OK"}, {"S: a1 OK"}, {"S: a1 OK"}, {"S: a1 OK", "S: * BYE"}, {"S: a1 OK", "S: * BYE"}}},
+		{"literal announced at CR", []string{"* 1 FETCH (BODY[] {3}\r", "\nab", "c)\r\n"},
+			[][]string{nil, nil, {`S: * 1 FETCH (BODY[] {3}\r\nabc)`}}},
+		{"literal ending in CR", []string{"* 1 FETCH (BODY[] {2}\r\na\r", ")\r\n"},
+			[][]string{nil, {`S: * 1 FETCH (BODY[] {2}\r\na\r)`}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rec := New(time.Now(), DefaultLimits(), nil)
+			sp := &splitter{rec: rec, side: redact.Server, enforce: true}
+			for i, chunk := range c.chunks {
+				if err := sp.feed([]byte(chunk)); err != nil {
+					t.Fatal(err)
+				}
+				if got := texts(rec.Lines(0)); strings.Join(got, "|") != strings.Join(c.want[i], "|") {
+					t.Errorf("after chunk %d %q: %q, want %q", i, chunk, got, c.want[i])
+				}
+			}
+			if n := rec.BareLF(Server); n != 0 {
+				t.Errorf("%d bare LFs counted", n)
+			}
+		})
+	}
+}
