@@ -2,7 +2,6 @@ package fakeserver
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"io"
 	"net"
@@ -597,9 +596,6 @@ func (c *conn) command(line []byte) bool {
 	if name == "STARTTLS" && !c.isTLS.Load() && c.srv.plainMode == ModeStartTLS {
 		return c.startTLS(tag, a.StartTLS)
 	}
-	if lines := c.persona.answer(tag, name); lines != nil {
-		return c.answer(lines, a.Rewrite) && c.skipLiterals(line)
-	}
 	rewrite := chainRewrites(c.persona.rewrite(tag, name, mech, rest), a.Rewrite)
 	p := &pendingCmd{tag: tag, rewrite: rewrite, cutLeft: a.CutAfter, mode: a.Close}
 	c.mu.Lock()
@@ -611,6 +607,9 @@ func (c *conn) command(line []byte) bool {
 		}
 	}
 	c.mu.Unlock()
+	if c.persona.viaNoop(name) {
+		return c.skipLiterals(line) && c.forward([]byte(tag+" NOOP\r\n"))
+	}
 	return c.forwardCommand(line, name == "LOGIN" && firstAString(rest) == "")
 }
 
@@ -657,7 +656,7 @@ func (c *conn) forwardCommand(line []byte, literalUser bool) bool {
 }
 
 // skipLiterals consumes the non-synchronising literals of a command the
-// front answered itself (a client waits for "+" before a synchronising one).
+// backend does not see (a client waits for "+" before a synchronising one).
 func (c *conn) skipLiterals(line []byte) bool {
 	for {
 		size, nonSync := literalSuffix(line)
@@ -672,19 +671,6 @@ func (c *conn) skipLiterals(line []byte) bool {
 			return false
 		}
 	}
-}
-
-// answer sends the lines with which the front answers a command in the
-// backend's stead, through the command's Rewrite.
-func (c *conn) answer(lines []byte, rewrite func([]byte) []byte) bool {
-	if rewrite == nil {
-		return c.write(lines)
-	}
-	var out []byte
-	for l := range bytes.Lines(lines) {
-		out = append(out, rewrite(l)...)
-	}
-	return c.write(out)
 }
 
 // chainRewrites applies first, then second (faults act on what the

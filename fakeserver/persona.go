@@ -89,7 +89,11 @@ type personaSpec struct {
 	// bareEmptyChallenge sends an empty challenge as "+ ", not go-imap's "+ =".
 	bareEmptyChallenge bool
 
-	answers  []frontAnswer
+	// viaNoop are commands the backend lacks (ID) or answers otherwise
+	// (ENABLE before login): the front sends it a NOOP instead, whose reply a
+	// rule turns into the persona's answer. The answer so keeps its place
+	// among the responses to pipelined commands.
+	viaNoop  []noopCommand
 	rules    []statusRule
 	untagged []untaggedRule
 }
@@ -101,7 +105,7 @@ type untaggedRule struct {
 	replace string
 }
 
-// loginState says when a rule or answer applies.
+// loginState says when a rule applies.
 type loginState int
 
 const (
@@ -110,13 +114,10 @@ const (
 	afterLogin
 )
 
-// frontAnswer is a command the front answers itself, because the backend
-// lacks it (ID) or answers it otherwise (ENABLE before login).
-type frontAnswer struct {
-	command  string
-	when     loginState
-	untagged []string // sent first, without CRLF
-	status   string   // after the tag; {timing} as in statusRule
+// noopCommand is a command the backend sees as NOOP, in a login state.
+type noopCommand struct {
+	command string
+	when    loginState
 }
 
 // statusRule rewrites the backend's tagged reply to a command. The first
@@ -166,6 +167,11 @@ const (
 	plaintextRefused = "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 )
 
+// noopDone matches the backend's reply to a NOOP sent for a viaNoop command.
+var noopDone = regexp.MustCompile(`^OK NOOP completed$`)
+
+const dovecotID = `* ID ("name" "Dovecot")`
+
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 var dovecotSpec = &personaSpec{
@@ -183,12 +189,14 @@ var dovecotSpec = &personaSpec{
 		"XOAUTH2":     b64(`{"status":"401","schemes":"bearer","scope":"mail"}`),
 		"OAUTHBEARER": b64(`{"status":"invalid_token"}`),
 	},
-	answers: []frontAnswer{
-		{command: "ID", when: beforeLogin, untagged: []string{`* ID ("name" "Dovecot")`}, status: "OK ID completed."},
-		{command: "ID", when: afterLogin, untagged: []string{`* ID ("name" "Dovecot")`}, status: "OK ID completed {timing}."},
-		{command: "ENABLE", when: beforeLogin, untagged: []string{"* ENABLED"}, status: "OK ENABLE ignored in non-authenticated state."},
-	},
+	viaNoop: []noopCommand{{"ID", anyState}, {"ENABLE", beforeLogin}},
 	rules: []statusRule{
+		{commands: []string{"ID"}, when: beforeLogin, match: noopDone,
+			untagged: []string{dovecotID}, status: "OK ID completed."},
+		{commands: []string{"ID"}, when: afterLogin, match: noopDone,
+			untagged: []string{dovecotID}, status: "OK ID completed {timing}."},
+		{commands: []string{"ENABLE"}, when: beforeLogin, match: noopDone,
+			untagged: []string{"* ENABLED"}, status: "OK ENABLE ignored in non-authenticated state."},
 		{commands: []string{"CAPABILITY"}, when: beforeLogin, match: regexp.MustCompile(`^OK CAPABILITY completed$`),
 			status: "OK Pre-login capabilities listed, post-login capabilities have more."},
 		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^OK \[CAPABILITY (?P<caps>[^\]]*)\] (Logged in|\S+ authentication successful)$`),
@@ -288,22 +296,13 @@ func (p *personaConn) sawCommand(name string) {
 	}
 }
 
-// answer returns the lines with which the front answers a command itself,
-// or nil.
-func (p *personaConn) answer(tag, name string) []byte {
+// viaNoop reports whether the backend must see a NOOP instead of the
+// command.
+func (p *personaConn) viaNoop(name string) bool {
 	st := p.state()
-	for _, a := range p.spec.answers {
-		if a.command != name || (a.when != anyState && a.when != st) {
-			continue
-		}
-		var b strings.Builder
-		for _, u := range a.untagged {
-			b.WriteString(u + "\r\n")
-		}
-		b.WriteString(tag + " " + strings.ReplaceAll(a.status, "{timing}", DovecotTiming) + "\r\n")
-		return []byte(b.String())
-	}
-	return nil
+	return slices.ContainsFunc(p.spec.viaNoop, func(n noopCommand) bool {
+		return n.command == name && (n.when == anyState || n.when == st)
+	})
 }
 
 // startTLSOK is the front's reply to STARTTLS.
