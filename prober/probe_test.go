@@ -302,6 +302,17 @@ func TestTLSFailures(t *testing.T) {
 		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
 		assertFailure(t, r, StepTLS, "tls.handshake_failed")
 	})
+	t.Run("tls.handshake_failed without an alert", func(t *testing.T) {
+		t.Parallel()
+		srv := (&pt.Server{Raw: func(c net.Conn) {
+			_, _ = c.Read(make([]byte, 4096)) // read the ClientHello, then close: no alert
+		}}).Start(t)
+		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
+		assertFailure(t, r, StepTLS, "tls.handshake_failed")
+		if d := r.Step(StepTLS).Diagnosis.Detail; !strings.Contains(d, "closed the connection during the TLS handshake without a TLS alert") {
+			t.Errorf("detail %q does not explain the bare EOF", d)
+		}
+	})
 	t.Run("tls.timeout", func(t *testing.T) {
 		t.Parallel()
 		srv := (&pt.Server{Raw: pt.Silent}).Start(t)

@@ -93,6 +93,10 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.o.StepTimeout, err))
 		case errors.As(err, &alert):
 			return p.fail(s, "tls.handshake_failed", "server sent TLS alert: "+err.Error())
+		case isClosed(err):
+			// no alert to name: say what the silence usually means
+			return p.fail(s, "tls.handshake_failed", "the server closed the connection during the TLS handshake without a TLS alert ("+err.Error()+
+				"): it may accept none of the TLS versions or ciphers offered, refuse this client, or be cut off by a middlebox")
 		}
 		return p.fail(s, "tls.handshake_failed", err.Error())
 	}
