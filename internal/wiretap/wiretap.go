@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/imapprobe/imapprobe/internal/redact"
@@ -174,6 +175,10 @@ func Escape(s string, limit int) string {
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
+		case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
+			// bidi overrides, zero-width and line-separator characters
+			// would let a server reorder or hide what the terminal shows
+			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)
 		}

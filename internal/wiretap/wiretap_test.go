@@ -112,12 +112,17 @@ func TestTranscriptIsBounded(t *testing.T) {
 func TestEscape(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"plain":        "plain",
-		"tab\there":    `tab\there`,
-		"bell\a":       `bell\a`,
-		"bad\xffbyte":  `bad\xffbyte`,
-		"ünïcode":      "ünïcode",
-		"csi\u009b[2J": `csi\u009b[2J`,
+		"plain":               "plain",
+		"tab\there":           `tab\there`,
+		"bell\a":              `bell\a`,
+		"bad\xffbyte":         `bad\xffbyte`,
+		"ünïcode":             "ünïcode",
+		"csi\u009b[2J":        `csi\u009b[2J`,
+		"a1 OK \u202egnp.exe": `a1 OK \u202egnp.exe`, // right-to-left override
+		"zero\u200bwidth":     `zero\u200bwidth`,
+		"line\u2028separator": `line\u2028separator`,
+		"bom\ufeff":           `bom\ufeff`,
+		"emoji 📬 and 中文 stay": "emoji 📬 and 中文 stay",
 	} {
 		if got := Escape(in, 0); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
