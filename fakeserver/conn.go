@@ -337,7 +337,7 @@ func (c *conn) greet() bool {
 		line = []byte(a.Greeting + "\r\n")
 	case a.Silence || a.Endless:
 	default:
-		line = c.rewriteCaps(c.persona.greeting(greeting))
+		line = c.rewriteCaps(c.persona.greeting(greeting, preAuth))
 	}
 	c.attach(be)
 	if len(line) > 0 && !c.write(line) {

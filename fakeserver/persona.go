@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -63,6 +64,9 @@ func NormalizeTimings(line string) string {
 // personaSpec is what a persona changes. The zero value changes nothing.
 type personaSpec struct {
 	greeting string // replaces the backend's greeting text
+	// preAuthGreeting, if set, is the text of a PREAUTH greeting; %s is
+	// the user.
+	preAuthGreeting string
 
 	// preLogin and postLogin replace the backend's capability lists; before
 	// login the backend's STARTTLS, LOGINDISABLED and AUTH= entries, which
@@ -176,6 +180,7 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 
 var dovecotSpec = &personaSpec{
 	greeting:          "Dovecot (Debian) ready.",
+	preAuthGreeting:   "Logged in as %s",
 	preLogin:          dovecotPreLogin,
 	postLogin:         dovecotPostLogin,
 	mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
@@ -255,12 +260,17 @@ func (p *personaConn) state() loginState {
 	return beforeLogin
 }
 
-// greeting rewrites the backend's greeting text.
-func (p *personaConn) greeting(line []byte) []byte {
-	if p.spec.greeting == "" {
+// greeting rewrites the backend's greeting text; user is the one a PREAUTH
+// greeting logs in.
+func (p *personaConn) greeting(line []byte, user string) []byte {
+	text := p.spec.greeting
+	if bytes.HasPrefix(line, []byte("* PREAUTH ")) && p.spec.preAuthGreeting != "" {
+		text = fmt.Sprintf(p.spec.preAuthGreeting, user)
+	}
+	if text == "" {
 		return line
 	}
-	return []byte(strings.Replace(string(line), "IMAP server ready", p.spec.greeting, 1))
+	return bytes.Replace(line, []byte("IMAP server ready"), []byte(text), 1)
 }
 
 // caps replaces a capability list of the backend by the persona's.
@@ -334,17 +344,19 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 		}
 	}
 	challenge := p.spec.errorChallenges[mech]
-	if name != "AUTHENTICATE" && len(rules) == 0 && len(p.spec.untagged) == 0 {
+	sasl := name == "AUTHENTICATE" && (challenge != "" || p.spec.bareEmptyChallenge)
+	if !sasl && len(rules) == 0 && len(p.spec.untagged) == 0 {
 		return nil
 	}
 	return func(line []byte) []byte {
 		body := strings.TrimRight(string(line), "\r\n")
 		ending := string(line[len(body):])
-		if name == "AUTHENTICATE" && strings.HasPrefix(body, "+ ") {
+		if sasl && strings.HasPrefix(body, "+ ") {
 			switch {
 			case body == "+ =" && p.spec.bareEmptyChallenge:
 				return []byte("+ " + ending)
-			case body != "+ =" && challenge != "":
+			case body != "+ =" && body != "+ " && challenge != "":
+				// The fake's only non-empty OAuth challenge is the error one.
 				return []byte("+ " + challenge + ending)
 			}
 			return line

@@ -118,6 +118,10 @@ const dovecotPostLogin = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT 
 	"LIST-EXTENDED I18NLEVEL=1 CONDSTORE QRESYNC ESEARCH ESORT SEARCHRES WITHIN CONTEXT=SEARCH LIST-STATUS " +
 	"BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE SAVEDATE LITERAL+ NOTIFY ACL RIGHTS=texk"
 
+// dovecotPostLoginFake is what the persona advertises after login.
+const dovecotPostLoginFake = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS " +
+	"LIST-EXTENDED ESEARCH SEARCHRES LIST-STATUS MOVE STATUS=SIZE LITERAL+"
+
 func withoutCaps(list string, drop []string) string {
 	var out []string
 	for _, c := range strings.Fields(list) {
@@ -270,9 +274,7 @@ func TestPersonaDovecotExchanges(t *testing.T) {
 	srv := fakeserver.New(t, fakeserver.WithPersona(fakeserver.PersonaDovecot), fakeserver.WithMode(fakeserver.ModePlaintext),
 		fakeserver.WithUser(wireUser, wirePassword))
 	const (
-		t0      = " " + fakeserver.DovecotTiming + "."
-		postCap = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS " +
-			"LIST-EXTENDED ESEARCH SEARCHRES LIST-STATUS MOVE STATUS=SIZE LITERAL+"
+		t0    = " " + fakeserver.DovecotTiming + "."
 		login = "l LOGIN " + wireUser + " " + wirePassword
 	)
 	big := strings.Repeat("x", 6000)
@@ -282,24 +284,27 @@ func TestPersonaDovecotExchanges(t *testing.T) {
 		steps []string // client line, then the server lines expected (joined), alternately
 	}{
 		{"id before login", []string{`a ID ("name" "probe")`, `* ID ("name" "Dovecot")` + "\r\na OK ID completed.\r\n"}},
-		{"id after login", []string{login, "l OK [CAPABILITY " + postCap + "] Logged in\r\n",
+		{"id after login", []string{login, "l OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n",
 			"a ID NIL", `* ID ("name" "Dovecot")` + "\r\na OK ID completed" + t0 + "\r\n"}},
 		{"enable before login", []string{"a ENABLE CONDSTORE", "* ENABLED\r\na OK ENABLE ignored in non-authenticated state.\r\n"}},
 		{"noop before login", []string{"a NOOP", "a OK NOOP completed.\r\n"}},
-		{"capability after login", []string{login, "l OK [CAPABILITY " + postCap + "] Logged in\r\n",
-			"a CAPABILITY", "* CAPABILITY " + postCap + "\r\na OK Capability completed" + t0 + "\r\n"}},
+		{"capability after login", []string{login, "l OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n",
+			"a CAPABILITY", "* CAPABILITY " + dovecotPostLoginFake + "\r\na OK Capability completed" + t0 + "\r\n"}},
 		{"login caps untagged after capability", []string{"a CAPABILITY", "",
-			login, "* CAPABILITY " + postCap + "\r\nl OK Logged in\r\n"}},
+			login, "* CAPABILITY " + dovecotPostLoginFake + "\r\nl OK Logged in\r\n"}},
 		{"login non-sync literals", []string{"l LOGIN {5+}\r\n" + wireUser + " {" + itoa(len(wirePassword)) + "+}\r\n" + wirePassword,
-			"l OK [CAPABILITY " + postCap + "] Logged in\r\n"}},
+			"l OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n"}},
 		{"append big non-sync literal", []string{login, "",
 			"a APPEND INBOX {" + itoa(len(msg)) + "+}\r\n" + msg, "a OK [APPENDUID 1 4] Append completed" + t0 + "\r\n",
 			"s STATUS INBOX (MESSAGES)", "* STATUS INBOX (MESSAGES 4)\r\ns OK Status completed" + t0 + "\r\n"}},
 		{"auth login", []string{"a AUTHENTICATE LOGIN", "+ VXNlcm5hbWU6\r\n", b64(wireUser), "+ UGFzc3dvcmQ6\r\n",
-			b64(wirePassword), "a OK [CAPABILITY " + postCap + "] Logged in\r\n"}},
+			b64(wirePassword), "a OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n"}},
 		{"auth login initial response, wrong", []string{"a AUTHENTICATE LOGIN " + b64(wireUser), "+ UGFzc3dvcmQ6\r\n",
 			b64("wrong"), "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"}},
-		{"auth plain", []string{"a AUTHENTICATE PLAIN " + b64("\x00"+wireUser+"\x00"+wirePassword), "a OK [CAPABILITY " + postCap + "] Logged in\r\n"}},
+		{"xoauth2 no initial response", []string{"a AUTHENTICATE XOAUTH2", "+ \r\n",
+			b64("user=" + wireUser + "\x01auth=Bearer wrong\x01\x01"), "+ " + b64(`{"status":"401","schemes":"bearer","scope":"mail"}`) + "\r\n",
+			"", "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n"}},
+		{"auth plain", []string{"a AUTHENTICATE PLAIN " + b64("\x00"+wireUser+"\x00"+wirePassword), "a OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n"}},
 		{"auth cancelled", []string{"a AUTHENTICATE PLAIN", "+ \r\n", "*", "a BAD Authentication aborted by client.\r\n"}},
 		{"auth bad base64", []string{"a AUTHENTICATE PLAIN", "+ \r\n", "!!!", "a BAD Invalid base64 data in continued response\r\n"}},
 		{"auth unknown mechanism", []string{"a AUTHENTICATE CRAM-MD5", "a BAD Unsupported authentication mechanism.\r\n"}},
@@ -363,6 +368,9 @@ func TestPersonaFaultsOnTop(t *testing.T) {
 			[]string{"", "", "a LOGIN alice wrong", "a NO [AUTHENTICATIONFAILED] Authentication failed!\r\n"}},
 		{"reply fault instead of the persona's ID", []string{"reply:ID=NO go away"},
 			[]string{"", "", "a ID NIL", "a NO go away\r\n"}},
+		{"preauth greeting", []string{"greeting:preauth"},
+			[]string{"", "* PREAUTH [CAPABILITY " + dovecotPostLoginFake + "] Logged in as alice\r\n",
+				"a ID NIL", `* ID ("name" "Dovecot")` + "\r\na OK ID completed " + fakeserver.DovecotTiming + ".\r\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
