@@ -76,6 +76,9 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 	if st.verbose && r.TranscriptOmitted > 0 {
 		fmt.Fprintf(w, "      … %d more transcript lines omitted\n", r.TranscriptOmitted)
 	}
+	if note := untestedNote(r); note != "" {
+		fmt.Fprintln(w, note)
+	}
 	code := r.ExitCode(st.strict)
 	warnings := 0
 	for _, s := range r.Steps {
@@ -90,6 +93,23 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		result = st.paint(yellow, fmt.Sprintf("OK with %d warning(s)", warnings))
 	}
 	fmt.Fprintf(w, "%s after %s; exit %d\n", result, fmtDuration(r.Duration), code)
+}
+
+// untestedNote explains an OK that covered only the connection because
+// no credentials were given, and how to give them.
+func untestedNote(r *prober.Report) string {
+	auth := r.Step(prober.StepAuth)
+	if auth == nil || auth.Status != prober.StatusSkipped {
+		return ""
+	}
+	const untested = "note: auth, list, select and fetch were not tested: "
+	switch {
+	case strings.Contains(auth.Note, "no credentials"):
+		return untested + "no password or token; set IMAPPROBE_PASSWORD (or IMAPPROBE_TOKEN), use --password-file, or run on a terminal to be prompted"
+	case strings.Contains(auth.Note, "no user"):
+		return untested + "no user; give one in the URL (imaps://USER@HOST/) or with --user"
+	}
+	return ""
 }
 
 func writeDiagnosis(w io.Writer, st textStyle, mark, colour string, d prober.Diagnosis) {
