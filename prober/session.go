@@ -193,7 +193,7 @@ func (p *probe) greeting(s *Step) bool {
 	if err != nil {
 		var partial *partialLineError
 		if errors.As(err, &partial) && !isTimeout(err) {
-			if strings.HasPrefix(partial.data, "* ") && isClosed(partial.err) {
+			if (strings.HasPrefix(partial.data, "* ") || partial.data == "*") && isClosed(partial.err) {
 				// an IMAP greeting began, then the connection ended: not a wrong port
 				return p.fail(s, "greeting.closed", fmt.Sprintf("the server closed the connection in the middle of the greeting, after %d bytes: %s (%v)", len(partial.data), quote([]byte(partial.data)), partial.err))
 			}

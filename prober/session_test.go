@@ -38,6 +38,7 @@ func TestDiagnoses(t *testing.T) {
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("220 mail.example.com ESMTP\r\n", false)}, TLSNone, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("\x00\xffnoise without a line end", true)}, TLSNone, nil},
 		{"greeting.closed", StepGreeting, &pt.Server{Raw: pt.RawScript("* OK [CAPAB", true)}, TLSNone, nil}, // cut mid-greeting: not a wrong port
+		{"greeting.closed", StepGreeting, &pt.Server{Raw: pt.RawScript("*", true)}, TLSNone, nil},
 		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSNone, nil},
 		{"tcp.reset", StepConnect, &pt.Server{Raw: resetConn}, TLSImplicit, nil},
 		{"greeting.malformed", StepGreeting, &pt.Server{Raw: pt.RawScript("* OK bare LF\n", false)}, TLSNone, nil},
