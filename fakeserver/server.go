@@ -5,7 +5,8 @@
 // framing) and carries out the faults' actions; behind it, an in-memory
 // go-imap imapserver over one imapmemserver store speaks the protocol. The
 // API follows net/http/httptest: New(t) starts a server on loopback that
-// closes with the test.
+// closes with the test. WithPersona(PersonaDovecot) makes the front speak as
+// Dovecot 2.3 does (greeting, capabilities, status texts).
 package fakeserver
 
 import (
