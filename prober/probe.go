@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -84,6 +85,7 @@ type probe struct {
 	numMsgs  uint32
 	noCreds  string // why auth was skipped
 	deadline time.Time
+	capped   bool // the overall deadline, not --timeout, ends the current step
 
 	resetAtOpen bool // the peer reset the connection before sending anything
 
@@ -149,9 +151,9 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 	s := Step{Name: name, Start: time.Since(p.rep.Started)}
 	began := time.Now()
 	first := p.rec.Len()
-	p.deadline = began.Add(p.o.StepTimeout)
+	p.deadline, p.capped = began.Add(p.o.StepTimeout), false
 	if d, ok := p.ctx.Deadline(); ok && d.Before(p.deadline) {
-		p.deadline = d
+		p.deadline, p.capped = d, true
 	}
 	p.setDeadline(p.deadline)
 	ok := true
@@ -174,7 +176,10 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		return false
 	}
 	if ok && s.Duration > p.o.Slow {
-		p.warn(&s, area[name]+".slow", fmt.Sprintf("took %s, over the %s threshold", s.Duration.Round(time.Millisecond), p.o.Slow))
+		p.warn(&s, area[name]+".slow", fmt.Sprintf("took %s, over the %s threshold", roundDuration(s.Duration), p.o.Slow))
+	}
+	if d := s.Diagnosis; d != nil && p.capped && strings.HasSuffix(d.Code, ".timeout") {
+		d.Hint = fmt.Sprintf("The whole probe ran out of time (--total-timeout %s) during this step: raise --total-timeout, or look for slow steps above. ", p.o.Timeout) + d.Hint
 	}
 	switch {
 	case s.Diagnosis != nil:
@@ -191,6 +196,25 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 	s.Transcript = p.rec.Lines(first)
 	p.rep.Steps = append(p.rep.Steps, s)
 	return ok
+}
+
+// waitLimit names the deadline that bounds the current step.
+func (p *probe) waitLimit() string {
+	if p.capped {
+		return fmt.Sprintf("the overall --total-timeout of %s", p.o.Timeout)
+	}
+	return p.o.StepTimeout.String()
+}
+
+// roundDuration keeps three or so significant digits: 1.234ms, 87µs, 2.5s.
+func roundDuration(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return d.Round(time.Microsecond).String()
+	case d < time.Second:
+		return d.Round(10 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 // setDeadline sets the raw connection's deadline, or a past one once the
@@ -415,7 +439,7 @@ func (p *probe) ioCode(step string, err error) (code, detail string) {
 	case errors.As(err, &lerr):
 		return a + ".malformed", lerr.Error()
 	case isTimeout(err) || !time.Now().Before(p.deadline) || p.ctx.Err() != nil:
-		detail := fmt.Sprintf("no complete answer within %s", p.o.StepTimeout)
+		detail := "no complete answer within " + p.waitLimit()
 		if part, ok := p.tap.Pending(); ok && part != "" {
 			detail += "; partial line received: " + part
 		}

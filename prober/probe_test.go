@@ -327,3 +327,35 @@ func TestTLSFailures(t *testing.T) {
 func target(s *pt.Server, mode TLSMode) Target {
 	return Target{Host: "127.0.0.1", Port: s.Port(), TLS: mode, User: s.UserName(), Mailbox: "INBOX"}
 }
+
+// TestDeadlineWording: a timeout caused by --total-timeout names it (not
+// the untouched --timeout), and a sub-millisecond slow step is not "0s".
+func TestDeadlineWording(t *testing.T) {
+	t.Parallel()
+	t.Run("total timeout", func(t *testing.T) {
+		t.Parallel()
+		srv := (&pt.Server{Raw: pt.Silent}).Start(t)
+		o := baseOptions(t)
+		o.StepTimeout, o.Timeout = 10*time.Second, 300*time.Millisecond
+		r := Probe(context.Background(), target(srv, TLSNone), o)
+		assertFailure(t, r, StepGreeting, "greeting.timeout")
+		d := r.Step(StepGreeting).Diagnosis
+		if !strings.Contains(d.Detail, "--total-timeout of 300ms") || strings.Contains(d.Detail, "10s") || !strings.Contains(d.Hint, "raise --total-timeout") {
+			t.Errorf("detail %q, hint %q", d.Detail, d.Hint)
+		}
+	})
+	t.Run("slow under a millisecond", func(t *testing.T) {
+		t.Parallel()
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t)}).Start(t)
+		o := baseOptions(t)
+		o.Slow = time.Nanosecond
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
+		for _, s := range r.Steps {
+			for _, w := range s.Warnings {
+				if strings.HasPrefix(w.Detail, "took 0s") {
+					t.Errorf("%s: %q", s.Name, w.Detail)
+				}
+			}
+		}
+	})
+}

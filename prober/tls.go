@@ -90,7 +90,7 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 		case errors.Is(err, syscall.ECONNRESET) && head.empty():
 			return p.resetOnOpen(err)
 		case isTimeout(err) || ctx.Err() != nil:
-			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.o.StepTimeout, err))
+			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.waitLimit(), err))
 		case errors.As(err, &alert):
 			return p.fail(s, "tls.handshake_failed", "server sent TLS alert: "+err.Error())
 		case isClosed(err):
