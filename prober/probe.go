@@ -443,6 +443,9 @@ func (p *probe) ioCode(step string, err error) (code, detail string) {
 		if part, ok := p.tap.Pending(); ok && part != "" {
 			detail += "; partial line received: " + part
 		}
+		if left := p.tap.LiteralLeft(); left > 0 {
+			detail += fmt.Sprintf("; %d bytes of a literal were still expected: the server may have sent less than it announced", left)
+		}
 		return a + ".timeout", detail
 	case isClosed(err):
 		detail := "connection closed by the server: " + err.Error()
