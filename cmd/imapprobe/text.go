@@ -177,6 +177,9 @@ func stepSummary(s prober.Step) string {
 	case *prober.AuthDetails:
 		return d.Mechanism
 	case *prober.ListDetails:
+		if s.Status == prober.StatusFail && d.Count == 0 {
+			return ""
+		}
 		s := fmt.Sprintf("%d mailboxes, delimiter %q", d.Count, d.Delimiter)
 		if len(d.SpecialUse) > 0 {
 			var su []string

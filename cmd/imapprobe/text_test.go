@@ -45,6 +45,7 @@ func TestTextColumns(t *testing.T) {
 			{Name: prober.StepSelect, Status: prober.StatusFail, Duration: 12 * time.Second,
 				Details:   &prober.SelectDetails{Mailbox: "Nope", Command: "EXAMINE"},
 				Diagnosis: &prober.Diagnosis{Code: "mailbox.not_found", Summary: "s"}},
+			{Name: prober.StepList, Status: prober.StatusFail, Details: &prober.ListDetails{}},
 			{Name: prober.StepLogout, Status: prober.StatusOK, Duration: time.Millisecond},
 		},
 	}
@@ -65,7 +66,7 @@ func TestTextColumns(t *testing.T) {
 	if len(col) != 3 || col["192.0.2.1:993 (dns)"] != col["192.0.2.1:993 from"] || col["EXAMINE"] != col["192.0.2.1:993 from"] {
 		t.Errorf("summary columns %v differ:\n%s", col, out)
 	}
-	if !strings.Contains(out, "  EXAMINE Nope\n") || strings.Contains(out, "UIDVALIDITY") {
+	if !strings.Contains(out, "  EXAMINE Nope\n") || strings.Contains(out, "UIDVALIDITY") || strings.Contains(out, "0 mailboxes") {
 		t.Errorf("failed select summary:\n%s", out)
 	}
 }
