@@ -16,8 +16,12 @@ build:
 # detector, then lints.
 test: realservers test-go lint
 
+FIDELITY ?= $(CURDIR)/$(BIN)/fidelity.txt
+
 test-go:
-	$(GO) test -race -count=1 -timeout 30m $(PKGS)
+	@mkdir -p $(BIN) && rm -f $(FIDELITY)
+	IMAPPROBE_FIDELITY_OUT=$(FIDELITY) $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	@if [ -s $(FIDELITY) ]; then echo "Fidelity, fake server against Dovecot:"; cat $(FIDELITY); fi
 
 # Installs and starts what the Dovecot suites need when run as root on Debian;
 # prints how to get them otherwise. Under CI=true a missing piece makes the

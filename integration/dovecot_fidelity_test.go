@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,7 +101,8 @@ func portOf(addr string) int {
 	return n
 }
 
-// fidelityTable logs "situation | process | container | fake | match" and
+// fidelityTable logs "situation | process | container | fake | match"
+// (also to $IMAPPROBE_FIDELITY_OUT when set) and
 // fails for every situation where the fake's outcome differs from a
 // Dovecot's. A column whose suite did not run shows "-".
 func fidelityTable(t *testing.T, columns []string, outcomes map[string]map[string]string) {
@@ -127,4 +129,10 @@ func fidelityTable(t *testing.T, columns []string, outcomes map[string]map[strin
 		fmt.Fprintf(&b, "%-28s | %-28s | %-28s | %-28s | %s\n", sit.name, cells[0], cells[1], cells[2], match)
 	}
 	t.Log(b.String())
+	// go test hides a passing package's log; make test shows this file.
+	if out := os.Getenv("IMAPPROBE_FIDELITY_OUT"); out != "" {
+		if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+			t.Errorf("writing the fidelity table: %v", err)
+		}
+	}
 }

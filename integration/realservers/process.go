@@ -1,12 +1,14 @@
 package realservers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -135,7 +137,47 @@ func (b *processBackend) kill(ctx context.Context) error {
 	if err := b.signal(syscall.SIGKILL); err != nil {
 		return err
 	}
-	return b.wait(ctx)
+	if err := b.wait(ctx); err != nil {
+		return err
+	}
+	// The master's children hold the listening sockets too: the port keeps
+	// accepting until every one of them has died, not just the master.
+	return waitGroupGone(ctx, b.cmd.Process.Pid)
+}
+
+// waitGroupGone waits until no live (non-zombie) process is left in the
+// process group pgid. A zombie has already closed its files.
+func waitGroupGone(ctx context.Context, pgid int) error {
+	for {
+		if !groupAlive(pgid) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("realservers: Dovecot's processes did not exit: %w", ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func groupAlive(pgid int) bool {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, path := range stats {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
+		i := bytes.LastIndexByte(data, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) >= 3 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *processBackend) log(context.Context) (string, error) {
