@@ -20,8 +20,13 @@ import (
 // password and token, STARTTLS on the plain port and implicit TLS on the
 // other, the bad certificate as a cert fault, and, for the session killed
 // mid-login, a delay standing in for Dovecot's post-login hold.
-func fakeStarter(t *testing.T, sit situation) server {
+func fakeStarter(persona fakeserver.Persona) startServer {
+	return func(t *testing.T, sit situation) server { return startFake(t, sit, persona) }
+}
+
+func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
 	opts := []fakeserver.Option{
+		fakeserver.WithPersona(persona),
 		fakeserver.WithMode(fakeserver.ModeStartTLS),
 		fakeserver.WithBothPorts(),
 		fakeserver.WithUser(realservers.DefaultUser, realservers.DefaultPassword),
@@ -101,32 +106,42 @@ func portOf(addr string) int {
 	return n
 }
 
-// fidelityTable logs "situation | process | container | fake | match"
-// (also to $IMAPPROBE_FIDELITY_OUT when set) and
-// fails for every situation where the fake's outcome differs from a
-// Dovecot's. A column whose suite did not run shows "-".
-func fidelityTable(t *testing.T, columns []string, outcomes map[string]map[string]string) {
+// fidelityTable logs one row per situation with a column per server (the
+// Dovecot launchers first, then the fakes) and a match column (also to
+// $IMAPPROBE_FIDELITY_OUT when set), and fails for every situation where a
+// fake's outcome differs from a Dovecot's. A column whose suite did not run
+// shows "-".
+func fidelityTable(t *testing.T, dovecots, fakes []string, outcomes map[string]map[string]string) {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-28s | %-28s | %-28s | %-28s | match\n", "situation", "dovecot process", "dovecot container", "fake")
+	row := func(cells []string, match string) {
+		for _, c := range cells {
+			fmt.Fprintf(&b, "%-28s | ", c)
+		}
+		b.WriteString(match + "\n")
+	}
+	b.WriteString("\n")
+	row(append([]string{"situation"}, append(append([]string(nil), dovecots...), fakes...)...), "match")
 	for _, sit := range situations() {
-		cells := make([]string, len(columns))
+		cells := []string{sit.name}
 		match := "yes"
-		for i, col := range columns {
+		for _, col := range append(append([]string(nil), dovecots...), fakes...) {
 			cell, ok := outcomes[col][sit.name]
 			if !ok {
 				cell = "-"
 			}
-			cells[i] = cell
+			cells = append(cells, cell)
 		}
-		fake := cells[len(cells)-1]
-		for _, c := range cells[:len(cells)-1] {
-			if c != "-" && c != fake {
-				match = "NO"
-				t.Errorf("fidelity: %s: Dovecot gives %s, the fake %s", sit.name, c, fake)
+		for i := range fakes {
+			fake := cells[1+len(dovecots)+i]
+			for _, c := range cells[1 : 1+len(dovecots)] {
+				if c != "-" && c != fake {
+					match = "NO"
+					t.Errorf("fidelity: %s: Dovecot gives %s, the %s %s", sit.name, c, fakes[i], fake)
+				}
 			}
 		}
-		fmt.Fprintf(&b, "%-28s | %-28s | %-28s | %-28s | %s\n", sit.name, cells[0], cells[1], cells[2], match)
+		row(cells, match)
 	}
 	t.Log(b.String())
 	// go test hides a passing package's log; make test shows this file.

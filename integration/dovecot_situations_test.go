@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/integration/realservers"
 	"github.com/imapprobe/imapprobe/prober"
 )
@@ -174,7 +175,7 @@ func runSituations(t *testing.T, start startServer, share bool) map[string]strin
 // fidelity table and asserts the fake matches Dovecot.
 func TestDovecotSituations(t *testing.T) {
 	t.Parallel()
-	columns := []string{"process", "container", "fake"}
+	const fake, persona = "fake", "fake (dovecot persona)"
 	var mu sync.Mutex
 	outcomes := map[string]map[string]string{}
 	record := func(column string, o map[string]string) {
@@ -190,10 +191,14 @@ func TestDovecotSituations(t *testing.T) {
 		})
 		t.Run("fake", func(t *testing.T) {
 			t.Parallel()
-			record("fake", runSituations(t, fakeStarter, false))
+			record(fake, runSituations(t, fakeStarter(fakeserver.PersonaGoImap), false))
+		})
+		t.Run("fake-dovecot-persona", func(t *testing.T) {
+			t.Parallel()
+			record(persona, runSituations(t, fakeStarter(fakeserver.PersonaDovecot), false))
 		})
 	})
-	fidelityTable(t, columns, outcomes)
+	fidelityTable(t, []string{"process", "container"}, []string{fake, persona}, outcomes)
 }
 
 func dovecotStarter(l realservers.Launcher) startServer {
