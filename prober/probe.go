@@ -200,6 +200,9 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 
 // waitLimit names the deadline that bounds the current step.
 func (p *probe) waitLimit() string {
+	if errors.Is(p.ctx.Err(), context.Canceled) {
+		return "the time the probe ran: it was cancelled (interrupted)"
+	}
 	if p.capped {
 		return fmt.Sprintf("the overall --total-timeout of %s", p.o.Timeout)
 	}

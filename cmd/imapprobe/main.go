@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/imapprobe/imapprobe/prober"
@@ -63,8 +64,18 @@ func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "imapprobe: "+oneLine(err.Error()))
 		return prober.ExitUsage
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return probeAndReport(ctx, cfg, env, stdout, stderr)
+}
+
+// exitInterrupted is the shell's code for a process ended by SIGINT.
+const exitInterrupted = 130
+
+// probeAndReport runs the probe and prints its report. Once ctx is
+// cancelled (Ctrl-C), the report so far is printed and the exit code says
+// the probe was interrupted, not that the server timed out.
+func probeAndReport(ctx context.Context, cfg *config, env func(string) string, stdout, stderr io.Writer) int {
 	rep := prober.Probe(ctx, cfg.target, cfg.opts)
 	if cfg.json {
 		enc := json.NewEncoder(stdout)
@@ -75,6 +86,10 @@ func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr
 		}
 	} else {
 		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), strict: cfg.strict})
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "imapprobe: interrupted; the report above is incomplete")
+		return exitInterrupted
 	}
 	return rep.ExitCode(cfg.strict)
 }

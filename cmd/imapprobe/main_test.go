@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -331,5 +332,29 @@ func TestTokenCmdHasADeadline(t *testing.T) {
 				t.Errorf("got %q, %v; want %q, %q", tok, err, c.token, c.err)
 			}
 		})
+	}
+}
+
+// TestInterrupted: Ctrl-C (a cancelled context) ends the probe at once,
+// prints the report so far, and exits 130 instead of blaming the server
+// with a timeout exit code.
+func TestInterrupted(t *testing.T) {
+	t.Parallel()
+	srv := (&pt.Server{Raw: pt.Silent}).Start(t)
+	cfg, err := parseArgs([]string{"--tls", "none", "--host", "127.0.0.1", "--port", fmt.Sprint(srv.Port())}, func(string) string { return "" }, strings.NewReader(""), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(200*time.Millisecond, cancel) // what signal.NotifyContext does on Ctrl-C
+	var out, errOut bytes.Buffer
+	began := time.Now()
+	code := probeAndReport(ctx, cfg, func(string) string { return "" }, &out, &errOut)
+	if took := time.Since(began); code != exitInterrupted || took > 3*time.Second {
+		t.Errorf("exit %d after %s, want %d at once", code, took, exitInterrupted)
+	}
+	if !strings.Contains(errOut.String(), "interrupted") || !strings.Contains(out.String(), "cancelled (interrupted)") {
+		t.Errorf("stdout:\n%s\nstderr: %s", out.String(), errOut.String())
 	}
 }

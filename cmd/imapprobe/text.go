@@ -257,7 +257,7 @@ Credentials (never printed; a password in the URL is refused):
   --auth MECH             login | plain | xoauth2 | oauthbearer (default: best offered)
   IMAPPROBE_TOKEN         OAuth2 access token from the environment
   --token-file FILE       OAuth2 token from FILE
-  --token-cmd CMD         run CMD (with /bin/sh) and use what it prints as the token
+  --token-cmd CMD         run CMD (with /bin/sh, at most 30s) and use what it prints as the token
   --allow-plaintext-auth  allow sending credentials without TLS (trusted networks only)
 
 TLS:
@@ -287,6 +287,7 @@ Exit codes:
   2 usage error                7 mailbox (list, select)
   3 DNS or TCP                 8 fetch
   4 TLS                        9 other server misbehaviour (dropped, BAD, malformed)
+  130 interrupted (Ctrl-C): the report printed so far is incomplete
 
 Every diagnosis code, with cause and fix, is listed in docs/diagnoses.md.
 `
