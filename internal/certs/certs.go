@@ -97,30 +97,30 @@ func (a *Authority) Issue(l Leaf) (tls.Certificate, error) {
 			chain = append(chain, inter.Cert.Raw)
 		}
 	}
-	key, err := newKey()
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	tmpl := leafTemplate(l)
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, key.Public(), signerKey)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("certs: issue leaf: %w", err)
-	}
-	return assemble(append([][]byte{der}, chain...), key)
+	return signLeaf(l, signer, signerKey, chain)
 }
 
 // SelfSigned makes a leaf that signs itself, trusted by nobody.
 func SelfSigned(l Leaf) (tls.Certificate, error) {
+	return signLeaf(l, nil, nil, nil)
+}
+
+// signLeaf issues the leaf l signed by parent (itself when parent is nil)
+// and appends the rest of the chain to serve.
+func signLeaf(l Leaf, parent *x509.Certificate, parentKey crypto.Signer, chain [][]byte) (tls.Certificate, error) {
 	key, err := newKey()
 	if err != nil {
 		return tls.Certificate{}, err
 	}
 	tmpl := leafTemplate(l)
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("certs: self-sign: %w", err)
+	if parent == nil {
+		parent, parentKey = tmpl, key
 	}
-	return assemble([][]byte{der}, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("certs: sign leaf: %w", err)
+	}
+	return assemble(append([][]byte{der}, chain...), key)
 }
 
 // EncodePEM returns the chain and the private key of c in PEM form, as files
