@@ -109,6 +109,7 @@ func TestParseURL(t *testing.T) {
 		"imaps://alice@mail.example.com/INBOX":        {Host: "mail.example.com", Port: 993, TLS: TLSImplicit, User: "alice", Mailbox: "INBOX"},
 		"imap://alice%40example.com@mail.example.com": {Host: "mail.example.com", Port: 143, TLS: TLSStartTLS, User: "alice@example.com"},
 		"IMAPS://mail.example.com:1993/Sent%20Items":  {Host: "mail.example.com", Port: 1993, TLS: TLSImplicit, Mailbox: "Sent Items"},
+		"imaps://mail.example.com/%23shared/x":        {Host: "mail.example.com", Port: 993, TLS: TLSImplicit, Mailbox: "#shared/x"},
 		"imaps://bob@[2001:db8::1]:993/Archive/2024":  {Host: "2001:db8::1", Port: 993, TLS: TLSImplicit, User: "bob", Mailbox: "Archive/2024"},
 	}
 	for raw, want := range good {
@@ -125,6 +126,7 @@ func TestParseURL(t *testing.T) {
 		"imaps://mail.example.com:0/":        "bad port",
 		"imaps://mail.example.com:/":         "empty port",
 		"imaps://mail.example.com/INBOX?x=1": "unexpected query",
+		"imaps://mail.example.com/#shared/x": "percent-encoded (%3F, %23), or given with --mailbox",
 		"imaps://mail.exa mple.com/":         "bad URL",
 	}
 	for raw, want := range bad {

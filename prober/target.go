@@ -120,7 +120,7 @@ func ParseURL(raw string) (Target, error) {
 	}
 	t.Mailbox = strings.TrimPrefix(u.Path, "/")
 	if u.RawQuery != "" || u.Fragment != "" {
-		return Target{}, fmt.Errorf("unexpected query or fragment in URL %q: use imaps://user@host/MAILBOX", raw)
+		return Target{}, fmt.Errorf("unexpected query or fragment in URL %q: a mailbox name with ? or # must be percent-encoded (%%3F, %%23), or given with --mailbox", raw)
 	}
 	return t, nil
 }
