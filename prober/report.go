@@ -24,7 +24,8 @@
 //	    "warnings": [{"code", "severity": "warning", "summary", "detail", "hint"}],
 //	    "details": {...},               // per step, below
 //	    "transcript": [{"at_ns", "dir": "C|S|*", "text"}]
-//	  }]
+//	  }],
+//	  "exit_code": 0                    // added by imapprobe --json: its exit code
 //	}
 //
 // Details per step: resolve ResolveDetails {name, source, addresses};

@@ -77,21 +77,29 @@ const exitInterrupted = 130
 // the probe was interrupted, not that the server timed out.
 func probeAndReport(ctx context.Context, cfg *config, env func(string) string, stdout, stderr io.Writer) int {
 	rep := prober.Probe(ctx, cfg.target, cfg.opts)
+	interrupted := ctx.Err() != nil
+	code := rep.ExitCode(cfg.strict)
+	if interrupted {
+		code = exitInterrupted
+	}
 	if cfg.json {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		doc := struct {
+			*prober.Report
+			ExitCode int `json:"exit_code"` // the process exit code, as in --help
+		}{rep, code}
+		if err := enc.Encode(doc); err != nil {
 			fmt.Fprintln(stderr, "imapprobe: cannot encode the report: "+err.Error())
 			return prober.ExitMisbehaved
 		}
 	} else {
-		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), strict: cfg.strict})
+		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), strict: cfg.strict, interrupted: interrupted})
 	}
-	if ctx.Err() != nil {
+	if interrupted {
 		fmt.Fprintln(stderr, "imapprobe: interrupted; the report above is incomplete")
-		return exitInterrupted
 	}
-	return rep.ExitCode(cfg.strict)
+	return code
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -189,8 +189,9 @@ func TestJSONReport(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	var doc struct {
-		Schema string `json:"schema"`
-		Steps  []struct {
+		Schema   string `json:"schema"`
+		ExitCode *int   `json:"exit_code"`
+		Steps    []struct {
 			Name      string `json:"name"`
 			Status    string `json:"status"`
 			Diagnosis *struct {
@@ -204,6 +205,9 @@ func TestJSONReport(t *testing.T) {
 	}
 	if doc.Schema != prober.Schema || len(doc.Steps) != len(prober.Steps) {
 		t.Fatalf("schema %q, %d steps", doc.Schema, len(doc.Steps))
+	}
+	if doc.ExitCode == nil || *doc.ExitCode != prober.ExitMailbox {
+		t.Errorf("exit_code %v, want %d", doc.ExitCode, prober.ExitMailbox)
 	}
 	sel := doc.Steps[8]
 	if sel.Name != "select" || sel.Status != "fail" || sel.Diagnosis == nil || sel.Diagnosis.Code != "mailbox.not_found" {
@@ -354,7 +358,7 @@ func TestInterrupted(t *testing.T) {
 	if took := time.Since(began); code != exitInterrupted || took > 3*time.Second {
 		t.Errorf("exit %d after %s, want %d at once", code, took, exitInterrupted)
 	}
-	if !strings.Contains(errOut.String(), "interrupted") || !strings.Contains(out.String(), "cancelled (interrupted)") {
+	if !strings.Contains(errOut.String(), "interrupted") || !strings.Contains(out.String(), "cancelled (interrupted)") || !strings.Contains(out.String(), "; exit 130\n") {
 		t.Errorf("stdout:\n%s\nstderr: %s", out.String(), errOut.String())
 	}
 }

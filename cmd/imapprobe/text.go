@@ -17,6 +17,7 @@ import (
 
 type textStyle struct {
 	verbose, color, strict bool
+	interrupted            bool // Ctrl-C: the exit code is 130 whatever the report says
 }
 
 const (
@@ -80,6 +81,9 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		fmt.Fprintln(w, note)
 	}
 	code := r.ExitCode(st.strict)
+	if st.interrupted {
+		code = exitInterrupted
+	}
 	warnings := 0
 	for _, s := range r.Steps {
 		warnings += len(s.Warnings)
