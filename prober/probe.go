@@ -368,9 +368,15 @@ func (p *probe) connect(s *Step) bool {
 	ctx, cancel := context.WithDeadline(p.ctx, p.deadline)
 	defer cancel()
 	var lastErr error
-	for _, addr := range p.addrs {
+	for i, addr := range p.addrs {
 		began := time.Now()
-		conn, err := dial(ctx, "tcp", addr)
+		// Each address gets a fair share of what is left, so that a
+		// black-holed first address (often a broken IPv6 route) cannot use
+		// up the step before a working one is tried.
+		share := time.Until(p.deadline) / time.Duration(len(p.addrs)-i)
+		actx, acancel := context.WithTimeout(ctx, share)
+		conn, err := dial(actx, "tcp", addr)
+		acancel()
 		a := Attempt{Address: addr, Time: time.Since(began)}
 		if err == nil {
 			d.Address, d.Local = addr, conn.LocalAddr().String()

@@ -217,6 +217,29 @@ func TestNetworkFailures(t *testing.T) {
 			t.Errorf("took %s", d)
 		}
 	})
+	t.Run("a black-holed first address leaves time for the next", func(t *testing.T) {
+		t.Parallel()
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t)}).Start(t)
+		o := baseOptions(t)
+		o.StepTimeout = 2 * time.Second
+		o.LookupHost = func(context.Context, string) ([]string, error) { return []string{"2001:db8::1", "127.0.0.1"}, nil }
+		var d net.Dialer
+		o.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if strings.HasPrefix(addr, "[2001:db8::1]") {
+				<-ctx.Done() // a route that drops SYNs
+				return nil, ctx.Err()
+			}
+			return d.DialContext(ctx, network, addr)
+		}
+		tg := target(srv, TLSImplicit)
+		tg.Host = "localhost"
+		r := Probe(context.Background(), tg, o)
+		assertOK(t, r)
+		cd := r.Step(StepConnect).Details.(*ConnectDetails)
+		if len(cd.Attempts) != 2 || cd.Attempts[0].Error == "" || cd.Address != fmt.Sprintf("127.0.0.1:%d", srv.Port()) {
+			t.Errorf("connect details %+v", cd)
+		}
+	})
 	t.Run("connect-addr records the address used", func(t *testing.T) {
 		t.Parallel()
 		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t)}).Start(t)
