@@ -166,10 +166,23 @@ func stepSummary(s prober.Step) string {
 		}
 		return fmt.Sprintf("%s (%s)", strings.Join(d.Addresses, ", "), d.Source)
 	case *prober.ConnectDetails:
-		if d.Address == "" {
-			return ""
+		var failed []string
+		for _, a := range d.Attempts {
+			if a.Error != "" {
+				failed = append(failed, a.Address)
+			}
 		}
-		return fmt.Sprintf("%s from %s", d.Address, d.Local)
+		tried := ""
+		if len(failed) > 0 && (d.Address != "" || len(failed) > 1) {
+			tried = "failed: " + strings.Join(failed, ", ")
+		}
+		if d.Address == "" {
+			return tried
+		}
+		if tried != "" {
+			tried = " (" + tried + ")"
+		}
+		return fmt.Sprintf("%s from %s%s", d.Address, d.Local, tried)
 	case *prober.TLSDetails:
 		return tlsSummary(d)
 	case *prober.StartTLSDetails:

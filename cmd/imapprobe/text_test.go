@@ -98,3 +98,24 @@ func TestUntestedNote(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectSummaryNamesFailedAddresses(t *testing.T) {
+	t.Parallel()
+	fail := func(a string) prober.Attempt { return prober.Attempt{Address: a, Error: "i/o timeout"} }
+	ok := prober.Attempt{Address: "192.0.2.1:993"}
+	cases := []struct {
+		d    prober.ConnectDetails
+		want string
+	}{
+		{prober.ConnectDetails{Address: "192.0.2.1:993", Local: "192.0.2.9:4000", Attempts: []prober.Attempt{ok}}, "192.0.2.1:993 from 192.0.2.9:4000"},
+		{prober.ConnectDetails{Address: "192.0.2.1:993", Local: "192.0.2.9:4000", Attempts: []prober.Attempt{fail("[2001:db8::1]:993"), ok}},
+			"192.0.2.1:993 from 192.0.2.9:4000 (failed: [2001:db8::1]:993)"},
+		{prober.ConnectDetails{Attempts: []prober.Attempt{fail("[2001:db8::1]:993"), fail("192.0.2.1:993")}}, "failed: [2001:db8::1]:993, 192.0.2.1:993"},
+		{prober.ConnectDetails{Attempts: []prober.Attempt{fail("192.0.2.1:993")}}, ""}, // the diagnosis says it
+	}
+	for _, c := range cases {
+		if got := stepSummary(prober.Step{Details: &c.d}); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.d, got, c.want)
+		}
+	}
+}
