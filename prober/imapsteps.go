@@ -514,6 +514,7 @@ func (p *probe) selectMailbox(s *Step) bool {
 		d.Command = "SELECT"
 	}
 	s.Details = d
+	p.enableUTF8()
 	first := p.rec.Len()
 	data, err := p.ensureClient().Select(p.t.Mailbox, &imap.SelectOptions{ReadOnly: !p.o.Select}).Wait()
 	if err != nil {
@@ -544,6 +545,35 @@ func (p *probe) selectMailbox(s *Step) bool {
 		p.warn(s, "mailbox.read_only", "SELECT "+quote([]byte(p.t.Mailbox))+" was granted READ-ONLY")
 	}
 	p.numMsgs = data.NumMessages
+	return true
+}
+
+// enableUTF8 sends ENABLE before a non-ASCII mailbox name goes out as
+// UTF-8. imapclient quotes names as UTF-8 as soon as the server advertises
+// IMAP4rev2, but such a server stays in IMAP4rev1 (modified UTF-7 names)
+// until the client enables IMAP4rev2 or UTF8=ACCEPT (RFC 9051 section
+// 2.3.1; RFC 6855), and then "Entwürfe" would not be found. A refusal is
+// left to the select that follows.
+func (p *probe) enableUTF8() {
+	if isASCII(p.t.Mailbox) {
+		return
+	}
+	c := p.ensureClient()
+	caps := c.Caps()
+	switch {
+	case caps.Has(imap.CapUTF8Accept):
+		_, _ = c.Enable(imap.CapUTF8Accept).Wait()
+	case caps.Has(imap.CapIMAP4rev2):
+		_, _ = c.Enable(imap.CapIMAP4rev2).Wait()
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
 	return true
 }
 

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -162,6 +163,50 @@ func TestDiagnosisDetails(t *testing.T) {
 		assertFailure(t, r, StepFetch, "fetch.timeout")
 		if d := r.Step(StepFetch).Diagnosis.Detail; strings.HasSuffix(strings.TrimSpace(d), ":") || !strings.Contains(d, "90 bytes of a literal were still expected") {
 			t.Errorf("detail %q: an empty quote, or no count of the missing literal bytes", d)
+		}
+	})
+	t.Run("a UTF-8 mailbox name goes out in the form the server reads", func(t *testing.T) {
+		t.Parallel()
+		cases := []struct {
+			name, caps, wire string // wire: the EXAMINE argument the server accepts
+		}{
+			{"IMAP4rev1 only: modified UTF-7", "IMAP4rev1", `"Entw&APw-rfe"`},
+			{"UTF8=ACCEPT enabled first", "IMAP4rev1 IMAP4rev2 ENABLE UTF8=ACCEPT", `"Entwürfe"`},
+			{"IMAP4rev2 enabled first", "IMAP4rev1 IMAP4rev2 ENABLE", `"Entwürfe"`},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
+				var mu sync.Mutex
+				enabled := false
+				srv := (&pt.Server{Implicit: goodTLS(t), Mailboxes: []string{"INBOX", "Entw&APw-rfe"}, Handlers: map[string]pt.Handler{
+					"AUTHENTICATE": pt.Answer("TAG OK [CAPABILITY " + c.caps + "] in"),
+					"ENABLE": func(conv *pt.Conv, tag, args string) bool {
+						mu.Lock()
+						enabled = true
+						mu.Unlock()
+						conv.Send("* ENABLED "+args, tag+" OK enabled")
+						return true
+					},
+					"EXAMINE": func(conv *pt.Conv, tag, args string) bool {
+						mu.Lock()
+						utf8Mode := enabled
+						mu.Unlock()
+						if args != c.wire || utf8Mode != strings.Contains(c.caps, "IMAP4rev2") {
+							conv.Send(tag + " NO [NONEXISTENT] no mailbox " + args)
+							return true
+						}
+						conv.Send("* 0 EXISTS", "* OK [UIDVALIDITY 1] ok", tag+" OK [READ-ONLY] opened")
+						return true
+					},
+				}}).Start(t)
+				tg := target(srv, TLSImplicit)
+				tg.Mailbox = "Entwürfe"
+				r := Probe(context.Background(), tg, baseOptions(t))
+				if _, code := r.Failure(); code != "" {
+					t.Errorf("failed with %s: %s\n%v", code, r.Step(StepSelect).Diagnosis.Detail, r.Step(StepSelect).Transcript)
+				}
+			})
 		}
 	})
 	t.Run("greeting timeout on 993 hints implicit TLS", func(t *testing.T) {
