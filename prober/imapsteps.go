@@ -796,8 +796,8 @@ func (p *probe) logout(s *Step) bool {
 
 func (p *probe) byeSince(first int) bool {
 	for _, l := range p.rec.Lines(first) {
-		if l.Dir == "S" && isUntagged(l.Text, "BYE") {
-			return true
+		if l.Dir == "S" && !l.Incomplete && isUntagged(l.Text, "BYE") {
+			return true // a whole BYE line: cut mid-line is a drop, not a goodbye
 		}
 	}
 	return false

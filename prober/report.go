@@ -23,7 +23,7 @@
 //	    "diagnosis": {"code", "severity": "error", "summary", "detail", "hint"},  // fail only
 //	    "warnings": [{"code", "severity": "warning", "summary", "detail", "hint"}],
 //	    "details": {...},               // per step, below
-//	    "transcript": [{"at_ns", "dir": "C|S|*", "text"}]
+//	    "transcript": [{"at_ns", "dir": "C|S|*", "text", "incomplete": true}]  // incomplete: cut mid-line
 //	  }],
 //	  "exit_code": 0                    // added by imapprobe --json: its exit code
 //	}

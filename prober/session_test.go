@@ -98,6 +98,10 @@ func TestDiagnoses(t *testing.T) {
 		// logout
 		{"logout.bad", StepLogout, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LOGOUT": pt.Answer("TAG BAD no")}}), "", nil},
 		{"logout.timeout", StepLogout, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LOGOUT": pt.Stall}}), "", short},
+		{"logout.dropped", StepLogout, tlsSrv(&pt.Server{Handlers: map[string]pt.Handler{"LOGOUT": func(c *pt.Conv, _, _ string) bool {
+			_, _ = io.WriteString(c.Writer(), "* BYE Lo") // cut in the middle of the BYE line
+			return false
+		}}}), "", nil},
 	}
 	seen := map[string]int{}
 	for _, c := range cases {
@@ -207,6 +211,15 @@ func TestDiagnosisDetails(t *testing.T) {
 					t.Errorf("failed with %s: %s\n%v", code, r.Step(StepSelect).Diagnosis.Detail, r.Step(StepSelect).Transcript)
 				}
 			})
+		}
+	})
+	t.Run("a whole BYE then close at logout is a goodbye", func(t *testing.T) {
+		t.Parallel()
+		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{"LOGOUT": pt.HangUp("* BYE Logging out")}}).Start(t)
+		r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
+		assertOK(t, r)
+		if n := r.Step(StepLogout).Note; !strings.Contains(n, "without a tagged OK") {
+			t.Errorf("logout note %q", n)
 		}
 	})
 	t.Run("greeting timeout on 993 hints implicit TLS", func(t *testing.T) {

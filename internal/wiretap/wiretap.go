@@ -39,6 +39,9 @@ type Line struct {
 	At   time.Duration `json:"at_ns"` // offset from the recorder's start
 	Dir  Dir           `json:"dir"`
 	Text string        `json:"text"` // masked, escaped, shortened
+	// Incomplete marks a line the connection ended (or timed out) in the
+	// middle of; its text ends in " …(incomplete)".
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // String formats the line as "  0.012s C: a1 CAPABILITY".
@@ -101,7 +104,7 @@ func New(start time.Time, lim Limits, red *redact.Session) *Recorder {
 
 // Note adds an Info line, masked and escaped like the others.
 func (r *Recorder) Note(format string, args ...any) {
-	r.add(time.Now(), Info, r.red.Scrub(fmt.Sprintf(format, args...)))
+	r.add(time.Now(), Info, r.red.Scrub(fmt.Sprintf(format, args...)), false)
 }
 
 // Len returns the number of lines kept so far.
@@ -148,7 +151,7 @@ func (r *Recorder) Last(dir Dir) string {
 	return ""
 }
 
-func (r *Recorder) add(at time.Time, dir Dir, text string) {
+func (r *Recorder) add(at time.Time, dir Dir, text string, incomplete bool) {
 	text = Escape(text, r.lim.MaxText)
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -156,7 +159,7 @@ func (r *Recorder) add(at time.Time, dir Dir, text string) {
 		r.omitted++
 		return
 	}
-	r.lines = append(r.lines, Line{At: at.Sub(r.start), Dir: dir, Text: text})
+	r.lines = append(r.lines, Line{At: at.Sub(r.start), Dir: dir, Text: text, Incomplete: incomplete})
 }
 
 // Escape makes s safe to print on a terminal: control characters and
@@ -365,7 +368,7 @@ func (s *splitter) endPhysical() error {
 	}
 	size, ok := literalSuffix(s.buf)
 	if !ok {
-		s.emit()
+		s.emit(false)
 		return nil
 	}
 	if s.enforce && s.rec.lim.MaxLiteral > 0 && (size < 0 || size > s.rec.lim.MaxLiteral) {
@@ -400,15 +403,15 @@ func (s *splitter) flush() {
 	}
 	s.flushed = true // once: LiteralLeft keeps its value for the caller
 	s.buf = append(s.buf, " …(incomplete)"...)
-	s.emit()
+	s.emit(true)
 }
 
-func (s *splitter) emit() {
+func (s *splitter) emit(incomplete bool) {
 	text := s.rec.red.Line(s.side, s.buf)
 	if s.dropped > 0 {
 		text += fmt.Sprintf("…(+%d bytes)", s.dropped)
 	}
-	s.rec.add(s.started, s.dir(), text)
+	s.rec.add(s.started, s.dir(), text, incomplete)
 	s.buf, s.dropped, s.started = s.buf[:0], 0, time.Time{}
 	if cap(s.buf) > 4*inlineLiteral {
 		s.buf = nil // do not pin a large buffer

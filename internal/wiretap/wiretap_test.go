@@ -153,8 +153,8 @@ func TestPartialLineIsRecordedOnClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := texts(rec.Lines(0))
-	if len(got) != 1 || got[0] != `S: \x16\x03noise …(incomplete)` {
-		t.Errorf("lines %q", got)
+	if len(got) != 1 || got[0] != `S: \x16\x03noise …(incomplete)` || !rec.Lines(0)[0].Incomplete {
+		t.Errorf("lines %q, %+v", got, rec.Lines(0))
 	}
 }
 
