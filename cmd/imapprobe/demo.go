@@ -50,7 +50,7 @@ func runDemo(args []string, env func(string) string, _ io.Reader, stdout, stderr
 			fmt.Fprint(stdout, demoHelp)
 			return prober.ExitOK
 		}
-		fmt.Fprintf(stderr, "imapprobe demo: %s; run imapprobe demo --help\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "imapprobe demo: %s; run imapprobe demo --help\n", flagError(err))
 		return prober.ExitUsage
 	}
 	if fs.NArg() > 0 {

@@ -23,7 +23,8 @@ func TestDemo(t *testing.T) {
 			[]string{"── scenario starttls-stripped: a middlebox strips STARTTLS", "faults caps:-STARTTLS", "✓ match", "S: * CAPABILITY", "starttls.unavailable"}, ""},
 		{"list", []string{"demo", "--list"}, 0, []string{"healthy-starttls", "wrong-port-smtp"}, ""},
 		{"unknown scenario", []string{"demo", "--scenario", "nope"}, 2, nil, `imapprobe demo: unknown scenario "nope"`},
-		{"bad flag", []string{"demo", "--nope"}, 2, nil, "imapprobe demo: flag provided but not defined: -nope; run imapprobe demo --help"},
+		{"bad flag", []string{"demo", "--nope"}, 2, nil, "imapprobe demo: unknown flag --nope; run imapprobe demo --help"},
+		{"bad value", []string{"demo", "--parallel", "many"}, 2, nil, `imapprobe demo: --parallel "many": `},
 		{"stray argument", []string{"demo", "cert-expired"}, 2, nil, `imapprobe demo: unexpected argument "cert-expired"`},
 	}
 	for _, tc := range tests {
