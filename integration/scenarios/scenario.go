@@ -6,9 +6,12 @@ package scenarios
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/imapprobe/imapprobe/prober"
 )
 
 // Scenario is one failure situation and the verdict it must produce.
@@ -77,12 +80,32 @@ const (
 	slowDelay = "350ms"
 )
 
-// All returns the catalog, sorted by name. Callers may modify the result.
+// All returns the catalog in the order a probe walks: the healthy controls
+// first, then by the step the verdict is about, then by name. Callers may
+// modify the result.
 func All() []Scenario {
 	out := append([]Scenario(nil), catalog...)
 	out = append(out, stepFaults()...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.SliceStable(out, func(i, j int) bool {
+		si, sj := stepOrder(out[i].Want), stepOrder(out[j].Want)
+		if si != sj {
+			return si < sj
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
+}
+
+// stepOrder ranks a verdict by the step it names: the failing step, else
+// the step of its first warning; -1 for a clean pass.
+func stepOrder(w Want) int {
+	step := w.Step
+	if step == "" && len(w.Warnings) > 0 {
+		if c, ok := prober.Lookup(w.Warnings[0]); ok {
+			step = c.Step
+		}
+	}
+	return slices.Index(prober.Steps, step)
 }
 
 // Find returns the scenario with the given name.
