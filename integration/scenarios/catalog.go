@@ -181,5 +181,5 @@ var Unreproducible = map[string]string{
 	"dns.slow":        "needs a slow DNS server. Covered by a prober unit test with an injected resolver.",
 	"tcp.timeout":     "needs a black-holed route; loopback answers or refuses at once. Covered by a prober unit test with an injected dialer.",
 	"tcp.slow":        "needs a slow network path; loopback connects in microseconds. Covered by a prober unit test with an injected dialer.",
-	"tcp.unreachable": "needs a missing route (ENETUNREACH/EHOSTUNREACH); every loopback address is routable.",
+	"tcp.unreachable": "needs a missing route (ENETUNREACH/EHOSTUNREACH); every loopback address is routable. Covered by a prober unit test with an injected dialer.",
 }
