@@ -75,9 +75,8 @@ type probe struct {
 	tlsOn bool
 	tagN  int
 
-	greetText string
-	preauth   bool
-	caps      capSet
+	preauth bool
+	caps    capSet
 
 	client   *imapclient.Client
 	feed     *clientConn

@@ -221,7 +221,6 @@ func (p *probe) greeting(s *Step) bool {
 			d.Status = strings.ToUpper(kind)
 			p.preauth = d.Status == "PREAUTH"
 			d.Capabilities = capsFromCode(text)
-			p.greetText = line
 			return true
 		case "BYE":
 			d.Status = "BYE"
