@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imapprobe/imapprobe/internal/redact"
 )
 
 // TLSMode says how the connection is encrypted.
@@ -202,7 +204,7 @@ func (o Options) String() string {
 		if s == "" {
 			return `""`
 		}
-		return "[redacted]"
+		return redact.Marker
 	}
 	return fmt.Sprintf("{Auth:%q Password:%s Token:%s InsecureSkipVerify:%v AllowPlaintextAuth:%v Select:%v StepTimeout:%s Timeout:%s Slow:%s ExpiryWarning:%s MaxFetch:%d SourceAddr:%q}",
 		o.Auth, mask(o.Password), mask(o.Token), o.InsecureSkipVerify, o.AllowPlaintextAuth, o.Select,
