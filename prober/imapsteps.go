@@ -305,7 +305,7 @@ func (p *probe) auth(s *Step) bool {
 	}
 	if err != nil {
 		if sc != nil {
-			d.TokenError = sc.tokenError()
+			d.TokenError = sc.tokenError(p.red.Scrub)
 		}
 		code, detail := p.authErr(mech, err, d.TokenError)
 		return p.fail(s, code, detail)
@@ -431,7 +431,10 @@ func (c *saslClient) Next(challenge []byte) ([]byte, error) {
 	return []byte{}, nil // XOAUTH2 (and a stray challenge to PLAIN): empty reply
 }
 
-func (c *saslClient) tokenError() map[string]any {
+// tokenError decodes the server's error challenge. A broken server may
+// quote the token back, so every string goes through scrub: the map lands
+// in the JSON report as it is.
+func (c *saslClient) tokenError(scrub func(string) string) map[string]any {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.challenge) == 0 {
@@ -439,9 +442,28 @@ func (c *saslClient) tokenError() map[string]any {
 	}
 	var m map[string]any
 	if err := json.Unmarshal(c.challenge, &m); err != nil {
-		return map[string]any{"raw": string(c.challenge)}
+		return map[string]any{"raw": scrub(string(c.challenge))}
 	}
+	scrubJSON(m, scrub)
 	return m
+}
+
+// scrubJSON masks secrets in every string of a decoded JSON value, after
+// decoding so that an escaped form ("tok\/en") is caught too.
+func scrubJSON(v any, scrub func(string) string) any {
+	switch v := v.(type) {
+	case string:
+		return scrub(v)
+	case map[string]any:
+		for k, x := range v {
+			v[k] = scrubJSON(x, scrub)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = scrubJSON(x, scrub)
+		}
+	}
+	return v
 }
 
 // ---- list ----

@@ -1,16 +1,18 @@
 package prober
 
 import (
-	pt "github.com/imapprobe/imapprobe/prober/probertest"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
-
-	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	pt "github.com/imapprobe/imapprobe/prober/probertest"
 )
 
 func TestDiagnoses(t *testing.T) {
@@ -326,6 +328,46 @@ func TestTokenErrorReply(t *testing.T) {
 			assertFailure(t, r, StepAuth, "auth.token_rejected")
 			if got := <-replies; got != want {
 				t.Errorf("reply to the error challenge = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// A broken server may quote the token back in its error challenge; the
+// decoded token_error must not carry it, raw or JSON-escaped ("\/").
+func TestTokenErrorIsScrubbed(t *testing.T) {
+	t.Parallel()
+	const token = "tok/canary-7f3a"
+	challenges := map[string]string{
+		"json":    `{"status":"401","token":"tok/canary-7f3a"}`,
+		"escaped": `{"status":"401","token":"tok\/canary-7f3a"}`,
+		"raw":     `invalid token tok/canary-7f3a`,
+	}
+	for name, challenge := range challenges {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := (&pt.Server{Caps: "IMAP4rev1 SASL-IR AUTH=XOAUTH2", Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
+				"AUTHENTICATE": func(c *pt.Conv, tag, _ string) bool {
+					c.Send("+ " + base64.StdEncoding.EncodeToString([]byte(challenge)))
+					if _, err := c.ReadLine(); err != nil {
+						return false
+					}
+					c.Send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
+					return true
+				}}}).Start(t)
+			o := baseOptions(t)
+			o.Password, o.Token = "", token
+			r := Probe(context.Background(), target(srv, TLSImplicit), o)
+			assertFailure(t, r, StepAuth, "auth.token_rejected")
+			if te := r.Step(StepAuth).Details.(*AuthDetails).TokenError; len(te) == 0 {
+				t.Fatalf("token_error is empty")
+			}
+			out, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := string(out); strings.Contains(s, "canary") {
+				t.Errorf("report holds the token:\n%s", s)
 			}
 		})
 	}
