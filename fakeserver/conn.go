@@ -596,7 +596,8 @@ func (c *conn) command(line []byte) bool {
 	if name == "STARTTLS" && !c.isTLS.Load() && c.srv.plainMode == ModeStartTLS {
 		return c.startTLS(tag, a.StartTLS)
 	}
-	rewrite := chainRewrites(c.persona.rewrite(tag, name, mech, rest), a.Rewrite)
+	// Faults act on what the persona says: its rewrite goes first.
+	rewrite := faults.Merge(faults.Action{Rewrite: c.persona.rewrite(tag, name, mech, rest)}, a).Rewrite
 	p := &pendingCmd{tag: tag, rewrite: rewrite, cutLeft: a.CutAfter, mode: a.Close}
 	c.mu.Lock()
 	c.pending = append(c.pending, p)
@@ -671,18 +672,6 @@ func (c *conn) skipLiterals(line []byte) bool {
 			return false
 		}
 	}
-}
-
-// chainRewrites applies first, then second (faults act on what the
-// persona says); either may be nil.
-func chainRewrites(first, second func([]byte) []byte) func([]byte) []byte {
-	switch {
-	case first == nil:
-		return second
-	case second == nil:
-		return first
-	}
-	return func(line []byte) []byte { return second(first(line)) }
 }
 
 func (c *conn) backend() *backendSession {
