@@ -9,7 +9,8 @@
 //   - every client line of an AUTHENTICATE exchange (continuation responses,
 //     which carry PLAIN, XOAUTH2 and OAUTHBEARER credentials),
 //   - and, as a second line of defence, any occurrence of a known secret
-//     registered with NewSession (see Encodings).
+//     registered with NewSession (see Encodings), also inside a base64
+//     SASL challenge from the server.
 package redact
 
 import (
@@ -68,8 +69,7 @@ func (s *Session) Line(from Side, line []byte) string {
 	if from == Client {
 		out = s.clientLine(line)
 	} else {
-		s.serverLine(line)
-		out = string(line)
+		out = s.serverLine(line)
 	}
 	return s.scrub(out)
 }
@@ -90,14 +90,29 @@ func (s *Session) scrub(text string) string {
 	return text
 }
 
-func (s *Session) serverLine(line []byte) {
-	if !s.inSASL || len(line) == 0 || line[0] == '+' {
-		return
+func (s *Session) serverLine(line []byte) string {
+	if !s.inSASL || len(line) == 0 {
+		return string(line)
+	}
+	if line[0] == '+' {
+		if s.challengeHoldsSecret(line[1:]) {
+			return "+ " + Marker
+		}
+		return string(line)
 	}
 	tag, _, _ := bytes.Cut(line, []byte(" "))
 	if string(tag) == s.saslTag || string(tag) == "*" && isBye(line) {
 		s.inSASL = false
 	}
+	return string(line)
+}
+
+// challengeHoldsSecret reports whether a base64 SASL challenge decodes to
+// text holding a registered secret: a broken server quoting the token back
+// in its error JSON.
+func (s *Session) challengeHoldsSecret(b64 []byte) bool {
+	raw, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(b64)))
+	return err == nil && len(raw) > 0 && s.scrub(string(raw)) != string(raw)
 }
 
 func isBye(line []byte) bool {

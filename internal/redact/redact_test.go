@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -73,6 +74,15 @@ func TestKnownSecretsAreScrubbed(t *testing.T) {
 		if got := s.Scrub("error: " + e); strings.Contains(got, e) {
 			t.Errorf("Scrub kept %q", e)
 		}
+	}
+	// a server challenge that quotes the token back is masked whole
+	s.Line(Client, []byte("T1 AUTHENTICATE XOAUTH2"))
+	echo := "+ " + base64.StdEncoding.EncodeToString([]byte(`{"status":"401","token":"tok-123"}`))
+	if got := s.Line(Server, []byte(echo)); got != "+ "+Marker {
+		t.Errorf("challenge quoting the token: got %q", got)
+	}
+	if got := s.Line(Server, []byte("+ eyJzdGF0dXMiOiI0MDEifQ==")); got != "+ eyJzdGF0dXMiOiI0MDEifQ==" {
+		t.Errorf("a challenge without a secret was changed: %q", got)
 	}
 	if got := NewSession("ab").Line(Server, []byte("* OK about")); got != "* OK about" {
 		t.Errorf("a very short secret masked unrelated text: %q", got)
