@@ -1,8 +1,9 @@
 // Package faults describes the misbehaviours that the fake IMAP server can
 // inject: delays, NO/BAD replies, dropped connections, bad certificates,
-// broken greetings, missing capabilities, throttling, garbage bytes, BYE and
-// broken STARTTLS. Each fault is a small type in a file of its own, with a
-// one-line text spec and a JSON form, and several compose at once.
+// broken greetings, edited capabilities, throttling, garbage bytes, BYE,
+// broken STARTTLS and rewritten responses (wrong data in valid syntax).
+// Each fault is a small type in a file of its own, with a one-line text
+// spec and a JSON form, and several compose at once.
 //
 // Faults decide; the server acts. A fault implements one or more hook
 // interfaces below and answers with an Action; a Set merges the actions of

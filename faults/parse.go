@@ -14,7 +14,8 @@ type kind struct {
 	parse func(spec, args string) (Fault, error)
 	// zero returns an empty fault to decode JSON fields into.
 	zero func() Fault
-	// freeText kinds may contain ";" in ARGS (reply and BYE texts).
+	// freeText kinds may contain ";" in ARGS (reply, BYE, greeting and
+	// rewrite texts).
 	freeText bool
 }
 
@@ -48,14 +49,14 @@ type beforeUser interface {
 //
 // A spec is KIND:ARGS and then scope options, each ";KEY=VALUE":
 // ";user=NAME", ";nth=N", ";times=N", in any order. They are read from
-// the end, so reply, BYE and greeting texts may hold spaces, ":", "=" and
-// ";". Kinds and variants are case-insensitive; Spec writes the canonical
-// form. Every form, by kind (COMMAND is an IMAP command name, "UID FETCH"
-// style, or "*"):
+// the end, so reply, BYE, greeting and rewrite texts may hold spaces, ":",
+// "=" and ";". Kinds and variants are case-insensitive; Spec writes the
+// canonical form. Every form, by kind (COMMAND is an IMAP command name,
+// "UID FETCH" style, or "*"):
 //
-//	delay:COMMAND=DURATION[,jitter=DURATION]   delay:SELECT=2s
-//	delay:greeting=DURATION                     delay:greeting=500ms
-//	delay:tls=DURATION                          delay:tls=1s,jitter=100ms
+//	delay:COMMAND=DURATION[,jitter=DURATION]    delay:SELECT=2s
+//	delay:greeting=DURATION[,jitter=DURATION]   delay:greeting=500ms
+//	delay:tls=DURATION[,jitter=DURATION]        delay:tls=1s,jitter=100ms
 //	reply:COMMAND=NO|BAD [CODE] TEXT            reply:SELECT=NO [NONEXISTENT] no such mailbox
 //	drop:on-accept[,rst]                        drop:on-accept,rst
 //	drop:after-greeting[,rst]                   drop:after-greeting
@@ -70,6 +71,7 @@ type beforeUser interface {
 //	throttle:rate=BYTES_PER_SECOND[,chunk=N]    throttle:rate=1024
 //	throttle:chunk=N                            throttle:chunk=1
 //	garbage:COMMAND=VARIANT                     garbage:FETCH=short-literal (see Garbage)
+//	rewrite:COMMAND=OLD>NEW                     rewrite:SELECT=[READ-WRITE]>[READ-ONLY]
 //	bye:COMMAND[=TEXT]                          bye:SELECT=Server shutting down
 //	starttls:stall|plaintext                    starttls:stall
 //
