@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/integration/realservers"
 )
 
@@ -119,9 +119,6 @@ func wireSessions() []wireSession {
 	}
 }
 
-// timings matches Dovecot's "(0.001 + 0.000 + 0.001 secs)" reply suffix.
-var timings = regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
-
 // captureWire runs wireSessions against inst and returns the record: "S: "
 // and "C: " lines, "## heading" per session, "-- TLS --" at an upgrade.
 func captureWire(t *testing.T, s server) string {
@@ -157,7 +154,7 @@ func captureWire(t *testing.T, s server) string {
 				if err != nil {
 					t.Fatalf("waiting for %q: %v\n%s", prefix, err, rec.String())
 				}
-				line = timings.ReplaceAllString(strings.TrimSuffix(line, "\r\n"), "(T secs)")
+				line = fakeserver.NormalizeTimings(strings.TrimSuffix(line, "\r\n"))
 				fmt.Fprintf(&rec, "S: %s\n", line)
 				if strings.HasPrefix(line, prefix) {
 					return
