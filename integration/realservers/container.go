@@ -147,12 +147,7 @@ func (c *Container) start(ctx context.Context, cfg Config) (*Instance, error) {
 	err = waitGreeting(ctx, inst.Addr(), cb.exitedChan(watch))
 	stopWatch()
 	if err != nil {
-		log := inst.Log()
-		_ = inst.Stop()
-		if portTaken(log) {
-			return nil, errPortTaken
-		}
-		return nil, fmt.Errorf("realservers: start Dovecot in %s: %w\n%s", c.Image, err, log)
+		return nil, inst.abandon("start Dovecot in "+c.Image, err)
 	}
 	if inst.Version, err = cb.version(ctx); err != nil {
 		_ = inst.Stop()

@@ -88,12 +88,7 @@ func (p *Process) start(ctx context.Context, cfg Config) (*Instance, error) {
 	}()
 	inst.backend = pb
 	if err := waitGreeting(ctx, inst.Addr(), pb.exited); err != nil {
-		log := inst.Log()
-		_ = inst.Stop()
-		if portTaken(log) {
-			return nil, errPortTaken
-		}
-		return nil, fmt.Errorf("realservers: start Dovecot: %w\n%s", err, log)
+		return nil, inst.abandon("start Dovecot", err)
 	}
 	return inst, nil
 }

@@ -130,13 +130,20 @@ func readGreeting(ctx context.Context, addr string) (string, error) {
 	return line, nil
 }
 
-// portTaken tells whether a failed start lost a race for its ports.
-func portTaken(log string) bool {
-	return strings.Contains(log, "Address already in use")
-}
-
 // errPortTaken says a start lost the race for its ports.
 var errPortTaken = errors.New("realservers: port taken")
+
+// abandon stops an instance whose server never became ready and says why:
+// errPortTaken when it lost the race for its ports, else err with
+// Dovecot's log.
+func (i *Instance) abandon(what string, err error) error {
+	log := i.Log()
+	_ = i.Stop()
+	if strings.Contains(log, "Address already in use") {
+		return errPortTaken
+	}
+	return fmt.Errorf("realservers: %s: %w\n%s", what, err, log)
+}
 
 // retryPorts runs start again, on new ports, when another process took
 // the ones it picked.
