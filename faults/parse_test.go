@@ -159,7 +159,7 @@ func TestParseFields(t *testing.T) {
 		{"caps:refuse=AUTH=XOAUTH2", `{"kind":"caps","op":"refuse","capability":"AUTH=XOAUTH2"}`},
 		{"throttle:rate=1024,chunk=16", `{"kind":"throttle","rate":1024,"chunk":16}`},
 		{"garbage:FETCH=lf-only", `{"kind":"garbage","command":"FETCH","variant":"lf-only"}`},
-		{"rewrite:LIST=a;b>c>d", `{"kind":"rewrite","command":"LIST","old":"a;b","new":"c>d"}`},
+		{"rewrite:LIST=a;b>c=d", `{"kind":"rewrite","command":"LIST","old":"a;b","new":"c=d"}`},
 		{"bye:SELECT=going away", `{"kind":"bye","command":"SELECT","text":"going away"}`},
 		{"starttls:stall", `{"kind":"starttls","mode":"stall"}`},
 	}
