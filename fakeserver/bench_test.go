@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,6 @@ func BenchmarkConnections(b *testing.B) {
 	for _, mode := range []fakeserver.Mode{fakeserver.ModePlaintext, fakeserver.ModeImplicitTLS} {
 		b.Run(mode.String(), func(b *testing.B) {
 			srv := fakeserver.New(b, fakeserver.WithMode(mode))
-			b.ResetTimer()
 			for b.Loop() {
 				c, err := dialErr(srv)
 				if err != nil {
@@ -40,6 +40,7 @@ func BenchmarkConnections(b *testing.B) {
 func BenchmarkLoginSelectFetch(b *testing.B) {
 	srv := fakeserver.New(b, fakeserver.WithMode(fakeserver.ModePlaintext))
 	name, pass := srv.User()
+	section := &imap.FetchItemBodySection{}
 	for b.Loop() {
 		c, err := dialErr(srv)
 		if err != nil {
@@ -51,8 +52,14 @@ func BenchmarkLoginSelectFetch(b *testing.B) {
 		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{Envelope: true, BodySection: []*imap.FetchItemBodySection{{}}}).Collect(); err != nil {
+		msgs, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{Envelope: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		if err != nil {
 			b.Fatal(err)
+		}
+		// An empty FETCH is no error: without this check a missing message
+		// would make the figure a LOGIN+SELECT rate.
+		if len(msgs) != 1 || msgs[0].Envelope == nil || len(msgs[0].FindBodySection(section)) == 0 {
+			b.Fatalf("FETCH 2 returned %d messages, not one with envelope and body", len(msgs))
 		}
 		if err := c.Logout().Wait(); err != nil {
 			b.Fatal(err)
@@ -82,13 +89,19 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 			if _, err := br.ReadString('\n'); err != nil {
 				b.Fatal(err)
 			}
-			io.WriteString(nc, "a LOGIN "+name+" "+pass+"\r\n")
-			if _, err := br.ReadString('\n'); err != nil {
+			if _, err := io.WriteString(nc, "a LOGIN "+name+" "+pass+"\r\n"); err != nil {
 				b.Fatal(err)
+			}
+			// Only a logged-in connection holds a backend session.
+			if l, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(l, "a OK ") {
+				b.Fatalf("LOGIN: %q %v", l, err)
 			}
 			conns = append(conns, nc)
 		}
 		after := heapAndStacks()
+		if after < before {
+			b.Fatalf("heap and stacks shrank by %d bytes with %d connections open: nothing to measure", before-after, n)
+		}
 		b.ReportMetric(float64(after-before)/n, "bytes/conn")
 		for _, nc := range conns {
 			nc.Close()
