@@ -112,7 +112,7 @@ func (c *Container) Start(ctx context.Context, cfg Config) (*Instance, error) {
 }
 
 func (c *Container) start(ctx context.Context, cfg Config) (*Instance, error) {
-	prep, err := prepare(cfg, c.Name(), func(string) string { return "/dev/stderr" })
+	prep, err := prepare(cfg, func(string) string { return "/dev/stderr" })
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (p *Process) Start(ctx context.Context, cfg Config) (*Instance, error) {
 }
 
 func (p *Process) start(ctx context.Context, cfg Config) (*Instance, error) {
-	prep, err := prepare(cfg, p.Name(), func(dir string) string { return filepath.Join(dir, "dovecot.log") })
+	prep, err := prepare(cfg, func(dir string) string { return filepath.Join(dir, "dovecot.log") })
 	if err != nil {
 		return nil, err
 	}

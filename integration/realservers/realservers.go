@@ -175,9 +175,7 @@ type Instance struct {
 	TLSPort int    // implicit TLS
 	// CAPool trusts the authority that signed the CertValid, CertExpired and
 	// CertWrongHost certificates.
-	CAPool   *x509.CertPool
-	Config   Config
-	Launcher string
+	CAPool *x509.CertPool
 	// Version is what `dovecot --version` prints, e.g. "2.3.19.1 (9b53102964)".
 	Version string
 

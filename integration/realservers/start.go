@@ -23,11 +23,11 @@ type prepared struct {
 
 // prepare writes the files for cfg into a new directory. logPath maps the
 // directory to Dovecot's log_path. On error nothing is left behind.
-func prepare(cfg Config, launcher string, logPath func(dir string) string) (p prepared, err error) {
+func prepare(cfg Config, logPath func(dir string) string) (p prepared, err error) {
 	if err := cfg.validate(); err != nil {
 		return p, err
 	}
-	inst := &Instance{Host: "127.0.0.1", Config: cfg, Launcher: launcher}
+	inst := &Instance{Host: "127.0.0.1"}
 	defer func() {
 		if err != nil {
 			inst.discard()
