@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // capSet holds capabilities as the server spelled them, keyed upper-case.
@@ -77,8 +79,8 @@ func (p *probe) readLine() (string, error) {
 		}
 		line = strings.TrimRight(line, "\r\n")
 		sb.WriteString(line)
-		n, ok := literalSize(line)
-		if !ok {
+		n, ok := wiretap.LiteralSize([]byte(line))
+		if !ok || n < 0 {
 			return sb.String(), nil
 		}
 		if _, err := io.CopyN(io.Discard, p.br, n); err != nil {
@@ -98,18 +100,6 @@ func (e *partialLineError) Error() string {
 }
 
 func (e *partialLineError) Unwrap() error { return e.err }
-
-func literalSize(line string) (int64, bool) {
-	if !strings.HasSuffix(line, "}") {
-		return 0, false
-	}
-	i := strings.LastIndexByte(line, '{')
-	if i < 0 {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(strings.TrimSuffix(line[i+1:len(line)-1], "+"), 10, 64)
-	return n, err == nil && n >= 0
-}
 
 // response is a tagged command's outcome on the hand-driven phase.
 type response struct {

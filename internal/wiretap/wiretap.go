@@ -366,7 +366,7 @@ func (s *splitter) endPhysical() error {
 		s.rec.bareLF[s.dir()]++
 		s.rec.mu.Unlock()
 	}
-	size, ok := literalSuffix(s.buf)
+	size, ok := LiteralSize(s.buf)
 	if !ok {
 		s.emit(false)
 		return nil
@@ -418,9 +418,11 @@ func (s *splitter) emit(incomplete bool) {
 	}
 }
 
-// literalSuffix reports whether line ends with a literal announcement
-// {N}, {N+} or ~{N}, and its size (-1 when too large to represent).
-func literalSuffix(line []byte) (int64, bool) {
+// LiteralSize reports whether line (without its CRLF) ends with a literal
+// announcement {N}, {N+} or ~{N}, and its size (-1 when too large to
+// represent). Readers above a tap use it too, so that they and the
+// transcript agree on where literals are.
+func LiteralSize(line []byte) (int64, bool) {
 	n := len(line)
 	if n < 3 || line[n-1] != '}' {
 		return 0, false

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/certs"
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // TestPKI is one CA and a good loopback leaf, shared by the tests.
@@ -82,8 +83,8 @@ func (c *Conv) readCommand() (tag, cmd, args string, err error) {
 		}
 		line = strings.TrimRight(line, "\r\n")
 		sb.WriteString(line)
-		n, ok := literalSize(line)
-		if !ok {
+		n, ok := wiretap.LiteralSize([]byte(line))
+		if !ok || n < 0 {
 			break
 		}
 		if !strings.HasSuffix(line, "+}") {
@@ -438,13 +439,3 @@ func Stall(c *Conv, _, _ string) bool {
 
 // Silent accepts and says nothing until the client goes away.
 func Silent(c net.Conn) { _, _ = io.Copy(io.Discard, c) }
-
-// literalSize reports whether line announces a literal, and its size.
-func literalSize(line string) (int, bool) {
-	open := strings.LastIndexByte(line, '{')
-	if open < 0 || !strings.HasSuffix(line, "}") {
-		return 0, false
-	}
-	n, err := strconv.Atoi(strings.TrimRight(line[open+1:len(line)-1], "+"))
-	return n, err == nil && n >= 0
-}
