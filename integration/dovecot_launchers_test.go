@@ -141,12 +141,10 @@ func rawGreeting(t *testing.T, addr string) string {
 // stuck server would hang the test without it.
 func withDeadline(t *testing.T, c *imapclient.Client, f func()) {
 	t.Helper()
-	done := make(chan struct{})
 	timer := time.AfterFunc(30*time.Second, func() {
 		t.Errorf("IMAP session still running after 30 s; closing it")
 		c.Close()
 	})
 	defer timer.Stop()
-	defer close(done)
 	f()
 }
