@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -121,11 +122,12 @@ func fidelityTable(t *testing.T, dovecots, fakes []string, outcomes map[string]m
 		b.WriteString(match + "\n")
 	}
 	b.WriteString("\n")
-	row(append([]string{"situation"}, append(append([]string(nil), dovecots...), fakes...)...), "match")
+	columns := slices.Concat(dovecots, fakes)
+	row(append([]string{"situation"}, columns...), "match")
 	for _, sit := range situations() {
 		cells := []string{sit.name}
 		match := "yes"
-		for _, col := range append(append([]string(nil), dovecots...), fakes...) {
+		for _, col := range columns {
 			cell, ok := outcomes[col][sit.name]
 			if !ok {
 				cell = "-"
