@@ -50,6 +50,7 @@ func TestCertVerification(t *testing.T) {
 		chain   int
 	}{
 		{"expired", isInvalid(x509.Expired), 1},
+		{"expiring", func(err error) bool { return err == nil }, 1}, // still valid
 		{"not-yet-valid", isInvalid(x509.Expired), 1}, // Go uses Expired for both ends
 		{"self-signed", isUnknownAuthority, 1},
 		{"wrong-host", isHostname, 1},
@@ -196,22 +197,42 @@ func TestCertVersionCap(t *testing.T) {
 			t.Parallel()
 			cfg, _, ca := badConfig(t, "cert:"+tt.variant)
 			client := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", MinVersion: tt.clientMin}
-			version, err := handshake(cfg, client)
+			state, err := handshake(cfg, client)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("handshake: %v", err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("handshake error = %v, want %q", err, tt.wantErr)
-			case tt.wantErr == "" && version != tt.version:
-				t.Errorf("negotiated %x, want %x", version, tt.version)
+			case tt.wantErr == "" && state.Version != tt.version:
+				t.Errorf("negotiated %x, want %x", state.Version, tt.version)
 			}
 		})
 	}
 }
 
-// handshake runs a TLS handshake over an in-memory pipe and returns the
-// version the client negotiated.
-func handshake(server, client *tls.Config) (uint16, error) {
+// TestCertRC4Only: the server agrees on RC4 with a client that offers it,
+// and fails a default Go client's handshake, which offers no RC4.
+func TestCertRC4Only(t *testing.T) {
+	t.Parallel()
+	cfg, _, ca := badConfig(t, "cert:rc4-only")
+	rc4 := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA}}
+	state, err := handshake(cfg, rc4)
+	if err != nil {
+		t.Fatalf("RC4 client: %v", err)
+	}
+	if state.CipherSuite != tls.TLS_ECDHE_ECDSA_WITH_RC4_128_SHA || state.Version != tls.VersionTLS12 {
+		t.Errorf("RC4 client negotiated %s over %x", tls.CipherSuiteName(state.CipherSuite), state.Version)
+	}
+	_, err = handshake(cfg, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"})
+	if err == nil || !strings.Contains(err.Error(), "handshake failure") {
+		t.Errorf("default client: error = %v, want a handshake failure", err)
+	}
+}
+
+// handshake runs a TLS handshake over an in-memory pipe and returns what
+// the client negotiated.
+func handshake(server, client *tls.Config) (tls.ConnectionState, error) {
 	s, c := net.Pipe()
 	defer s.Close()
 	defer c.Close()
@@ -226,5 +247,5 @@ func handshake(server, client *tls.Config) (uint16, error) {
 	err := cl.Handshake()
 	c.Close()
 	<-done
-	return cl.ConnectionState().Version, err
+	return cl.ConnectionState(), err
 }
