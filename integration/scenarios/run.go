@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
@@ -170,15 +171,7 @@ func OutcomeOf(rep *prober.Report) Outcome {
 }
 
 func equalWant(a, b Want) bool {
-	if a.Step != b.Step || a.Code != b.Code || len(a.Warnings) != len(b.Warnings) {
-		return false
-	}
-	for i := range a.Warnings {
-		if a.Warnings[i] != b.Warnings[i] {
-			return false
-		}
-	}
-	return true
+	return a.Step == b.Step && a.Code == b.Code && slices.Equal(a.Warnings, b.Warnings)
 }
 
 func closedPort() (string, error) {
