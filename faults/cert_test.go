@@ -51,7 +51,7 @@ func TestCertVerification(t *testing.T) {
 	}{
 		{"expired", isInvalid(x509.Expired), 1},
 		{"expiring", func(err error) bool { return err == nil }, 1}, // still valid
-		{"not-yet-valid", isInvalid(x509.Expired), 1}, // Go uses Expired for both ends
+		{"not-yet-valid", isInvalid(x509.Expired), 1},               // Go uses Expired for both ends
 		{"self-signed", isUnknownAuthority, 1},
 		{"wrong-host", isHostname, 1},
 		{"unknown-ca", isUnknownAuthority, 1},
