@@ -2,6 +2,7 @@ package fakeserver_test
 
 import (
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -81,9 +82,7 @@ func TestScope(t *testing.T) {
 		t.Run(tt.spec, func(t *testing.T) {
 			t.Parallel()
 			srv := plainServer(t, tt.spec)
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
-			r.loginRaw(srv)
+			r := loggedInRaw(t, srv)
 			var got strings.Builder
 			for range 4 {
 				r.send("n NOOP\r\n")
@@ -106,9 +105,7 @@ func TestScope(t *testing.T) {
 func TestBye(t *testing.T) {
 	t.Parallel()
 	srv := plainServer(t, "bye:SELECT=Maintenance in progress")
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
-	r.loginRaw(srv)
+	r := loggedInRaw(t, srv)
 	r.send("s SELECT INBOX\r\n")
 	got, err := r.rest()
 	if err != nil || string(got) != "* BYE Maintenance in progress\r\n" {
@@ -155,7 +152,7 @@ func TestGarbage(t *testing.T) {
 		}},
 		{"endless", func(t *testing.T, r *rawConn) {
 			buf := make([]byte, 1<<20)
-			n, err := ioReadFull(r, buf)
+			n, err := io.ReadFull(r.br, buf)
 			if err != nil || n != len(buf) || !strings.HasPrefix(string(buf), fakeserver.EndlessStart) ||
 				strings.ContainsAny(string(buf), "\r\n") {
 				t.Fatalf("read %d %v: %q...", n, err, buf[:40])
@@ -199,9 +196,7 @@ func TestSetFaultsAtRunTime(t *testing.T) {
 func TestRewrite(t *testing.T) {
 	t.Parallel()
 	srv := plainServer(t, "rewrite:SELECT=[READ-WRITE]>[READ-ONLY]")
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
-	r.loginRaw(srv)
+	r := loggedInRaw(t, srv)
 	r.send("s SELECT INBOX\r\n")
 	lines := r.until("s ")
 	if got := lines[len(lines)-1]; got != "s OK [READ-ONLY] SELECT completed\r\n" {

@@ -1,6 +1,7 @@
 package fakeserver_test
 
 import (
+	"bufio"
 	"crypto/tls"
 	"errors"
 	"os"
@@ -111,7 +112,7 @@ func TestStartTLSFaults(t *testing.T) {
 		if err := tc.Handshake(); err != nil {
 			t.Fatal(err)
 		}
-		r2 := &rawConn{t: t, nc: tc, br: newReader(tc)}
+		r2 := &rawConn{t: t, nc: tc, br: bufio.NewReader(tc)}
 		r2.send("c CAPABILITY\r\n")
 		if l := r2.line(); l != "* CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER\r\n" {
 			t.Fatalf("after TLS: %q", l)

@@ -232,16 +232,20 @@ func tlsServer(t *testing.T, specs ...string) *fakeserver.Server {
 // (implicit TLS, or plaintext with plaintext auth).
 const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
 
-func ioReadFull(r *rawConn, buf []byte) (int, error) { return io.ReadFull(r.br, buf) }
-
-func newReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
-
-// openInbox connects a raw client, logs in and selects INBOX.
-func openInbox(t *testing.T, srv *fakeserver.Server) *rawConn {
+// loggedInRaw connects a raw client to srv's plaintext address, reads the
+// greeting and logs in as the first user.
+func loggedInRaw(t *testing.T, srv *fakeserver.Server) *rawConn {
 	t.Helper()
 	r := dialRaw(t, srv.Addr(), nil)
 	r.line()
 	r.loginRaw(srv)
+	return r
+}
+
+// openInbox connects a raw client, logs in and selects INBOX.
+func openInbox(t *testing.T, srv *fakeserver.Server) *rawConn {
+	t.Helper()
+	r := loggedInRaw(t, srv)
 	r.send("s SELECT INBOX\r\n")
 	r.until("s OK")
 	return r

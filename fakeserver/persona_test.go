@@ -527,11 +527,7 @@ func TestPersonaDovecotWithClient(t *testing.T) {
 func TestPersonaDovecotPipelinedID(t *testing.T) {
 	t.Parallel()
 	srv := fakeserver.New(t, fakeserver.WithPersona(fakeserver.PersonaDovecot), fakeserver.WithMode(fakeserver.ModePlaintext))
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
-	r.loginRaw(srv)
-	r.send("s SELECT INBOX\r\n")
-	r.until("s OK")
+	r := openInbox(t, srv)
 	r.send("p FETCH 1:3 (BODY.PEEK[])\r\nq ID (\"name\" {5+}\r\nprobe)\r\n")
 	got := strings.Join(r.until("q "), "")
 	want := "p OK Fetch completed " + fakeserver.DovecotTiming + ".\r\n" + `* ID ("name" "Dovecot")` + "\r\nq OK ID completed " + fakeserver.DovecotTiming + ".\r\n"
