@@ -57,8 +57,9 @@ func DiagnosesMarkdown() []byte {
 	return b.Bytes()
 }
 
+// anchor is GitHub's anchor for a "## code" heading: dots dropped.
 func anchor(code string) string {
-	return strings.NewReplacer(".", "", "_", "_").Replace(code)
+	return strings.ReplaceAll(code, ".", "")
 }
 
 // README markers around the generated list of codes.
