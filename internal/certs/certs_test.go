@@ -54,7 +54,10 @@ func TestVerifyOutcomes(t *testing.T) {
 			}
 			inter := x509.NewCertPool()
 			for _, der := range tc.chain[1:] {
-				c, _ := x509.ParseCertificate(der)
+				c, err := x509.ParseCertificate(der)
+				if err != nil {
+					t.Fatal(err)
+				}
 				inter.AddCert(c)
 			}
 			_, err = leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: inter, DNSName: tc.host})
@@ -91,12 +94,11 @@ func TestEncodePEM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tlsPair(chain, key); err != nil {
+	pair, err := tls.X509KeyPair(chain, key)
+	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func tlsPair(chain, key []byte) (int, error) {
-	c, err := tls.X509KeyPair(chain, key)
-	return len(c.Certificate), err
+	if len(pair.Certificate) != 2 {
+		t.Errorf("PEM chain holds %d certificates, want leaf and intermediate", len(pair.Certificate))
+	}
 }
