@@ -87,10 +87,10 @@ func (s Scenario) ProbeSettings(srv *fakeserver.Server, password, token string) 
 	p := s.Probe
 	tlsMode := prober.TLSMode(p.TLS)
 	if tlsMode == "" {
-		switch s.Server.ModeName() {
-		case "implicit", "tls":
+		switch srv.Mode() {
+		case fakeserver.ModeImplicitTLS:
 			tlsMode = prober.TLSImplicit
-		case "plaintext":
+		case fakeserver.ModePlaintext:
 			tlsMode = prober.TLSNone
 		default:
 			tlsMode = prober.TLSStartTLS
