@@ -80,9 +80,9 @@ const (
 	slowDelay = "350ms"
 )
 
-// All returns the catalog in the order a probe walks: the healthy controls
-// first, then by the step the verdict is about, then by name. Callers may
-// modify the result.
+// All returns the catalog in the order a probe walks: clean passes first
+// (the healthy controls, and faults a probe must shrug off), then by the
+// step the verdict is about, then by name. Callers may modify the result.
 func All() []Scenario {
 	out := append([]Scenario(nil), catalog...)
 	out = append(out, stepFaults()...)
