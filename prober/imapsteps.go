@@ -153,13 +153,10 @@ func (p *probe) cmdErr(step string, err error) (code, detail string) {
 	}
 	var ie *imap.Error
 	if errors.As(err, &ie) {
-		switch ie.Type {
-		case imap.StatusResponseTypeBad:
-			return area[step] + ".bad", "server said: " + imapErrText(ie)
-		case imap.StatusResponseTypeBye:
-			return area[step] + ".dropped", "server said: " + imapErrText(ie)
+		if ie.Type == imap.StatusResponseTypeBye {
+			return area[step] + ".dropped", serverSaid(ie)
 		}
-		return area[step] + ".bad", "server said: " + imapErrText(ie)
+		return area[step] + ".bad", serverSaid(ie)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 		return p.ioCode(step, io.ErrUnexpectedEOF)
@@ -179,12 +176,13 @@ func (deadlineErr) Error() string   { return "i/o timeout" }
 func (deadlineErr) Timeout() bool   { return true }
 func (deadlineErr) Temporary() bool { return true }
 
-func imapErrText(e *imap.Error) string {
+// serverSaid quotes a status response as a diagnosis detail.
+func serverSaid(e *imap.Error) string {
 	s := string(e.Type)
 	if e.Code != "" {
 		s += " [" + string(e.Code) + "]"
 	}
-	return quote([]byte(s + " " + e.Text))
+	return "server said: " + quote([]byte(s+" "+e.Text))
 }
 
 // failCommand reports a failed imapclient command: a NO as noCode when one
@@ -192,7 +190,7 @@ func imapErrText(e *imap.Error) string {
 func (p *probe) failCommand(s *Step, step, noCode string, err error) bool {
 	var ie *imap.Error
 	if noCode != "" && errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
-		return p.fail(s, noCode, "server said: "+imapErrText(ie))
+		return p.fail(s, noCode, serverSaid(ie))
 	}
 	code, detail := p.cmdErr(step, err)
 	return p.fail(s, code, detail)
@@ -330,7 +328,7 @@ func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string
 	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
 		return p.cmdErr(StepAuth, err)
 	}
-	detail := "server said: " + imapErrText(ie)
+	detail := serverSaid(ie)
 	token := mech == "XOAUTH2" || mech == "OAUTHBEARER"
 	if tokenErr != nil {
 		detail += "; token error: " + describeTokenError(tokenErr)
@@ -600,7 +598,7 @@ func isASCII(s string) bool {
 }
 
 func (p *probe) selectErr(ie *imap.Error) (string, string) {
-	detail := "server said: " + imapErrText(ie)
+	detail := serverSaid(ie)
 	switch ie.Code {
 	case imap.ResponseCodeNonExistent:
 		return "mailbox.not_found", detail
