@@ -2,6 +2,7 @@ package fakeserver
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
 	"io"
 	"net"
@@ -396,7 +397,7 @@ func (c *conn) detach() {
 }
 
 func (c *conn) rewriteCaps(line []byte) []byte {
-	if !strings.Contains(string(line), "CAPABILITY ") {
+	if !bytes.Contains(line, []byte("CAPABILITY ")) {
 		return line
 	}
 	return rewriteCaps(line, func(caps []string) []string {
