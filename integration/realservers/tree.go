@@ -280,6 +280,7 @@ func serverCert(kind CertKind) (pool *x509.CertPool, chainPEM, keyPEM []byte, er
 		return nil, nil, nil, err
 	}
 	var leaf certs.Leaf
+	issue := ca.Issue
 	switch kind {
 	case CertValid:
 	case CertExpired:
@@ -288,16 +289,11 @@ func serverCert(kind CertKind) (pool *x509.CertPool, chainPEM, keyPEM []byte, er
 	case CertWrongHost:
 		leaf.Hosts = []string{WrongHost}
 	case CertSelfSigned:
-		c, err := certs.SelfSigned(leaf)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		chainPEM, keyPEM, err = certs.EncodePEM(c)
-		return ca.Pool(), chainPEM, keyPEM, err
+		issue = certs.SelfSigned
 	default:
 		return nil, nil, nil, fmt.Errorf("realservers: unknown %v", kind)
 	}
-	c, err := ca.Issue(leaf)
+	c, err := issue(leaf)
 	if err != nil {
 		return nil, nil, nil, err
 	}
