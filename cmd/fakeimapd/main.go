@@ -30,7 +30,7 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	opts, err := parseFlags(args, getenv, stderr)
+	opts, err := parseFlags(args, getenv)
 	if errors.Is(err, errHelp) {
 		fmt.Fprintf(stdout, usage, strings.Join(faults.Kinds(), ", "))
 		return 0

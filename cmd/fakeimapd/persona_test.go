@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ func TestPersonaFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			o, err := parseFlags(tc.args, func(string) string { return "" }, &bytes.Buffer{})
+			o, err := parseFlags(tc.args, func(string) string { return "" })
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)

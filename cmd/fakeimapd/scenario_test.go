@@ -26,7 +26,7 @@ func TestScenarioFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			o, err := parseFlags(tc.args, func(string) string { return "" }, &bytes.Buffer{})
+			o, err := parseFlags(tc.args, func(string) string { return "" })
 			if tc.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want prefix %q", err, tc.wantErr)
