@@ -15,8 +15,6 @@ import (
 	"github.com/imapprobe/imapprobe/prober"
 )
 
-func init() { demoCommand = runDemo }
-
 const demoHelp = `usage: imapprobe demo [--scenario NAME] [-v] [--json] [--list] [--parallel N]
 
 Starts the embedded fake IMAP server in every scenario of the diagnosis
@@ -31,7 +29,7 @@ Exits 0 only when every diagnosis matches.
   --parallel N      scenarios run at once (default: 4 per CPU)
 `
 
-func runDemo(args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) int {
+func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("imapprobe demo", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var (

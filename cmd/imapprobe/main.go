@@ -24,12 +24,6 @@ import (
 	"github.com/imapprobe/imapprobe/prober"
 )
 
-// demoCommand runs `imapprobe demo`; demo.go replaces it when built.
-var demoCommand = func(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "imapprobe: demo not built into this binary")
-	return prober.ExitUsage
-}
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
@@ -53,7 +47,7 @@ type config struct {
 // run is main without process globals, for tests.
 func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "demo" {
-		return demoCommand(args[1:], env, stdin, stdout, stderr)
+		return runDemo(args[1:], env, stdout, stderr)
 	}
 	cfg, err := parseArgs(args, env, stdin, stderr)
 	if errors.Is(err, flag.ErrHelp) {

@@ -129,21 +129,6 @@ func TestHelpIsComplete(t *testing.T) {
 	}
 }
 
-// TestDemoIsReserved: "demo" goes to demoCommand with the remaining
-// arguments. Not parallel: it swaps a package variable.
-func TestDemoIsReserved(t *testing.T) {
-	saved := demoCommand
-	defer func() { demoCommand = saved }()
-	var got []string
-	demoCommand = func(args []string, _ func(string) string, _ io.Reader, _, _ io.Writer) int {
-		got = args
-		return 42
-	}
-	if r := invoke([]string{"demo", "--scenario", "x"}, nil); r.code != 42 || strings.Join(got, " ") != "--scenario x" {
-		t.Errorf("demo: exit %d, args %q", r.code, got)
-	}
-}
-
 func TestTextReport(t *testing.T) {
 	t.Parallel()
 	srv := (&pt.Server{Pass: "pw", Implicit: tlsConfig(t)}).Start(t)
