@@ -27,10 +27,10 @@ type backendKind struct {
 	startTLS  bool // advertise STARTTLS (the front answers it)
 }
 
-// backend is the real IMAP implementation behind every front: one
-// imapmemserver store shared by up to four imapserver.Server instances.
+// backend is the real IMAP implementation behind every front: the seeded
+// users' imapmemserver mailboxes, shared by up to four imapserver.Server
+// instances.
 type backend struct {
-	store      *imapmemserver.Server
 	users      *userDB
 	mechanisms []string // SASL mechanisms offered
 	caps       imap.CapSet
@@ -44,7 +44,6 @@ type backend struct {
 
 func newBackend(users *userDB, p *personaSpec) *backend {
 	b := &backend{
-		store:      imapmemserver.New(),
 		users:      users,
 		mechanisms: saslMechanisms,
 		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
