@@ -3,10 +3,10 @@
 //
 // A front owns each client socket (TCP, TLS, STARTTLS, greeting, command
 // framing) and carries out the faults' actions; behind it, an in-memory
-// go-imap imapserver over one imapmemserver store speaks the protocol. The
-// API follows net/http/httptest: New(t) starts a server on loopback that
-// closes with the test. WithPersona(PersonaDovecot) makes the front speak as
-// Dovecot 2.3 does (greeting, capabilities, status texts).
+// go-imap imapserver over the seeded users' imapmemserver mailboxes speaks
+// the protocol. The API follows net/http/httptest: New(t) starts a server
+// on loopback that closes with the test. WithPersona(PersonaDovecot) makes
+// the front speak as Dovecot 2.3 does (greeting, capabilities, status texts).
 package fakeserver
 
 import (
