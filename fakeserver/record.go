@@ -156,9 +156,9 @@ func (s *Server) logConn(r ConnRecord) {
 	)
 }
 
-// secrets lists every seeded secret in the encodings it travels in, for
+// wireSecrets lists every seeded secret in the encodings it travels in, for
 // the transcript's second line of defence.
-func (s *Server) secrets() []string {
+func (s *Server) wireSecrets() []string {
 	var out []string
 	for _, u := range s.users.list() {
 		out = append(out, redact.Encodings(u.name, u.password)...)

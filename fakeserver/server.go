@@ -183,6 +183,9 @@ type Server struct {
 	goodTLS *tls.Config
 	users   *userDB
 	backend *backend
+	// secrets are the seeded secrets in their wire encodings, computed
+	// once for every connection's transcript masking.
+	secrets []string
 
 	plainLn, tlsLn net.Listener
 	plainMode      Mode // ModeStartTLS or ModePlaintext, for plainLn
@@ -257,6 +260,7 @@ func Start(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.secrets = s.wireSecrets()
 
 	s.plainMode = ModeStartTLS
 	if cfg.mode == ModePlaintext {
