@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 	pt "github.com/imapprobe/imapprobe/prober/probertest"
 )
 
@@ -217,4 +219,88 @@ func TestOptionsNeverPrintSecrets(t *testing.T) {
 			t.Errorf("printed options: %s", out)
 		}
 	}
+}
+
+// TestSchemaDocMatchesTags keeps the JSON layout in the package doc
+// (report.go) in step with the struct tags: every field of Report, Step,
+// Diagnosis, Target and wiretap.Line is named there, and each step's
+// details list names exactly the fields of its *Details type, in order.
+func TestSchemaDocMatchesTags(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("report.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _, _ := strings.Cut(string(src), "package prober")
+	doc = strings.ReplaceAll(doc, "// ", "")
+	doc = strings.ReplaceAll(doc, "//", "")
+	for _, v := range []any{Report{}, Step{}, Diagnosis{}, Target{}, wiretap.Line{}} {
+		for _, k := range jsonKeys(reflect.TypeOf(v)) {
+			if !strings.Contains(doc, `"`+k+`"`) {
+				t.Errorf("package doc does not name %T field %q", v, k)
+			}
+		}
+	}
+	_, details, _ := strings.Cut(doc, "Details per step:")
+	details = strings.Join(strings.Fields(details), " ")
+	types := map[string]reflect.Type{
+		"ResolveDetails": reflect.TypeOf(ResolveDetails{}), "ConnectDetails": reflect.TypeOf(ConnectDetails{}),
+		"TLSDetails": reflect.TypeOf(TLSDetails{}), "GreetingDetails": reflect.TypeOf(GreetingDetails{}),
+		"CapabilityDetails": reflect.TypeOf(CapabilityDetails{}), "AuthDetails": reflect.TypeOf(AuthDetails{}),
+		"ListDetails": reflect.TypeOf(ListDetails{}), "SelectDetails": reflect.TypeOf(SelectDetails{}),
+		"FetchDetails": reflect.TypeOf(FetchDetails{}),
+		"attempts": reflect.TypeOf(Attempt{}), "chain": reflect.TypeOf(CertSummary{}),
+	}
+	for name, typ := range types {
+		i := strings.Index(details, name+" {")
+		if name == "attempts" || name == "chain" {
+			i = strings.Index(details, name+"[{")
+		}
+		if i < 0 {
+			t.Errorf("package doc has no field list for %s", name)
+			continue
+		}
+		list := details[strings.IndexByte(details[i:], '{')+i+1:]
+		depth, end := 0, 0
+		var top strings.Builder
+		for end = 0; end < len(list) && (depth > 0 || list[end] != '}'); end++ {
+			switch list[end] {
+			case '[':
+				depth++
+			case ']':
+				depth--
+			}
+			if depth == 0 && list[end] != ']' {
+				top.WriteByte(list[end])
+			}
+		}
+		var got []string
+		for _, f := range strings.Split(top.String(), ",") {
+			got = append(got, strings.TrimSpace(f))
+		}
+		if want := jsonKeys(typ); !slices.Equal(got, want) {
+			t.Errorf("package doc lists %s as %v, tags say %v", name, got, want)
+		}
+	}
+	if !strings.Contains(details, "StartTLSDetails (TLSDetails plus capabilities_after)") ||
+		!slices.Equal(jsonKeys(reflect.TypeOf(StartTLSDetails{})), append(jsonKeys(reflect.TypeOf(TLSDetails{})), "capabilities_after")) {
+		t.Errorf("StartTLSDetails is not TLSDetails plus capabilities_after, as the package doc says")
+	}
+}
+
+// jsonKeys returns the JSON names of typ's exported fields, embedded
+// structs flattened.
+func jsonKeys(typ reflect.Type) []string {
+	var keys []string
+	for f := range typ.Fields() {
+		if f.Anonymous {
+			keys = append(keys, jsonKeys(f.Type)...)
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.IsExported() && name != "-" {
+			keys = append(keys, name)
+		}
+	}
+	return keys
 }
