@@ -249,7 +249,7 @@ func TestSchemaDocMatchesTags(t *testing.T) {
 		"CapabilityDetails": reflect.TypeOf(CapabilityDetails{}), "AuthDetails": reflect.TypeOf(AuthDetails{}),
 		"ListDetails": reflect.TypeOf(ListDetails{}), "SelectDetails": reflect.TypeOf(SelectDetails{}),
 		"FetchDetails": reflect.TypeOf(FetchDetails{}),
-		"attempts": reflect.TypeOf(Attempt{}), "chain": reflect.TypeOf(CertSummary{}),
+		"attempts":     reflect.TypeOf(Attempt{}), "chain": reflect.TypeOf(CertSummary{}),
 	}
 	for name, typ := range types {
 		i := strings.Index(details, name+" {")
