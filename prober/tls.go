@@ -174,13 +174,8 @@ func quote(b []byte) string {
 func summarizeChain(d *TLSDetails, certs []*x509.Certificate) {
 	d.Chain = d.Chain[:0]
 	for _, c := range certs {
-		cs := CertSummary{Subject: c.Subject.String(), Issuer: c.Issuer.String(),
-			NotBefore: c.NotBefore, NotAfter: c.NotAfter, DaysLeft: int(time.Until(c.NotAfter).Hours() / 24)}
-		cs.SANs = append(cs.SANs, c.DNSNames...)
-		for _, ip := range c.IPAddresses {
-			cs.SANs = append(cs.SANs, ip.String())
-		}
-		d.Chain = append(d.Chain, cs)
+		d.Chain = append(d.Chain, CertSummary{Subject: c.Subject.String(), SANs: sans(c), Issuer: c.Issuer.String(),
+			NotBefore: c.NotBefore, NotAfter: c.NotAfter, DaysLeft: int(time.Until(c.NotAfter).Hours() / 24)})
 	}
 }
 
@@ -229,13 +224,18 @@ func isSelfSigned(c *x509.Certificate) bool {
 	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
-func certNames(c *x509.Certificate) []string {
+// sans returns the certificate's DNS and IP subject alternative names.
+func sans(c *x509.Certificate) []string {
 	names := append([]string(nil), c.DNSNames...)
 	for _, ip := range c.IPAddresses {
 		names = append(names, ip.String())
 	}
-	if len(names) == 0 {
-		names = []string{"CN=" + c.Subject.CommonName + " (no SANs)"}
-	}
 	return names
+}
+
+func certNames(c *x509.Certificate) []string {
+	if names := sans(c); len(names) > 0 {
+		return names
+	}
+	return []string{"CN=" + c.Subject.CommonName + " (no SANs)"}
 }
