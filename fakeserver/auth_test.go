@@ -88,7 +88,7 @@ func TestNoSecretsInRecordsOrLog(t *testing.T) {
 	}
 	c2.Close()
 	waitEnded(t, srv, 2)
-	recs, _ := jsonString(srv.Connections())
+	recs := jsonString(t, srv.Connections())
 	for _, secret := range []string{pass, token, b64("\x00alice\x00" + pass)} {
 		if strings.Contains(recs, secret) || strings.Contains(logBuf.String(), secret) {
 			t.Fatalf("secret %q leaked:\nrecords %s\nlog %s", secret, recs, logBuf.String())

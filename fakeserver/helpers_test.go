@@ -156,9 +156,15 @@ func newTextLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-func jsonString(v any) (string, error) {
+// jsonString marshals v, failing the test if it cannot: a leak check on
+// an empty string would pass.
+func jsonString(t *testing.T, v any) string {
+	t.Helper()
 	b, err := json.Marshal(v)
-	return string(b), err
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // waitEnded waits until n connections have ended on the server side.

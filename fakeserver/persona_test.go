@@ -475,7 +475,7 @@ func TestPersonaDovecotAuthLoginSecrets(t *testing.T) {
 	c.send("z LOGOUT\r\n")
 	c.until("z OK")
 	recs := waitEnded(t, srv, 1)
-	js, _ := jsonString(recs)
+	js := jsonString(t, recs)
 	if strings.Contains(js, pass) || strings.Contains(js, b64(pass)) {
 		t.Fatalf("password leaked: %s", js)
 	}
