@@ -162,7 +162,7 @@ func (p *probe) cmdErr(step string, err error) (code, detail string) {
 		return p.ioCode(step, io.ErrUnexpectedEOF)
 	}
 	detail = err.Error()
-	if last := p.rec.Last("S"); last != "" {
+	if last := p.rec.Last(wiretap.Server); last != "" {
 		detail += "; last server line: " + quote([]byte(last))
 	}
 	return area[step] + ".malformed", detail
@@ -557,7 +557,7 @@ func (p *probe) selectMailbox(s *Step) bool {
 		d.PermanentFlags = append(d.PermanentFlags, string(f))
 	}
 	for _, l := range p.rec.Lines(first) {
-		if l.Dir == "S" && !strings.HasPrefix(l.Text, "*") && strings.Contains(strings.ToUpper(l.Text), "[READ-ONLY]") {
+		if l.Dir == wiretap.Server && !strings.HasPrefix(l.Text, "*") && strings.Contains(strings.ToUpper(l.Text), "[READ-ONLY]") {
 			d.ReadOnly = true
 		}
 	}
@@ -816,7 +816,7 @@ func (p *probe) logout(s *Step) bool {
 
 func (p *probe) byeSince(first int) bool {
 	for _, l := range p.rec.Lines(first) {
-		if l.Dir == "S" && !l.Incomplete && isUntagged(l.Text, "BYE") {
+		if l.Dir == wiretap.Server && !l.Incomplete && isUntagged(l.Text, "BYE") {
 			return true // a whole BYE line: cut mid-line is a drop, not a goodbye
 		}
 	}
