@@ -4,8 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"strconv"
 	"strings"
+
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // errLineTooLong ends a connection whose peer sends a line without end.
@@ -30,27 +31,16 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	}
 }
 
-// literalSuffix reports the size of the literal a line announces at its end
-// ("{12}" or the non-synchronising "{12+}"), or -1.
+// literalSuffix reports the size of the literal a line (with its CRLF)
+// announces at its end ("{12}", "~{12}" or the non-synchronising "{12+}"),
+// or -1. It reads the announcement as the transcript does.
 func literalSuffix(line []byte) (size int64, nonSync bool) {
 	l := bytes.TrimRight(line, "\r\n")
-	if len(l) < 3 || l[len(l)-1] != '}' {
+	size, ok := wiretap.LiteralSize(l)
+	if !ok || size < 0 {
 		return -1, false
 	}
-	open := bytes.LastIndexByte(l, '{')
-	if open < 0 {
-		return -1, false
-	}
-	digits := l[open+1 : len(l)-1]
-	if n := len(digits); n > 0 && digits[n-1] == '+' {
-		nonSync = true
-		digits = digits[:n-1]
-	}
-	n, err := strconv.ParseInt(string(digits), 10, 64)
-	if err != nil || n < 0 {
-		return -1, false
-	}
-	return n, nonSync
+	return size, bytes.HasSuffix(l, []byte("+}"))
 }
 
 // parseCommand splits the first line of a client command into tag, name
