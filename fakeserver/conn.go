@@ -210,13 +210,11 @@ func (c *conn) wrapWriter() io.Writer {
 		c.closeWith(m)
 	}
 	for _, f := range c.srv.Faults() {
-		if _, ok := f.(faults.WriterHook); ok {
-			next := faults.Set{f}.WrapWriter(c.info(), w, closer)
-			if next != w {
-				c.fired("writer", f)
-			}
-			w = next
+		next := faults.Set{f}.WrapWriter(c.info(), w, closer)
+		if next != w {
+			c.fired("writer", f)
 		}
+		w = next
 	}
 	return w
 }
