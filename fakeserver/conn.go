@@ -131,7 +131,9 @@ func (c *conn) setClosedBy(who string) {
 }
 
 // act asks each active fault in turn, so the record can name those that
-// fired, and merges their actions as Set does.
+// fired, and merges their actions as Set does. For AUTHENTICATE the order
+// differs from Set.OnAuthenticate: each fault's command action is merged
+// with its own auth action, not after every fault's command action.
 func (c *conn) act(hook string, call func(faults.Set) faults.Action) faults.Action {
 	var out faults.Action
 	for _, f := range c.srv.Faults() {
