@@ -223,7 +223,7 @@ var dovecotSpec = &personaSpec{
 		{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
 			status: "NO [NOPERM] Permission denied {timing}."},
 		{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
-		{when: beforeLogin, match: regexp.MustCompile(`^OK NOOP completed$`), status: "OK NOOP completed."},
+		{when: beforeLogin, match: noopDone, status: "OK NOOP completed."},
 		{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),
 			status: "OK {code}{Name} completed {timing}."},
 	},
