@@ -82,7 +82,6 @@ type probe struct {
 	feed     *clientConn
 	mailbox  []string // LIST names kept for hints
 	numMsgs  uint32
-	noCreds  string // why auth was skipped
 	deadline time.Time
 	capped   bool // the overall deadline, not --timeout, ends the current step
 
@@ -112,18 +111,18 @@ func (p *probe) run() {
 		{StepFetch, p.fetch, ""},
 		{StepLogout, p.logout, ""},
 	}
-	stopped := ""
+	stopped, noCreds := "", "" // noCreds: why auth (and what needs it) is skipped
 	for _, st := range plan {
 		if st.name == StepAuth && stopped == "" {
-			p.noCreds = p.credentialsMissing()
+			noCreds = p.credentialsMissing()
 		}
 		switch {
 		case stopped != "":
 			p.skip(st.name, stopped)
 		case st.skip != "":
 			p.skip(st.name, st.skip)
-		case p.noCreds != "" && st.name != StepLogout:
-			p.skip(st.name, p.noCreds)
+		case noCreds != "" && st.name != StepLogout:
+			p.skip(st.name, noCreds)
 		default:
 			if !p.runStep(st.name, st.fn) {
 				stopped = "skipped: " + st.name + " failed"
