@@ -398,10 +398,6 @@ func (s *Server) CAPool() *x509.CertPool { return s.ca.Pool() }
 // CACertPEM is the CA certificate in PEM form, for clients outside Go.
 func (s *Server) CACertPEM() []byte { return s.ca.CertPEM() }
 
-// Authority is the CA that signs the good certificate (cert faults use it
-// to sign their bad ones).
-func (s *Server) Authority() *certs.Authority { return s.ca }
-
 // TLSConfig returns a client configuration that trusts the server, with
 // ServerName 127.0.0.1.
 func (s *Server) TLSConfig() *tls.Config {
