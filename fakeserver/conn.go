@@ -130,26 +130,10 @@ func (c *conn) setClosedBy(who string) {
 	c.mu.Unlock()
 }
 
-// act asks each active fault in turn, so the record can name those that
-// fired, and merges their actions as Set does. For AUTHENTICATE the order
-// differs from Set.OnAuthenticate: each fault's command action is merged
-// with its own auth action, not after every fault's command action.
-func (c *conn) act(hook string, call func(faults.Set) faults.Action) faults.Action {
-	var out faults.Action
-	for _, f := range c.srv.Faults() {
-		a := call(faults.Set{f})
-		if !isZeroAction(a) {
-			c.fired(hook, f)
-		}
-		out = faults.Merge(out, a)
-	}
-	return out
-}
-
-func isZeroAction(a faults.Action) bool {
-	return a.Delay == 0 && len(a.Raw) == 0 && a.Greeting == "" && !a.PreAuth && a.Reply == "" &&
-		!a.Silence && !a.Endless && a.Close == faults.CloseNone && a.CutAfter == 0 &&
-		a.Rewrite == nil && a.StartTLS == faults.StartTLSNormal
+// faults is the active fault set, reporting each fault that acts to the
+// connection's record.
+func (c *conn) faults() faults.Observed {
+	return faults.Observed{Set: c.srv.Faults(), Fired: c.fired}
 }
 
 // transportWriter writes to whatever the client transport is now, so fault
@@ -192,7 +176,7 @@ func (c *conn) serve() {
 	defer c.finish()
 	c.out = c.wrapWriter()
 
-	a := c.act("accept", func(s faults.Set) faults.Action { return s.OnAccept(c.info()) })
+	a := c.faults().OnAccept(c.info())
 	if !c.pre(a) || c.post(a) {
 		return
 	}
@@ -206,19 +190,11 @@ func (c *conn) serve() {
 }
 
 func (c *conn) wrapWriter() io.Writer {
-	var w io.Writer = transportWriter{c}
 	closer := func(m faults.CloseMode) {
 		c.setClosedBy("fault")
 		c.closeWith(m)
 	}
-	for _, f := range c.srv.Faults() {
-		next := faults.Set{f}.WrapWriter(c.info(), w, closer)
-		if next != w {
-			c.fired("writer", f)
-		}
-		w = next
-	}
-	return w
+	return c.faults().WrapWriter(c.info(), transportWriter{c}, closer)
 }
 
 // pre carries out the Delay and Raw of an action; false if the connection
@@ -264,23 +240,16 @@ func (c *conn) sleep(d time.Duration) bool {
 // handshake runs a server TLS handshake on the raw connection (implicit
 // TLS, or after STARTTLS), under the handshake and TLS hooks.
 func (c *conn) handshake() bool {
-	a := c.act("handshake", func(s faults.Set) faults.Action { return s.BeforeHandshake(c.info()) })
+	a := c.faults().BeforeHandshake(c.info())
 	if !c.pre(a) || c.post(a) {
 		return false
 	}
-	cfg := c.srv.goodTLS
-	for _, f := range c.srv.Faults() {
-		next, err := faults.Set{f}.TLSConfig(cfg, c.srv.ca)
-		if err != nil {
-			c.srv.logf("conn %d: fault %s: %v", c.id, f.Spec(), err)
-			c.setClosedBy("fault")
-			c.closeWith(faults.CloseFIN)
-			return false
-		}
-		if next != cfg {
-			c.fired("tls", f)
-		}
-		cfg = next
+	cfg, err := c.faults().TLSConfig(c.srv.goodTLS, c.srv.ca)
+	if err != nil {
+		c.srv.logf("conn %d: %v", c.id, err)
+		c.setClosedBy("fault")
+		c.closeWith(faults.CloseFIN)
+		return false
 	}
 	tc := tls.Server(c.raw, cfg)
 	_ = c.raw.SetDeadline(time.Now().Add(c.srv.cfg.timeouts.Handshake))
@@ -315,7 +284,7 @@ func (c *conn) backendKind() backendKind {
 // says. Order: Delay, Raw (instead of the greeting), Greeting, PreAuth,
 // Silence, Endless, Close.
 func (c *conn) greet() bool {
-	a := c.act("greeting", func(s faults.Set) faults.Action { return s.OnGreeting(c.info()) })
+	a := c.faults().OnGreeting(c.info())
 	if !c.sleep(a.Delay) {
 		return false
 	}
@@ -401,16 +370,7 @@ func (c *conn) rewriteCaps(line []byte) []byte {
 		return line
 	}
 	return rewriteCaps(line, func(caps []string) []string {
-		caps = c.persona.caps(caps)
-		info := c.info()
-		for _, f := range c.srv.Faults() {
-			next := faults.Set{f}.Capabilities(info, slices.Clone(caps))
-			if !slices.Equal(next, caps) {
-				c.fired("capabilities", f)
-			}
-			caps = next
-		}
-		return caps
+		return c.faults().Capabilities(c.info(), c.persona.caps(caps))
 	})
 }
 
@@ -577,9 +537,9 @@ func (c *conn) command(line []byte) bool {
 		c.setUser(saslUser(mech, ir))
 	}
 	if name == "AUTHENTICATE" {
-		a = c.act("command", func(s faults.Set) faults.Action { return s.OnAuthenticate(c.info(), cmd, mech) })
+		a = c.faults().OnAuthenticate(c.info(), cmd, mech)
 	} else {
-		a = c.act("command", func(s faults.Set) faults.Action { return s.OnCommand(c.info(), cmd) })
+		a = c.faults().OnCommand(c.info(), cmd)
 	}
 	if !c.pre(a) {
 		return false

@@ -108,6 +108,14 @@ type Action struct {
 	StartTLS StartTLSMode
 }
 
+// IsZero reports whether a asks for nothing, i.e. the fault did not act.
+// TestActionIsZeroCoversEveryField keeps it in step with the fields.
+func (a Action) IsZero() bool {
+	return a.Delay == 0 && len(a.Raw) == 0 && a.Greeting == "" && !a.PreAuth && a.Reply == "" &&
+		!a.Silence && !a.Endless && a.Close == CloseNone && a.CutAfter == 0 &&
+		a.Rewrite == nil && a.StartTLS == StartTLSNormal
+}
+
 // AcceptHook acts on a fresh TCP connection, before TLS and the greeting.
 type AcceptHook interface {
 	OnAccept(c ConnInfo) Action

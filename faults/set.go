@@ -64,44 +64,65 @@ func chain(first, then func([]byte) []byte) func([]byte) []byte {
 	return func(line []byte) []byte { return then(first(line)) }
 }
 
-// collect merges the actions of every fault in s that implements hook H.
-func collect[H any](s Set, act func(H) Action) Action {
+// Observed is a Set whose hook methods also report each fault that acted,
+// so a server can record which faults fired. Fired, if not nil, is called
+// with the hook's name ("accept", "handshake", "tls", "greeting",
+// "capabilities", "command", "writer") and the fault. A fault acts when it
+// returns a non-zero Action, a different TLS configuration, a changed
+// capability list or another writer.
+type Observed struct {
+	Set   Set
+	Fired func(hook string, f Fault)
+}
+
+func (o Observed) fired(hook string, f Fault) {
+	if o.Fired != nil {
+		o.Fired(hook, f)
+	}
+}
+
+// collect merges the actions of every fault that implements hook H.
+func collect[H any](o Observed, hook string, act func(H) Action) Action {
 	var out Action
-	for _, f := range s {
+	for _, f := range o.Set {
 		if h, ok := f.(H); ok {
-			out = Merge(out, act(h))
+			a := act(h)
+			if !a.IsZero() {
+				o.fired(hook, f)
+			}
+			out = Merge(out, a)
 		}
 	}
 	return out
 }
 
 // OnAccept merges the AcceptHook actions for a fresh connection.
-func (s Set) OnAccept(c ConnInfo) Action {
-	return collect(s, func(h AcceptHook) Action { return h.OnAccept(c) })
+func (o Observed) OnAccept(c ConnInfo) Action {
+	return collect(o, "accept", func(h AcceptHook) Action { return h.OnAccept(c) })
 }
 
 // BeforeHandshake merges the HandshakeHook actions before a TLS handshake.
-func (s Set) BeforeHandshake(c ConnInfo) Action {
-	return collect(s, func(h HandshakeHook) Action { return h.BeforeHandshake(c) })
+func (o Observed) BeforeHandshake(c ConnInfo) Action {
+	return collect(o, "handshake", func(h HandshakeHook) Action { return h.BeforeHandshake(c) })
 }
 
 // OnGreeting merges the GreetingHook actions.
-func (s Set) OnGreeting(c ConnInfo) Action {
-	return collect(s, func(h GreetingHook) Action { return h.OnGreeting(c) })
+func (o Observed) OnGreeting(c ConnInfo) Action {
+	return collect(o, "greeting", func(h GreetingHook) Action { return h.OnGreeting(c) })
 }
 
 // OnCommand merges the CommandHook actions for a command.
-func (s Set) OnCommand(c ConnInfo, cmd Command) Action {
-	return collect(s, func(h CommandHook) Action { return h.OnCommand(c, cmd) })
+func (o Observed) OnCommand(c ConnInfo, cmd Command) Action {
+	return collect(o, "command", func(h CommandHook) Action { return h.OnCommand(c, cmd) })
 }
 
 // OnAuthenticate is OnCommand for an AUTHENTICATE command whose mechanism
 // (upper-case, e.g. "XOAUTH2") the server has read: it merges the
 // CommandHook actions and then the AuthHook ones. The server calls it
 // instead of OnCommand for AUTHENTICATE.
-func (s Set) OnAuthenticate(c ConnInfo, cmd Command, mechanism string) Action {
-	return Merge(s.OnCommand(c, cmd),
-		collect(s, func(h AuthHook) Action { return h.OnAuthenticate(c, mechanism) }))
+func (o Observed) OnAuthenticate(c ConnInfo, cmd Command, mechanism string) Action {
+	return Merge(o.OnCommand(c, cmd),
+		collect(o, "command", func(h AuthHook) Action { return h.OnAuthenticate(c, mechanism) }))
 }
 
 // TLSConfig returns the TLS configuration to offer one connection, or good
@@ -109,26 +130,34 @@ func (s Set) OnAuthenticate(c ConnInfo, cmd Command, mechanism string) Action {
 // to the previous one's result, so "cert:expired" and "cert:tls1.0"
 // compose. The server calls it once per handshake: a fault scoped with nth
 // or times counts handshakes.
-func (s Set) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, error) {
+func (o Observed) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, error) {
 	cfg := good
-	for _, f := range s {
+	for _, f := range o.Set {
 		h, ok := f.(TLSHook)
 		if !ok {
 			continue
 		}
-		var err error
-		if cfg, err = h.TLSConfig(cfg, ca); err != nil {
+		next, err := h.TLSConfig(cfg, ca)
+		if err != nil {
 			return nil, err
 		}
+		if next != cfg {
+			o.fired("tls", f)
+		}
+		cfg = next
 	}
 	return cfg, nil
 }
 
 // Capabilities passes caps through every CapabilityHook in order.
-func (s Set) Capabilities(c ConnInfo, caps []string) []string {
-	for _, f := range s {
+func (o Observed) Capabilities(c ConnInfo, caps []string) []string {
+	for _, f := range o.Set {
 		if h, ok := f.(CapabilityHook); ok {
-			caps = h.Capabilities(c, caps)
+			next := h.Capabilities(c, slices.Clone(caps))
+			if !slices.Equal(next, caps) {
+				o.fired("capabilities", f)
+			}
+			caps = next
 		}
 	}
 	return caps
@@ -138,13 +167,51 @@ func (s Set) Capabilities(c ConnInfo, caps []string) []string {
 // writer is innermost). The server calls it once per connection, over a
 // writer that stays valid across STARTTLS, so byte counts and scope counts
 // are per connection.
-func (s Set) WrapWriter(c ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
-	for _, f := range s {
+func (o Observed) WrapWriter(c ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
+	for _, f := range o.Set {
 		if h, ok := f.(WriterHook); ok {
-			w = h.WrapWriter(c, w, closer)
+			next := h.WrapWriter(c, w, closer)
+			if next != w {
+				o.fired("writer", f)
+			}
+			w = next
 		}
 	}
 	return w
+}
+
+// The Set methods are Observed's without an observer.
+
+// OnAccept merges the AcceptHook actions for a fresh connection.
+func (s Set) OnAccept(c ConnInfo) Action { return Observed{Set: s}.OnAccept(c) }
+
+// BeforeHandshake merges the HandshakeHook actions before a TLS handshake.
+func (s Set) BeforeHandshake(c ConnInfo) Action { return Observed{Set: s}.BeforeHandshake(c) }
+
+// OnGreeting merges the GreetingHook actions.
+func (s Set) OnGreeting(c ConnInfo) Action { return Observed{Set: s}.OnGreeting(c) }
+
+// OnCommand merges the CommandHook actions for a command.
+func (s Set) OnCommand(c ConnInfo, cmd Command) Action { return Observed{Set: s}.OnCommand(c, cmd) }
+
+// OnAuthenticate: see Observed.OnAuthenticate.
+func (s Set) OnAuthenticate(c ConnInfo, cmd Command, mechanism string) Action {
+	return Observed{Set: s}.OnAuthenticate(c, cmd, mechanism)
+}
+
+// TLSConfig: see Observed.TLSConfig.
+func (s Set) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, error) {
+	return Observed{Set: s}.TLSConfig(good, ca)
+}
+
+// Capabilities passes caps through every CapabilityHook in order.
+func (s Set) Capabilities(c ConnInfo, caps []string) []string {
+	return Observed{Set: s}.Capabilities(c, caps)
+}
+
+// WrapWriter: see Observed.WrapWriter.
+func (s Set) WrapWriter(c ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
+	return Observed{Set: s}.WrapWriter(c, w, closer)
 }
 
 // Specs returns the text spec of every fault, in order.

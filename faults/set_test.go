@@ -3,6 +3,7 @@ package faults
 import (
 	"bytes"
 	"crypto/tls"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -319,5 +320,59 @@ func TestRewriteEditsResponseLines(t *testing.T) {
 	}
 	if c := set.OnCommand(ConnInfo{}, Command{Tag: "c", Name: "EXAMINE"}); c.Rewrite != nil {
 		t.Error("fired on another command")
+	}
+}
+
+// TestActionIsZeroCoversEveryField sets each Action field in turn: IsZero
+// must see every one, so a new field cannot go unrecorded.
+func TestActionIsZeroCoversEveryField(t *testing.T) {
+	t.Parallel()
+	if !(Action{}).IsZero() {
+		t.Fatal("the zero Action is not IsZero")
+	}
+	typ := reflect.TypeOf(Action{})
+	for i := range typ.NumField() {
+		var a Action
+		f := reflect.ValueOf(&a).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Int, reflect.Int64:
+			f.SetInt(1)
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]byte("x")))
+		case reflect.Func:
+			f.Set(reflect.ValueOf(func(b []byte) []byte { return b }))
+		default:
+			t.Fatalf("field %s has kind %s: teach this test and IsZero about it", typ.Field(i).Name, f.Kind())
+		}
+		if a.IsZero() {
+			t.Errorf("IsZero ignores field %s", typ.Field(i).Name)
+		}
+	}
+}
+
+// TestObservedReportsFaultsThatAct: Observed names exactly the faults that
+// acted, with the hook, and merges as Set does.
+func TestObservedReportsFaultsThatAct(t *testing.T) {
+	t.Parallel()
+	set, err := ParseAll([]string{"delay:SELECT=1s", "reply:LIST=NO [SERVERBUG] x", "caps:-STARTTLS", "caps:+LOGINDISABLED"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	o := Observed{Set: set, Fired: func(hook string, f Fault) { got = append(got, hook+" "+f.Spec()) }}
+	a := o.OnCommand(ConnInfo{}, Command{Tag: "a", Name: "SELECT"})
+	if a.Delay != time.Second || a.Reply != "" {
+		t.Errorf("SELECT action = %+v", a)
+	}
+	caps := o.Capabilities(ConnInfo{}, []string{"IMAP4REV1", "LOGINDISABLED"})
+	if want := []string{"IMAP4REV1", "LOGINDISABLED"}; !slices.Equal(caps, want) {
+		t.Errorf("caps = %v, want %v", caps, want)
+	}
+	if want := []string{"command delay:SELECT=1s"}; !slices.Equal(got, want) {
+		t.Errorf("fired = %v, want %v", got, want)
 	}
 }
