@@ -71,9 +71,8 @@ func (s *Server) ControlHandler() http.Handler {
 // readFaults reads a request body: text/plain specs (one a line, blank
 // lines and # comments skipped) or a JSON faults list.
 func readFaults(r *http.Request) (faults.Set, error) {
-	body := io.LimitReader(r.Body, maxControlBody)
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "text/plain" {
+	body := bufio.NewReader(io.LimitReader(r.Body, maxControlBody))
+	if !isTextSpecs(r.Header.Get("Content-Type"), body) {
 		return faults.Decode(body)
 	}
 	var specs []string
@@ -88,6 +87,32 @@ func readFaults(r *http.Request) (faults.Set, error) {
 		return nil, fmt.Errorf("read specs: %w", err)
 	}
 	return faults.ParseAll(specs)
+}
+
+// isTextSpecs says whether a body holds text specs, one a line, rather
+// than JSON: text/plain says so, application/json says not, and anything
+// else (curl --data sends a form type) is JSON only if it starts with [ or {.
+func isTextSpecs(contentType string, body *bufio.Reader) bool {
+	switch ct, _, _ := mime.ParseMediaType(contentType); ct {
+	case "text/plain":
+		return true
+	case "application/json":
+		return false
+	}
+	for {
+		b, err := body.Peek(1)
+		if err != nil {
+			return true
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			_, _ = body.ReadByte()
+		case '[', '{':
+			return false
+		default:
+			return true
+		}
+	}
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
