@@ -50,6 +50,7 @@ type conn struct {
 	contTag  string // AUTHENTICATE or IDLE in progress: its lines are not commands
 	saslMech string // mechanism whose first client response names the user
 	closedBy string
+	acted    []faults.Fault // the faults that fired, for the unfired log
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -133,7 +134,11 @@ func (c *conn) setClosedBy(who string) {
 // faults is the active fault set, reporting each fault that acts to the
 // connection's record.
 func (c *conn) faults() faults.Observed {
-	return faults.Observed{Set: c.srv.Faults(), Fired: c.fired}
+	st := c.srv.faults.Load()
+	return faults.Observed{Set: st.set, Fired: func(hook string, f faults.Fault) {
+		st.count(f)
+		c.fired(hook, f)
+	}}
 }
 
 // transportWriter writes to whatever the client transport is now, so fault
@@ -774,11 +779,30 @@ func (c *conn) finish() {
 		r.End = time.Now()
 		r.Closed = by
 	})
-	c.srv.logConn(c.rec.snapshot())
+	c.srv.logConn(c.rec.snapshot(), c.unfired())
 }
 
 // fired records that f acted at hook, in the record and the transcript.
 func (c *conn) fired(hook string, f faults.Fault) {
+	c.mu.Lock()
+	if !slices.ContainsFunc(c.acted, func(g faults.Fault) bool { return sameFault(f, g) }) {
+		c.acted = append(c.acted, f)
+	}
+	c.mu.Unlock()
 	c.rec.fired(hook, f)
 	c.tap.Note("fault %s at %s", f.Spec(), hook)
+}
+
+// unfired lists the specs of the faults active now that did not fire on
+// the connection, so a fault that never matches is visible in the log.
+func (c *conn) unfired() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, f := range c.srv.faults.Load().set {
+		if !slices.ContainsFunc(c.acted, func(g faults.Fault) bool { return sameFault(f, g) }) {
+			out = append(out, f.Spec())
+		}
+	}
+	return out
 }

@@ -122,8 +122,9 @@ func (s *Server) logf(format string, args ...any) {
 }
 
 // logConn logs a finished connection: command names and tags only, never
-// arguments, so no secret can reach the log.
-func (s *Server) logConn(r ConnRecord) {
+// arguments, so no secret can reach the log. unfired are the specs of the
+// active faults that did not act on it.
+func (s *Server) logConn(r ConnRecord, unfired []string) {
 	if s.cfg.logger == nil {
 		return
 	}
@@ -151,6 +152,7 @@ func (s *Server) logConn(r ConnRecord) {
 		slog.Bool("tls", r.TLS),
 		slog.String("commands", strings.Join(cmds, ", ")),
 		slog.String("faults", strings.Join(fired, "; ")),
+		slog.String("unfired", strings.Join(unfired, "; ")),
 		slog.String("closed", r.Closed),
 		slog.Duration("duration", r.End.Sub(r.Start).Round(time.Millisecond)),
 	)

@@ -190,8 +190,11 @@ type Server struct {
 	plainLn, tlsLn net.Listener
 	plainMode      Mode // ModeStartTLS or ModePlaintext, for plainLn
 
-	faults atomic.Pointer[faults.Set]
-	nextID atomic.Uint64
+	// faults is the active fault set with its fired counters; faultsMu
+	// serialises changes so a read-modify-write cannot lose one.
+	faults   atomic.Pointer[faultState]
+	faultsMu sync.Mutex
+	nextID   atomic.Uint64
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -253,8 +256,7 @@ func Start(opts ...Option) (*Server, error) {
 		conns:   make(map[*conn]struct{}),
 	}
 	s.backend = newBackend(s.users, cfg.persona.spec())
-	set := append(faults.Set(nil), cfg.faults...)
-	s.faults.Store(&set)
+	s.faults.Store(newFaultState(cfg.faults, nil))
 	for _, us := range cfg.users {
 		if err := s.addUser(us); err != nil {
 			return nil, err
@@ -435,17 +437,6 @@ func (s *Server) Token(user string) string {
 	}
 	return u.tokens[0]
 }
-
-// SetFaults replaces the active faults. It is safe while clients are
-// connected: each hook reads the set in force when it runs, so the change
-// applies to new connections and to the next hook of existing ones.
-func (s *Server) SetFaults(set faults.Set) {
-	set = append(faults.Set(nil), set...)
-	s.faults.Store(&set)
-}
-
-// Faults returns the active faults.
-func (s *Server) Faults() faults.Set { return *s.faults.Load() }
 
 // Append adds a raw RFC 5322 message to a user's mailbox.
 func (s *Server) Append(user, mailbox string, raw []byte) error {

@@ -32,7 +32,9 @@ A fake IMAP server on loopback with injectable faults.
   --fault SPEC                    inject a fault (repeatable), e.g. 'delay:SELECT=2s'
   --faults-file FILE.json         faults as JSON: [..] or {"faults":[..]}
   --ca-out FILE                   write the CA certificate (PEM) that clients must trust
-  --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET /connections)
+  --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET /connections);
+                                  changes need -H 'X-Imapprobe-Control: 1' or a JSON body (see README)
+  --control-token-file FILE       the control API needs "Authorization: Bearer TOKEN", TOKEN read from FILE
   --quiet                         log one line per connection, without the transcript
   --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults)
   --list-scenarios                list the scenarios and exit
@@ -60,6 +62,7 @@ type options struct {
 	faults            faults.Set
 	caOut             string
 	control           string
+	controlToken      string
 	quiet             bool
 	listScenarios     bool
 	secretsOnCmdLine  bool
@@ -80,6 +83,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	var (
 		o                                    options
 		mode, usersFile, tokensFile, faultsF string
+		controlTokenFile                     string
 		persona                              string
 		scenario                             string
 		users, tokens, specs                 multiFlag
@@ -99,6 +103,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&faultsF, "faults-file", "", "")
 	fs.StringVar(&o.caOut, "ca-out", "", "")
 	fs.StringVar(&o.control, "control", "", "")
+	fs.StringVar(&controlTokenFile, "control-token-file", "", "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	fs.StringVar(&scenario, "scenario", "", "")
 	fs.BoolVar(&o.listScenarios, "list-scenarios", false, "")
@@ -153,6 +158,15 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 			return nil, err
 		}
 		*f.dst = append(*f.dst, ps...)
+	}
+
+	if controlTokenFile != "" {
+		if o.control == "" {
+			return nil, errors.New("--control-token-file needs --control ADDR: without the control API there is nothing to protect")
+		}
+		if o.controlToken, err = readToken(controlTokenFile); err != nil {
+			return nil, fmt.Errorf("--control-token-file: %v", err)
+		}
 	}
 
 	if faultsF != "" {
@@ -218,4 +232,33 @@ func readPairs(flagName, path string) ([]pair, error) {
 		out = append(out, p)
 	}
 	return out, sc.Err()
+}
+
+// maxTokenFile bounds the control token file: a token is short, and a
+// wrong path (/dev/zero) must not eat memory.
+const maxTokenFile = 4 << 10
+
+// readToken reads the control API's bearer token: the file's content
+// without surrounding white space. Errors never quote it.
+func readToken(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxTokenFile {
+		return "", fmt.Errorf("%s is over %d bytes: write only the token in it", path, maxTokenFile)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("%s is empty: write a token in it, e.g. openssl rand -hex 16 > %s", path, path)
+	}
+	if strings.ContainsAny(tok, " \t\r\n") {
+		return "", fmt.Errorf("%s holds white space inside the token: write one token on one line", path)
+	}
+	return tok, nil
 }

@@ -114,13 +114,13 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 		t.Fatal("bad first greeting")
 	}
 
-	resp, err := http.Post(base+"/faults", "text/plain", strings.NewReader("greeting:smtp\n"))
+	resp, err := controlPost(base+"/faults", "greeting:smtp\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"kind": "greeting"`)) {
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"spec": "greeting:smtp"`)) {
 		t.Fatalf("POST /faults: %d %s", resp.StatusCode, body)
 	}
 	if g := greeting(t, d.ready.Addr); g != "220 mail.example ESMTP Postfix\r\n" {
@@ -128,6 +128,7 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 	}
 
 	req, _ := http.NewRequest(http.MethodPut, base+"/faults", strings.NewReader(`["greeting:pop3"]`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("PUT /faults: %v %v", resp, err)
@@ -137,7 +138,7 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 		t.Fatalf("greeting after PUT %q", g)
 	}
 
-	resp, err = http.Post(base+"/faults", "text/plain", strings.NewReader("delay:NOPE=1s\n"))
+	resp, err = controlPost(base+"/faults", "delay:NOPE=1s\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,9 +149,10 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 	}
 
 	req, _ = http.NewRequest(http.MethodDelete, base+"/faults", nil)
+	req.Header.Set("X-Imapprobe-Control", "1")
 	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("DELETE /faults: %v %v", resp, err)
 	}
 	resp.Body.Close()
 	if !strings.HasPrefix(greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
@@ -220,6 +222,63 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 	}
 }
 
+// controlPost POSTs text specs as the README's curl line does.
+func controlPost(url, body string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Imapprobe-Control", "1")
+	return http.DefaultClient.Do(req)
+}
+
+// TestControlTokenFile: with --control-token-file, the built binary's
+// control API needs the token, refuses a text POST without the header, and
+// never logs the token.
+func TestControlTokenFile(t *testing.T) {
+	t.Parallel()
+	const token = "ctl-canary-0d93"
+	tokFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, nil, "--mode", "plaintext", "--control", "127.0.0.1:0", "--control-token-file", tokFile)
+	base := "http://" + d.ready.Control
+	tests := []struct {
+		name, method, auth string
+		header             bool
+		want               int
+	}{
+		{"GET without token", "GET", "", false, 401},
+		{"GET wrong token", "GET", "Bearer ctl-canary-0d94", false, 401},
+		{"GET with token", "GET", "Bearer " + token, false, 200},
+		{"POST without header", "POST", "Bearer " + token, false, 403},
+		{"POST", "POST", "Bearer " + token, true, 200},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, base+"/faults", strings.NewReader("drop:FETCH"))
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		if tt.header {
+			req.Header.Set("X-Imapprobe-Control", "1")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.want || strings.Contains(string(body), token) {
+			t.Errorf("%s: %d %q, want %d", tt.name, resp.StatusCode, body, tt.want)
+		}
+	}
+	if strings.Contains(d.stderr.String(), token) {
+		t.Fatalf("token in the log:\n%s", d.stderr)
+	}
+}
+
 // TestBadInput: one line on stderr and exit code 2.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
@@ -237,6 +296,10 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--nope"}, "fakeimapd: flag provided but not defined: -nope; run fakeimapd -h for the flags"},
 		{[]string{"--user", "alice=secret-x"}, "fakeimapd: --user: want NAME:SECRET, got a value without ':' (14 characters)"},
 		{[]string{"--listen", "0.0.0.0:0", "--mode", "starttls"}, `fakeimapd: listen address "0.0.0.0:0" is not loopback`},
+		{[]string{"--control-token-file", "/nonexistent"}, "fakeimapd: --control-token-file needs --control ADDR"},
+		{[]string{"--control", "127.0.0.1:0", "--control-token-file", "/nonexistent/tok"}, "fakeimapd: --control-token-file: open /nonexistent/tok: no such file or directory"},
+		{[]string{"--control", "127.0.0.1:0", "--control-token-file", "/dev/null"}, "fakeimapd: --control-token-file: /dev/null is empty: write a token in it"},
+		{[]string{"--control", "127.0.0.1:0", "--control-token-file", "/dev/zero"}, "fakeimapd: --control-token-file: /dev/zero is over 4096 bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -91,7 +91,11 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usageError{fmt.Errorf("--control: %v", err)}
 		}
-		control = &http.Server{Handler: srv.ControlHandler(), ReadHeaderTimeout: 5 * time.Second}
+		var copts []fakeserver.ControlOption
+		if o.controlToken != "" {
+			copts = append(copts, fakeserver.WithControlToken(o.controlToken))
+		}
+		control = &http.Server{Handler: srv.ControlHandler(copts...), ReadHeaderTimeout: 5 * time.Second}
 		go func() { controlDone <- control.Serve(ln) }()
 		o.control = ln.Addr().String()
 	}
