@@ -92,6 +92,12 @@ var specific = []CodeInfo{
 	{Code: "auth.insecure_transport", Step: StepAuth, Summary: "credentials were not sent over an unencrypted connection",
 		Cause: "The connection is not encrypted; imapprobe never sends credentials in cleartext unless asked.",
 		Fix:   "Use imaps:// or imap:// with STARTTLS; pass --allow-plaintext-auth only on a trusted network."},
+	{Code: "auth.no_credentials", Step: StepAuth, ExitCode: ExitUsage, Summary: "no credentials were given, so login was not tested",
+		Cause: "The probe was asked to log in, but no password or token (or no user name) was given.",
+		Fix:   "Give the user in the URL and a password (IMAPPROBE_PASSWORD, --password-file) or a token (IMAPPROBE_TOKEN, --token-file, --token-cmd); or stop earlier on purpose with --quit-after capability."},
+	{Code: "auth.weak_tls", Step: StepAuth, ExitCode: ExitTLS, Summary: "credentials were not sent over TLS older than 1.2",
+		Cause: "The server negotiated TLS 1.0 or 1.1, which are deprecated and breakable; imapprobe sends no credentials over them unless asked.",
+		Fix:   "Enable TLS 1.2 and 1.3 on the server (e.g. Dovecot ssl_min_protocol = TLSv1.2); pass --allow-weak-tls to log in anyway."},
 	{Code: "auth.login_disabled", Step: StepAuth, Summary: "the server forbids login on this connection",
 		Cause: "LOGINDISABLED or [PRIVACYREQUIRED]: the server requires TLS before login.",
 		Fix:   "Connect with TLS: imaps:// (993) or imap:// with STARTTLS."},
@@ -192,7 +198,9 @@ func buildCatalog() map[string]CodeInfo {
 		if c.Severity == "" {
 			c.Severity = SeverityError
 		}
-		c.ExitCode = exitFor(c)
+		if c.ExitCode == 0 {
+			c.ExitCode = exitFor(c)
+		}
 		m[code] = c
 	}
 	return m

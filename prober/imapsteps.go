@@ -1,7 +1,6 @@
 package prober
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +27,6 @@ type clientConn struct {
 	prefix  []byte
 	pad     int64 // zeros still owed to an interrupted literal
 	readErr error
-
-	emptySASL bool // the next "=" SASL reply must go out as an empty line
 }
 
 // Read serves the prefix, then the tap. When the connection fails in the
@@ -72,31 +69,6 @@ func (c *clientConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// Write sends imapclient's output. imapclient encodes an empty SASL reply
-// as "=", which RFC 4959 allows only for an initial response; a continuation
-// reply is an empty line (Dovecot rejects "=" as invalid base64).
-func (c *clientConn) Write(b []byte) (int, error) {
-	c.mu.Lock()
-	fix := c.emptySASL && string(b) == "=\r\n"
-	if fix {
-		c.emptySASL = false
-	}
-	c.mu.Unlock()
-	if fix {
-		if _, err := c.Conn.Write([]byte("\r\n")); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	}
-	return c.Conn.Write(b)
-}
-
-func (c *clientConn) expectEmptySASL() {
-	c.mu.Lock()
-	c.emptySASL = true
-	c.mu.Unlock()
-}
-
 func (c *clientConn) err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -113,8 +85,8 @@ func (p *probe) ensureClient() *imapclient.Client {
 		return p.client
 	}
 	kind := "OK"
-	if p.preauth {
-		kind = "PREAUTH"
+	if p.preauth || p.authed {
+		kind = "PREAUTH" // so that imapclient knows it is logged in
 	}
 	var caps []string
 	for _, c := range p.caps.list {
@@ -196,274 +168,6 @@ func (p *probe) failCommand(s *Step, step, noCode string, err error) bool {
 	return p.fail(s, code, detail)
 }
 
-// ---- auth ----
-
-// AuthDetails is the evidence of the auth step.
-type AuthDetails struct {
-	Mechanism         string   `json:"mechanism"` // LOGIN, PLAIN, XOAUTH2, OAUTHBEARER or PREAUTH
-	CapabilitiesAfter []string `json:"capabilities_after,omitempty"`
-	// TokenError is the server's decoded OAuth2 error challenge, if any.
-	TokenError map[string]any `json:"token_error,omitempty"`
-}
-
-// credentialsMissing says why auth cannot run, or "".
-func (p *probe) credentialsMissing() string {
-	if p.preauth {
-		return ""
-	}
-	switch {
-	case p.o.Password == "" && p.o.Token == "":
-		return "skipped: no credentials given"
-	case p.t.User == "":
-		return "skipped: no user given"
-	case (p.o.Auth == "xoauth2" || p.o.Auth == "oauthbearer") && p.o.Token == "":
-		return "skipped: --auth " + p.o.Auth + " needs a token"
-	case (p.o.Auth == "login" || p.o.Auth == "plain") && p.o.Password == "":
-		return "skipped: --auth " + p.o.Auth + " needs a password"
-	}
-	return ""
-}
-
-func (p *probe) chooseMech() (mech, code, detail string) {
-	offered := p.caps.mechanisms()
-	list := "server offers: " + strings.Join(append(offered, loginWord(p.caps)), " ")
-	missing := func(m string) (string, string, string) {
-		if p.caps.Has("LOGINDISABLED") && !p.tlsOn {
-			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and not AUTH=" + m + " on this unencrypted connection"
-		}
-		return "", "auth.mechanism_unsupported", "AUTH=" + m + " is not offered; " + list
-	}
-	want := strings.ToUpper(p.o.Auth)
-	switch want {
-	case "":
-		if p.o.Token != "" {
-			for _, m := range []string{"OAUTHBEARER", "XOAUTH2"} {
-				if p.caps.Has("AUTH=" + m) {
-					return m, "", ""
-				}
-			}
-			return missing("OAUTHBEARER or XOAUTH2")
-		}
-		if p.caps.Has("AUTH=PLAIN") {
-			return "PLAIN", "", ""
-		}
-		if p.caps.Has("LOGINDISABLED") {
-			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and no AUTH=PLAIN; " + list
-		}
-		return "LOGIN", "", ""
-	case "LOGIN":
-		if p.caps.Has("LOGINDISABLED") {
-			return "", "auth.login_disabled", "the server advertises LOGINDISABLED; " + list
-		}
-		return "LOGIN", "", ""
-	case "PLAIN", "XOAUTH2", "OAUTHBEARER":
-		if !p.caps.Has("AUTH=" + want) {
-			return missing(want)
-		}
-		return want, "", ""
-	}
-	return "", "auth.mechanism_unsupported", fmt.Sprintf("unknown mechanism %q: use login, plain, xoauth2 or oauthbearer", p.o.Auth)
-}
-
-func loginWord(c capSet) string {
-	if c.Has("LOGINDISABLED") {
-		return "(LOGINDISABLED)"
-	}
-	return "(LOGIN command)"
-}
-
-func (p *probe) auth(s *Step) bool {
-	d := &AuthDetails{}
-	s.Details = d
-	if p.preauth {
-		d.Mechanism = "PREAUTH"
-		s.Note = "server sent PREAUTH: already authenticated, no credentials sent"
-		p.ensureClient()
-		d.CapabilitiesAfter = p.caps.list
-		return true
-	}
-	if !p.tlsOn && !p.o.AllowPlaintextAuth {
-		return p.fail(s, "auth.insecure_transport", "the connection is not encrypted (TLS mode "+string(p.t.TLS)+"); no credentials were sent")
-	}
-	mech, code, detail := p.chooseMech()
-	if code != "" {
-		return p.fail(s, code, detail)
-	}
-	d.Mechanism = mech
-	c := p.ensureClient()
-	var err error
-	var sc *saslClient
-	switch mech {
-	case "LOGIN":
-		err = c.Login(p.t.User, p.o.Password).Wait()
-	default:
-		sc = newSASL(mech, p.t.User, p.o.Password, p.o.Token)
-		sc.onEmpty = p.feed.expectEmptySASL
-		err = c.Authenticate(sc)
-	}
-	if err != nil {
-		if sc != nil {
-			d.TokenError = sc.tokenError(p.red.Scrub)
-		}
-		code, detail := p.authErr(mech, err, d.TokenError)
-		return p.fail(s, code, detail)
-	}
-	caps := c.Caps()
-	if caps == nil {
-		return p.failCommand(s, StepAuth, "", errors.New("CAPABILITY after authentication failed"))
-	}
-	var list []string
-	for name := range caps {
-		list = append(list, string(name))
-	}
-	sort.Strings(list)
-	d.CapabilitiesAfter = list
-	return true
-}
-
-// authErr maps a failed LOGIN/AUTHENTICATE: RFC 5530 codes first, then the
-// wording of Dovecot, Gmail, Exchange and Courier.
-func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string, string) {
-	var ie *imap.Error
-	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
-		return p.cmdErr(StepAuth, err)
-	}
-	detail := serverSaid(ie)
-	token := mech == "XOAUTH2" || mech == "OAUTHBEARER"
-	if tokenErr != nil {
-		detail += "; token error: " + describeTokenError(tokenErr)
-	}
-	failed := "auth.failed"
-	if token {
-		failed = "auth.token_rejected"
-	}
-	switch ie.Code {
-	case imap.ResponseCodeAuthenticationFailed:
-		return failed, detail
-	case imap.ResponseCodeAuthorizationFailed:
-		return "auth.authorization_failed", detail
-	case imap.ResponseCodeExpired:
-		return "auth.expired", detail
-	case imap.ResponseCodeUnavailable:
-		return "auth.unavailable", detail
-	case imap.ResponseCodePrivacyRequired:
-		return "auth.login_disabled", detail
-	case "CANNOT":
-		return "auth.mechanism_unsupported", detail
-	}
-	if token && tokenErr != nil {
-		return "auth.token_rejected", detail
-	}
-	text := strings.ToLower(ie.Text)
-	switch {
-	case containsAny(text, "mechanism", "unsupported authentication", "unknown authentication", "not supported"):
-		return "auth.mechanism_unsupported", detail
-	case containsAny(text, "plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
-		return "auth.login_disabled", detail
-	case containsAny(text, "temporar", "try again", "unavailable", "backend", "system error"):
-		return "auth.unavailable", detail
-	case containsAny(text, "expired"):
-		return "auth.expired", detail
-	case containsAny(text, "not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
-		return "auth.authorization_failed", detail
-	}
-	if ie.Type == imap.StatusResponseTypeBad {
-		return "auth.bad", detail
-	}
-	return failed, detail
-}
-
-func describeTokenError(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
-	}
-	return quote([]byte(strings.Join(parts, " ")))
-}
-
-// saslClient implements go-sasl's Client for PLAIN, XOAUTH2 and
-// OAUTHBEARER, and answers a server error challenge so that the exchange
-// ends with a tagged NO instead of hanging (RFC 7628 section 3.2.3).
-type saslClient struct {
-	mech    string
-	ir      []byte
-	onEmpty func() // called before an empty reply is sent
-
-	mu        sync.Mutex
-	challenge []byte
-}
-
-func newSASL(mech, user, password, token string) *saslClient {
-	c := &saslClient{mech: mech}
-	switch mech {
-	case "PLAIN":
-		c.ir = []byte("\x00" + user + "\x00" + password)
-	case "XOAUTH2":
-		c.ir = []byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")
-	case "OAUTHBEARER":
-		esc := strings.NewReplacer("=", "=3D", ",", "=2C").Replace(user)
-		c.ir = []byte("n,a=" + esc + ",\x01auth=Bearer " + token + "\x01\x01")
-	}
-	return c
-}
-
-func (c *saslClient) Start() (string, []byte, error) { return c.mech, c.ir, nil }
-
-func (c *saslClient) Next(challenge []byte) ([]byte, error) {
-	c.mu.Lock()
-	if c.challenge == nil {
-		c.challenge = append([]byte{}, challenge[:min(len(challenge), 4096)]...)
-	}
-	c.mu.Unlock()
-	if c.mech == "OAUTHBEARER" {
-		return []byte{0x01}, nil
-	}
-	if c.onEmpty != nil {
-		c.onEmpty()
-	}
-	return []byte{}, nil // XOAUTH2 (and a stray challenge to PLAIN): empty reply
-}
-
-// tokenError decodes the server's error challenge. A broken server may
-// quote the token back, so every string goes through scrub: the map lands
-// in the JSON report as it is.
-func (c *saslClient) tokenError(scrub func(string) string) map[string]any {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.challenge) == 0 {
-		return nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(c.challenge, &m); err != nil {
-		return map[string]any{"raw": scrub(string(c.challenge))}
-	}
-	scrubJSON(m, scrub)
-	return m
-}
-
-// scrubJSON masks secrets in every string of a decoded JSON value, after
-// decoding so that an escaped form ("tok\/en") is caught too.
-func scrubJSON(v any, scrub func(string) string) any {
-	switch v := v.(type) {
-	case string:
-		return scrub(v)
-	case map[string]any:
-		for k, x := range v {
-			v[k] = scrubJSON(x, scrub)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = scrubJSON(x, scrub)
-		}
-	}
-	return v
-}
-
 // ---- list ----
 
 // ListDetails is the evidence of the list step.
@@ -477,6 +181,13 @@ type ListDetails struct {
 const (
 	maxListShown = 100
 	maxListKept  = 10000
+	// maxHintName bounds the names kept for the closest-name hint, and
+	// hintCells the edit-distance work spent on it: a hostile LIST of
+	// long names must not outlast the step deadline or fill memory.
+	maxHintName = 1024
+	hintCells   = 20_000_000
+	// maxShownName bounds a mailbox name as shown in the report.
+	maxShownName = 1024
 )
 
 var specialUse = map[imap.MailboxAttr]bool{
@@ -493,18 +204,18 @@ func (p *probe) list(s *Step) bool {
 		if d.Delimiter == "" && mb.Delim != 0 {
 			d.Delimiter = string(mb.Delim)
 		}
-		if len(p.mailbox) < maxListKept {
+		if len(p.mailbox) < maxListKept && len(mb.Mailbox) <= maxHintName {
 			p.mailbox = append(p.mailbox, mb.Mailbox)
 		}
 		if len(d.Mailboxes) < maxListShown {
-			d.Mailboxes = append(d.Mailboxes, mb.Mailbox)
+			d.Mailboxes = append(d.Mailboxes, cut(mb.Mailbox, maxShownName))
 		}
 		for _, a := range mb.Attrs {
 			if specialUse[a] {
 				if d.SpecialUse == nil {
 					d.SpecialUse = map[string]string{}
 				}
-				d.SpecialUse[string(a)] = mb.Mailbox
+				d.SpecialUse[string(a)] = cut(mb.Mailbox, maxShownName)
 			}
 		}
 	}
@@ -643,7 +354,7 @@ func (p *probe) listed(name string) bool {
 // closestHint names the existing mailboxes closest to the wanted one, or,
 // when none is similar, the first few there are.
 func (p *probe) closestHint() string {
-	names := closest(p.t.Mailbox, p.mailbox, 3)
+	names := closest(p.t.Mailbox, p.mailbox, 3, p.deadline)
 	intro, more := "Closest existing mailboxes: ", ""
 	if len(names) == 0 {
 		if len(p.mailbox) == 0 {
@@ -663,18 +374,36 @@ func (p *probe) closestHint() string {
 }
 
 // closest returns up to n names ordered by edit distance to want
-// (case-insensitive), keeping only plausible matches.
-func closest(want string, names []string, n int) []string {
+// (case-insensitive), keeping only plausible matches. Its work is bounded
+// by hintCells and by the deadline.
+func closest(want string, names []string, n int, deadline time.Time) []string {
 	type cand struct {
 		name string
 		dist int
 	}
+	if len(want) > maxHintName {
+		return nil
+	}
 	var cands []cand
 	lw := strings.ToLower(want)
-	for _, name := range names {
+	limit := max(3, len([]rune(want))/2)
+	budget := hintCells
+	for i, name := range names {
+		if i%256 == 0 && !time.Now().Before(deadline) {
+			break
+		}
 		ln := strings.ToLower(name)
-		dist := editDistance(lw, ln)
-		if dist <= max(3, len([]rune(want))/2) || strings.Contains(ln, lw) || strings.Contains(lw, ln) {
+		if strings.Contains(ln, lw) || strings.Contains(lw, ln) {
+			cands = append(cands, cand{name, abs(len(ln) - len(lw))})
+			continue
+		}
+		if abs(len(ln)-len(lw)) > 4*limit { // bytes: up to 4 per rune
+			continue // the distance is at least the length difference
+		}
+		if budget -= len(ln) * len(lw); budget < 0 {
+			break
+		}
+		if dist := editDistance(lw, ln); dist <= limit {
 			cands = append(cands, cand{name, dist})
 		}
 	}
@@ -684,6 +413,13 @@ func closest(want string, names []string, n int) []string {
 		out = append(out, c.name)
 	}
 	return out
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func editDistance(a, b string) int {

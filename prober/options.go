@@ -34,6 +34,15 @@ type Options struct {
 
 	SourceAddr string `json:"source_addr,omitempty"` // local IP to connect from
 
+	// QuitAfter ends the probe after the named step (swaks' --quit-after):
+	// the later steps are reported as StatusNotRequested. "" runs them all,
+	// and then credentials are required.
+	QuitAfter string `json:"quit_after,omitempty"`
+	// AllowWeakTLS lets credentials go over TLS older than 1.2.
+	AllowWeakTLS bool `json:"allow_weak_tls,omitempty"`
+	// Strict makes warnings count in Report.Result (exit code 1).
+	Strict bool `json:"strict,omitempty"`
+
 	// DialContext and LookupHost replace the network (tests, proxies).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error) `json:"-"`
 	LookupHost  func(ctx context.Context, host string) ([]string, error)          `json:"-"`
@@ -77,9 +86,9 @@ func (o Options) String() string {
 		}
 		return redact.Marker
 	}
-	return fmt.Sprintf("{Auth:%q Password:%s Token:%s InsecureSkipVerify:%v AllowPlaintextAuth:%v Select:%v StepTimeout:%s Timeout:%s Slow:%s ExpiryWarning:%s MaxFetch:%d SourceAddr:%q}",
+	return fmt.Sprintf("{Auth:%q Password:%s Token:%s InsecureSkipVerify:%v AllowPlaintextAuth:%v Select:%v StepTimeout:%s Timeout:%s Slow:%s ExpiryWarning:%s MaxFetch:%d SourceAddr:%q QuitAfter:%q AllowWeakTLS:%v Strict:%v}",
 		o.Auth, mask(o.Password), mask(o.Token), o.InsecureSkipVerify, o.AllowPlaintextAuth, o.Select,
-		o.StepTimeout, o.Timeout, o.Slow, o.ExpiryWarning, o.MaxFetch, o.SourceAddr)
+		o.StepTimeout, o.Timeout, o.Slow, o.ExpiryWarning, o.MaxFetch, o.SourceAddr, o.QuitAfter, o.AllowWeakTLS, o.Strict)
 }
 
 // GoString is String, for %#v.
@@ -87,3 +96,13 @@ func (o Options) GoString() string { return "prober.Options" + o.String() }
 
 // LogValue keeps secrets out of log/slog output.
 func (o Options) LogValue() slog.Value { return slog.StringValue(o.String()) }
+
+// ValidateQuitAfter checks a --quit-after step name.
+func ValidateQuitAfter(name string) error {
+	for _, s := range Steps {
+		if s == name && s != StepLogout {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown step %q for --quit-after: use one of %s", name, strings.Join(Steps[:len(Steps)-1], ", "))
+}

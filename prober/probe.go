@@ -56,6 +56,7 @@ func Probe(ctx context.Context, t Target, o Options) *Report {
 	p.close()
 	p.rep.Duration = time.Since(start)
 	p.rep.TranscriptOmitted = p.rec.Omitted()
+	p.rep.Result = p.rep.Verdict(o.Strict)
 	return p.rep
 }
 
@@ -73,7 +74,10 @@ type probe struct {
 	tap   *wiretap.Conn
 	br    *bufio.Reader // hand-driven reader above tap
 	tlsOn bool
-	tagN  int
+	// tlsVersion is the negotiated TLS version, once tlsOn.
+	tlsVersion uint16
+	authed     bool // the auth step logged in by hand
+	tagN       int
 
 	preauth bool
 	caps    capSet
@@ -86,6 +90,7 @@ type probe struct {
 	capped   bool // the overall deadline, not --timeout, ends the current step
 
 	resetAtOpen bool // the peer reset the connection before sending anything
+	abandoned   bool // a step's goroutine was left blocked (see runGuarded)
 
 	mu sync.Mutex // guards raw deadline against ctx cancel
 }
@@ -111,25 +116,30 @@ func (p *probe) run() {
 		{StepFetch, p.fetch, ""},
 		{StepLogout, p.logout, ""},
 	}
-	stopped, noCreds := "", "" // noCreds: why auth (and what needs it) is skipped
+	requested := true
+	stopped := ""
 	for _, st := range plan {
-		if st.name == StepAuth && stopped == "" {
-			noCreds = p.credentialsMissing()
-		}
 		switch {
+		case !requested:
+			p.rep.Steps = append(p.rep.Steps, Step{Name: st.name, Status: StatusNotRequested,
+				Note: "not requested: --quit-after " + p.o.QuitAfter, Start: time.Since(p.rep.Started)})
+			continue
 		case stopped != "":
 			p.skip(st.name, stopped)
 		case st.skip != "":
 			p.skip(st.name, st.skip)
-		case noCreds != "" && st.name != StepLogout:
-			p.skip(st.name, noCreds)
-		default:
-			if !p.runStep(st.name, st.fn) {
-				stopped = "skipped: " + st.name + " failed"
-				if p.resetAtOpen {
-					stopped = "skipped: " + StepConnect + " failed"
-				}
+		case !p.runStep(st.name, st.fn):
+			stopped = "skipped: " + st.name + " failed"
+			if p.resetAtOpen {
+				stopped = "skipped: " + StepConnect + " failed"
 			}
+			if p.abandoned {
+				stopped = "skipped: " + st.name + " did not finish"
+			}
+		}
+		p.rep.Requested = append(p.rep.Requested, st.name)
+		if st.name == p.o.QuitAfter {
+			requested = false
 		}
 	}
 }
@@ -160,7 +170,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		p.fail(&s, area[name]+".timeout", "the overall deadline (--total-timeout) passed before this step")
 		ok = false
 	} else {
-		ok = fn(&s) && s.Diagnosis == nil
+		ok = p.runGuarded(name, fn, &s)
 	}
 	s.Duration = time.Since(began)
 	if ok && p.rec.BareLF(wiretap.Server) > bare {
@@ -265,14 +275,10 @@ func (p *probe) warn(s *Step, code, detail string) {
 }
 
 func (p *probe) close() {
-	if p.client != nil {
+	if p.client != nil && !p.abandoned { // an abandoned step's goroutine may still own it
 		_ = p.client.Close()
 	}
-	p.mu.Lock()
-	if p.raw != nil {
-		_ = p.raw.Close()
-	}
-	p.mu.Unlock()
+	p.closeConn()
 }
 
 // ---- resolve ----

@@ -162,7 +162,7 @@ func TestHappyPathEvidence(t *testing.T) {
 		}
 	}
 	joined := strings.Join(all, "\n")
-	for _, want := range []string{"S: * OK ready", "C: P1 CAPABILITY", "C: T1 AUTHENTICATE PLAIN [redacted]", "*: TLS handshake: TLS 1.3"} {
+	for _, want := range []string{"S: * OK ready", "C: P1 CAPABILITY", "C: P2 AUTHENTICATE PLAIN [redacted]", "*: TLS handshake: TLS 1.3"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, joined)
 		}

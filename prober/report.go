@@ -18,13 +18,15 @@
 //	  "transcript_omitted": 0,          // wire lines dropped over the cap
 //	  "steps": [{                       // always all eleven, in order
 //	    "name": "resolve|connect|tls|greeting|capability|starttls|auth|list|select|fetch|logout",
-//	    "status": "ok|warn|fail|skipped", "note": "why skipped, or a remark",
+//	    "status": "ok|warn|fail|skipped|not_requested", "note": "why skipped, or a remark",
 //	    "start_ns": 0, "duration_ns": 0,
 //	    "diagnosis": {"code", "severity": "error", "summary", "detail", "hint"},  // fail only
 //	    "warnings": [{"code", "severity": "warning", "summary", "detail", "hint"}],
 //	    "details": {...},               // per step, below
 //	    "transcript": [{"at_ns", "dir": "C|S|*", "text", "incomplete": true}]  // incomplete: cut mid-line
 //	  }],
+//	  "requested_steps": ["resolve", ...], // all but those after --quit-after
+//	  "result": {"status": "ok|warn|fail", "step", "code", "exit_code"},  // the verdict
 //	  "exit_code": 0                    // added by imapprobe --json: its exit code
 //	}
 //
@@ -35,7 +37,7 @@
 // days_left}]}; greeting GreetingDetails {text, status, capabilities};
 // capability CapabilityDetails {capabilities, mechanisms}; starttls
 // StartTLSDetails (TLSDetails plus capabilities_after); auth AuthDetails
-// {mechanism, capabilities_after, token_error}; list ListDetails {count,
+// {mechanism, credential, capabilities_after, token_error}; list ListDetails {count,
 // delimiter, special_use, mailboxes}; select SelectDetails {mailbox,
 // command, exists, uidvalidity, uidnext, flags, permanent_flags,
 // read_only}; fetch FetchDetails {seq, uid, flags, rfc822_size,
@@ -62,6 +64,9 @@ const (
 	StatusWarn    Status = "warn"
 	StatusFail    Status = "fail"
 	StatusSkipped Status = "skipped"
+	// StatusNotRequested marks a step after Options.QuitAfter: not run
+	// because nobody asked, not because an earlier step failed.
+	StatusNotRequested Status = "not_requested"
 )
 
 // Severity of a diagnosis.
@@ -122,6 +127,34 @@ type Report struct {
 	Steps    []Step        `json:"steps"`
 	// TranscriptOmitted counts wire lines dropped over the transcript limit.
 	TranscriptOmitted int `json:"transcript_omitted,omitempty"`
+	// Requested lists the steps the probe was asked to run (all but those
+	// after Options.QuitAfter), applicable or not.
+	Requested []string `json:"requested_steps"`
+	// Result is the verdict, so that a pipeline need not scan Steps.
+	Result *Result `json:"result"`
+}
+
+// Result is a report's verdict: the first failure, else ok or warn.
+type Result struct {
+	Status   Status `json:"status"`         // ok, warn or fail
+	Step     string `json:"step,omitempty"` // the failing step
+	Code     string `json:"code,omitempty"` // its diagnosis code
+	ExitCode int    `json:"exit_code"`      // as ExitCode(Options.Strict)
+}
+
+// Verdict computes the Result; Probe stores it in Report.Result.
+func (r *Report) Verdict(strict bool) *Result {
+	res := &Result{Status: StatusOK, ExitCode: r.ExitCode(strict)}
+	if step, code := r.Failure(); code != "" {
+		res.Status, res.Step, res.Code = StatusFail, step, code
+		return res
+	}
+	for _, s := range r.Steps {
+		if len(s.Warnings) > 0 {
+			res.Status = StatusWarn
+		}
+	}
+	return res
 }
 
 // Step returns the record of the named step, or nil.

@@ -70,6 +70,10 @@ func TestCatalogIsComplete(t *testing.T) {
 			want = ExitWarnings
 		case (kind == "dropped" || kind == "bad" || kind == "malformed") && prefix != "greeting":
 			want = ExitMisbehaved
+		case c.Code == "auth.no_credentials":
+			want = ExitUsage // the caller's mistake, not the server's
+		case c.Code == "auth.weak_tls":
+			want = ExitTLS // the server's TLS configuration is at fault
 		}
 		if c.ExitCode != want {
 			t.Errorf("%s: exit %d, want %d", c.Code, c.ExitCode, want)
@@ -206,6 +210,16 @@ func TestWeakTLSVersion(t *testing.T) {
 	cfg := &tls.Config{Certificates: []tls.Certificate{pt.PKI(t).Good}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}
 	srv := (&pt.Server{Pass: testPass, Implicit: cfg}).Start(t)
 	r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))
+	assertFailure(t, r, StepAuth, "auth.weak_tls")
+	if r.ExitCode(false) != ExitTLS {
+		t.Errorf("exit %d, want %d", r.ExitCode(false), ExitTLS)
+	}
+	if w := r.Step(StepTLS).Warnings; len(w) != 1 || w[0].Code != "tls.weak_version" {
+		t.Errorf("tls warnings %+v, want tls.weak_version", w)
+	}
+	o := baseOptions(t)
+	o.AllowWeakTLS = true
+	r = Probe(context.Background(), target(srv, TLSImplicit), o)
 	assertOK(t, r, "tls.weak_version")
 }
 

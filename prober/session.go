@@ -113,29 +113,44 @@ const maxUntagged = 1000
 // command sends one command (no arguments needing quoting) and collects the
 // response. A transport or framing problem returns a code and detail.
 func (p *probe) command(step, cmd string) (*response, string, string) {
-	p.tagN++
-	tag := "P" + strconv.Itoa(p.tagN)
-	if _, err := io.WriteString(p.tap, tag+" "+cmd+"\r\n"); err != nil {
+	tag := p.nextTag()
+	if err := p.write(tag + " " + cmd + "\r\n"); err != nil {
 		code, detail := p.ioCode(step, err)
 		return nil, code, detail
 	}
+	name, _, _ := strings.Cut(cmd, " ")
+	return p.finish(step, tag, name, "")
+}
+
+func (p *probe) nextTag() string {
+	p.tagN++
+	return "P" + strconv.Itoa(p.tagN)
+}
+
+// write sends client bytes on the hand-driven connection.
+func (p *probe) write(s string) error {
+	_, err := io.WriteString(p.tap, s)
+	return err
+}
+
+// finish collects the response to the command tagged tag, starting with
+// line if it is not "" (a line the caller already read).
+func (p *probe) finish(step, tag, cmd, line string) (*response, string, string) {
 	r := &response{}
 	for {
-		line, err := p.readLine()
-		if err != nil {
-			code, detail := p.ioCode(step, err)
-			return nil, code, detail
+		if line == "" {
+			var err error
+			if line, err = p.readLine(); err != nil {
+				code, detail := p.ioCode(step, err)
+				return nil, code, detail
+			}
 		}
 		switch {
 		case strings.HasPrefix(line, "* "):
-			if isUntagged(line, "BYE") {
-				// a BYE ends the session; wait for the close to report it
-				r.untagged = append(r.untagged, line)
-				continue
-			}
-			if len(r.untagged) >= maxUntagged {
+			if len(r.untagged) >= maxUntagged && !isUntagged(line, "BYE") {
 				return nil, area[step] + ".malformed", fmt.Sprintf("more than %d untagged responses to %s", maxUntagged, cmd)
 			}
+			// a BYE ends the session: keep reading to report the close
 			r.untagged = append(r.untagged, line)
 		case strings.HasPrefix(line, tag+" "):
 			r.text = line
@@ -149,6 +164,7 @@ func (p *probe) command(step, cmd string) (*response, string, string) {
 		default:
 			return nil, area[step] + ".malformed", fmt.Sprintf("unexpected response to %s: %s", cmd, quote([]byte(line)))
 		}
+		line = ""
 	}
 }
 

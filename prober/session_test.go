@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -269,20 +270,43 @@ func TestDiagnosisDetails(t *testing.T) {
 		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertOK(t, r, "list.slow")
 	})
-	t.Run("no credentials skips auth and mailbox steps", func(t *testing.T) {
+	t.Run("no credentials fails auth instead of passing", func(t *testing.T) {
 		t.Parallel()
 		srv := (&pt.Server{Implicit: goodTLS(t)}).Start(t)
 		o := baseOptions(t)
 		o.Password = ""
 		r := Probe(context.Background(), target(srv, TLSImplicit), o)
-		assertOK(t, r)
-		for _, name := range []string{StepAuth, StepList, StepSelect, StepFetch} {
-			if s := r.Step(name); s.Status != StatusSkipped || !strings.Contains(s.Note, "no credentials") {
+		assertFailure(t, r, StepAuth, "auth.no_credentials")
+		if got := r.ExitCode(false); got != ExitUsage {
+			t.Errorf("exit %d, want %d", got, ExitUsage)
+		}
+		for _, name := range []string{StepList, StepSelect, StepFetch, StepLogout} {
+			if s := r.Step(name); s.Status != StatusSkipped {
 				t.Errorf("%s: %s %q", name, s.Status, s.Note)
 			}
 		}
-		if r.Step(StepLogout).Status != StatusOK {
-			t.Errorf("logout: %s", r.Step(StepLogout).Status)
+		want := &Result{Status: StatusFail, Step: StepAuth, Code: "auth.no_credentials", ExitCode: ExitUsage}
+		if *r.Result != *want {
+			t.Errorf("result %+v, want %+v", *r.Result, *want)
+		}
+	})
+	t.Run("quit-after capability marks the rest not requested", func(t *testing.T) {
+		t.Parallel()
+		srv := (&pt.Server{Implicit: goodTLS(t)}).Start(t)
+		o := baseOptions(t)
+		o.Password, o.QuitAfter = "", StepCapability
+		r := Probe(context.Background(), target(srv, TLSImplicit), o)
+		assertOK(t, r)
+		for _, name := range []string{StepStartTLS, StepAuth, StepList, StepSelect, StepFetch, StepLogout} {
+			if s := r.Step(name); s.Status != StatusNotRequested || s.Note != "not requested: --quit-after capability" {
+				t.Errorf("%s: %s %q", name, s.Status, s.Note)
+			}
+		}
+		if want := Steps[:5]; !slices.Equal(r.Requested, want) {
+			t.Errorf("requested %v, want %v", r.Requested, want)
+		}
+		if want := (Result{Status: StatusOK}); *r.Result != want {
+			t.Errorf("result %+v, want %+v", *r.Result, want)
 		}
 	})
 	t.Run("context cancel ends the probe", func(t *testing.T) {

@@ -118,7 +118,7 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 			p.warn(s, "tls.cert_expiring", fmt.Sprintf("certificate expires %s (%d days left)", cs.PeerCertificates[0].NotAfter.Format(time.RFC3339), int(left.Hours()/24)))
 		}
 	}
-	p.tlsOn = true
+	p.tlsOn, p.tlsVersion = true, cs.Version
 	p.attachTap(conn)
 	return true
 }

@@ -135,9 +135,12 @@ func (s Scenario) ProbeSettings(srv *fakeserver.Server, password, token string) 
 		StepTimeout:        orDuration(p.StepTimeout, 5*time.Second),
 		Timeout:            20 * time.Second,
 		Slow:               orDuration(p.Slow, 2*time.Second),
+		QuitAfter:          p.QuitAfter,
+		AllowWeakTLS:       p.AllowWeakTLS,
 	}
-	switch p.Auth {
-	case "xoauth2", "oauthbearer":
+	switch {
+	case p.NoCredentials:
+	case p.Auth == "xoauth2" || p.Auth == "oauthbearer":
 		opts.Token = token
 	default:
 		opts.Password = password

@@ -58,6 +58,10 @@ type Probe struct {
 	Select             bool          `json:"select,omitempty"`
 	StepTimeout        time.Duration `json:"step_timeout_ns,omitempty"`
 	Slow               time.Duration `json:"slow_ns,omitempty"`
+	// NoCredentials sends neither password nor token.
+	NoCredentials bool   `json:"no_credentials,omitempty"`
+	QuitAfter     string `json:"quit_after,omitempty"`
+	AllowWeakTLS  bool   `json:"allow_weak_tls,omitempty"`
 }
 
 // Want is the verdict: the failing step and code ("" and "ok" for a healthy

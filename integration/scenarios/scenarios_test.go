@@ -119,7 +119,7 @@ func TestCatalogWellFormed(t *testing.T) {
 		}
 	}
 	sort.Strings(healthy)
-	want := []string{"healthy-implicit-tls", "healthy-login", "healthy-oauthbearer", "healthy-plain", "healthy-plaintext-lab", "healthy-select", "healthy-starttls", "healthy-xoauth2"}
+	want := []string{"healthy-connection-only", "healthy-implicit-tls", "healthy-login", "healthy-oauthbearer", "healthy-plain", "healthy-plaintext-lab", "healthy-select", "healthy-starttls", "healthy-xoauth2"}
 	if diff := cmp.Diff(want, healthy); diff != "" {
 		t.Errorf("healthy controls (-want +got):\n%s", diff)
 	}

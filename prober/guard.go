@@ -1,0 +1,67 @@
+package prober
+
+import (
+	"time"
+)
+
+// guardGrace is how long past its deadline a step may take to notice it:
+// first before the connection is closed under it, then before the step is
+// abandoned.
+const guardGrace = 250 * time.Millisecond
+
+// runGuarded runs fn on a goroutine of its own, so that a call that blocks
+// past every socket deadline (imapclient waits on channels that no
+// deadline reaches) cannot hang the probe. Past the step deadline, or
+// once the context is done, plus a grace period, the connection is closed;
+// if fn still does not return, the step is abandoned with a timeout
+// diagnosis and fn's goroutine is left to the closed connection.
+func (p *probe) runGuarded(name string, fn stepFunc, s *Step) bool {
+	type result struct {
+		s  Step
+		ok bool
+	}
+	done := make(chan result, 1)
+	local := *s
+	go func() {
+		ok := fn(&local) && local.Diagnosis == nil
+		done <- result{local, ok}
+	}()
+	take := func(r result) bool {
+		*s = r.s
+		return r.ok
+	}
+	timer := time.NewTimer(time.Until(p.deadline) + guardGrace)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return take(r)
+	case <-timer.C:
+	case <-p.ctx.Done():
+		select {
+		case r := <-done:
+			return take(r)
+		case <-time.After(guardGrace):
+		}
+	}
+	p.closeConn()
+	select {
+	case r := <-done:
+		return take(r)
+	case <-time.After(guardGrace):
+	}
+	p.abandoned = true
+	*s = Step{Name: s.Name, Start: s.Start}
+	p.fail(s, area[name]+".timeout", "the step did not finish within "+p.waitLimit()+
+		"; the connection was closed and the step abandoned (the server left a command unanswered)")
+	return false
+}
+
+// closeConn closes the TCP connection, which fails every read and write
+// above it.
+func (p *probe) closeConn() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.raw != nil {
+		_ = p.raw.Close()
+	}
+}

@@ -1,0 +1,432 @@
+package prober
+
+import (
+	"crypto/tls"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/emersion/go-imap/v2"
+)
+
+// The auth step is driven by hand, like the greeting and STARTTLS, rather
+// than through imapclient: imapclient's Authenticate waits on a channel
+// that nothing cancels when a server sends its error challenge and the
+// tagged NO in one write, so no deadline or signal could end the probe.
+// Driving it by hand also sees the untagged CAPABILITY a server sends
+// before its tagged OK, which imapclient drops.
+
+// AuthDetails is the evidence of the auth step.
+type AuthDetails struct {
+	Mechanism string `json:"mechanism"` // LOGIN, PLAIN, XOAUTH2, OAUTHBEARER or PREAUTH
+	// Credential is "password" or "token": which one was sent.
+	Credential        string   `json:"credential,omitempty"`
+	CapabilitiesAfter []string `json:"capabilities_after,omitempty"`
+	// TokenError is the server's decoded OAuth2 error challenge, if any.
+	TokenError map[string]any `json:"token_error,omitempty"`
+}
+
+// authErr maps a failed LOGIN/AUTHENTICATE: RFC 5530 codes first, then the
+// wording of Dovecot, Gmail, Exchange and Courier.
+func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string, string) {
+	var ie *imap.Error
+	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
+		return p.cmdErr(StepAuth, err)
+	}
+	detail := serverSaid(ie)
+	token := mech == "XOAUTH2" || mech == "OAUTHBEARER"
+	if tokenErr != nil {
+		detail += "; token error: " + describeTokenError(tokenErr)
+	}
+	failed := "auth.failed"
+	if token {
+		failed = "auth.token_rejected"
+	}
+	switch ie.Code {
+	case imap.ResponseCodeAuthenticationFailed:
+		return failed, detail
+	case imap.ResponseCodeAuthorizationFailed:
+		return "auth.authorization_failed", detail
+	case imap.ResponseCodeExpired:
+		return "auth.expired", detail
+	case imap.ResponseCodeUnavailable:
+		return "auth.unavailable", detail
+	case imap.ResponseCodePrivacyRequired:
+		return "auth.login_disabled", detail
+	case "CANNOT":
+		return "auth.mechanism_unsupported", detail
+	}
+	if token && tokenErr != nil {
+		return "auth.token_rejected", detail
+	}
+	text := strings.ToLower(ie.Text)
+	switch {
+	case containsAny(text, "mechanism", "unsupported authentication", "unknown authentication", "not supported"):
+		return "auth.mechanism_unsupported", detail
+	case containsAny(text, "plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
+		return "auth.login_disabled", detail
+	case containsAny(text, "temporar", "try again", "unavailable", "backend", "system error"):
+		return "auth.unavailable", detail
+	case containsAny(text, "expired"):
+		return "auth.expired", detail
+	case containsAny(text, "not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
+		return "auth.authorization_failed", detail
+	}
+	if ie.Type == imap.StatusResponseTypeBad {
+		return "auth.bad", detail
+	}
+	return failed, detail
+}
+
+func describeTokenError(m map[string]any) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+	}
+	return quote([]byte(strings.Join(parts, " ")))
+}
+
+// maxChallenges bounds a SASL exchange: PLAIN, XOAUTH2 and OAUTHBEARER
+// need at most two round trips.
+const maxChallenges = 4
+
+// minCredentialTLS is the oldest TLS version credentials are sent over
+// unless Options.AllowWeakTLS is set.
+const minCredentialTLS = tls.VersionTLS12
+
+// credentialsMissing says why auth cannot run, or "".
+func (p *probe) credentialsMissing() string {
+	switch {
+	case p.o.Password == "" && p.o.Token == "":
+		return "no password or token was given"
+	case p.t.User == "":
+		return "no user name was given"
+	case isTokenMech(p.o.Auth) && p.o.Token == "":
+		return "--auth " + p.o.Auth + " needs a token, and none was given"
+	case (p.o.Auth == "login" || p.o.Auth == "plain") && p.o.Password == "":
+		return "--auth " + p.o.Auth + " needs a password, and none was given"
+	}
+	return ""
+}
+
+func isTokenMech(m string) bool {
+	m = strings.ToUpper(m)
+	return m == "XOAUTH2" || m == "OAUTHBEARER"
+}
+
+// chooseMech picks the mechanism: an explicit --auth first, then what the
+// server offers for the credentials at hand (a token where the server
+// takes OAuth, else the password), so that a stale token in the
+// environment does not shadow a valid password.
+func (p *probe) chooseMech() (mech, code, detail string) {
+	offered := p.caps.mechanisms()
+	list := "server offers: " + strings.Join(append(offered, loginWord(p.caps)), " ")
+	missing := func(m string) (string, string, string) {
+		if p.caps.Has("LOGINDISABLED") && !p.tlsOn {
+			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and not AUTH=" + m + " on this unencrypted connection"
+		}
+		return "", "auth.mechanism_unsupported", "AUTH=" + m + " is not offered; " + list
+	}
+	want := strings.ToUpper(p.o.Auth)
+	switch want {
+	case "":
+		if p.o.Token != "" {
+			for _, m := range []string{"OAUTHBEARER", "XOAUTH2"} {
+				if p.caps.Has("AUTH=" + m) {
+					return m, "", ""
+				}
+			}
+			if p.o.Password == "" {
+				return missing("OAUTHBEARER or XOAUTH2")
+			}
+		}
+		if p.caps.Has("AUTH=PLAIN") {
+			return "PLAIN", "", ""
+		}
+		if p.caps.Has("LOGINDISABLED") {
+			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and no AUTH=PLAIN; " + list
+		}
+		return "LOGIN", "", ""
+	case "LOGIN":
+		if p.caps.Has("LOGINDISABLED") {
+			return "", "auth.login_disabled", "the server advertises LOGINDISABLED; " + list
+		}
+		return "LOGIN", "", ""
+	case "PLAIN", "XOAUTH2", "OAUTHBEARER":
+		if !p.caps.Has("AUTH=" + want) {
+			return missing(want)
+		}
+		return want, "", ""
+	}
+	return "", "auth.mechanism_unsupported", fmt.Sprintf("unknown mechanism %q: use login, plain, xoauth2 or oauthbearer", p.o.Auth)
+}
+
+func loginWord(c capSet) string {
+	if c.Has("LOGINDISABLED") {
+		return "(LOGINDISABLED)"
+	}
+	return "(LOGIN command)"
+}
+
+func (p *probe) auth(s *Step) bool {
+	d := &AuthDetails{}
+	s.Details = d
+	if p.preauth {
+		d.Mechanism = "PREAUTH"
+		s.Note = "server sent PREAUTH: already authenticated, no credentials sent"
+		d.CapabilitiesAfter = p.caps.list
+		return true
+	}
+	if why := p.credentialsMissing(); why != "" {
+		return p.fail(s, "auth.no_credentials", why+", so login was not tested")
+	}
+	if !p.tlsOn && !p.o.AllowPlaintextAuth {
+		return p.fail(s, "auth.insecure_transport", "the connection is not encrypted (TLS mode "+string(p.t.TLS)+"); no credentials were sent")
+	}
+	if p.tlsOn && p.tlsVersion < minCredentialTLS && !p.o.AllowWeakTLS {
+		return p.fail(s, "auth.weak_tls", "the connection negotiated "+tls.VersionName(p.tlsVersion)+"; no credentials were sent below TLS 1.2")
+	}
+	mech, code, detail := p.chooseMech()
+	if code != "" {
+		return p.fail(s, code, detail)
+	}
+	d.Mechanism, d.Credential = mech, "password"
+	if isTokenMech(mech) {
+		d.Credential = "token"
+	}
+	if p.o.Password != "" && p.o.Token != "" {
+		s.Note = "a password and a token were both given; the " + d.Credential + " was used (choose with --auth)"
+	}
+	var r *response
+	var challenge []byte
+	if mech == "LOGIN" {
+		r, code, detail = p.login()
+	} else {
+		r, challenge, code, detail = p.authenticate(mech)
+	}
+	if code != "" {
+		return p.fail(s, code, detail)
+	}
+	if r.status != "OK" {
+		d.TokenError = tokenError(challenge, p.red.Scrub)
+		code, detail := p.authErr(mech, statusError(r), d.TokenError)
+		return p.fail(s, code, detail)
+	}
+	caps := capsFromCode(r.text[strings.IndexByte(r.text, ' ')+1:])
+	for _, u := range r.untagged {
+		if isUntagged(u, "CAPABILITY") {
+			caps = append(caps, strings.Fields(u[len("* CAPABILITY"):])...)
+		}
+	}
+	if len(caps) == 0 {
+		var ok bool
+		if caps, ok = p.fetchCaps(s, StepAuth); !ok {
+			return false
+		}
+	}
+	p.caps, p.authed = parseCaps(caps), true
+	d.CapabilitiesAfter = append([]string(nil), p.caps.list...)
+	sort.Strings(d.CapabilitiesAfter)
+	return true
+}
+
+// login sends LOGIN with both arguments as astrings.
+func (p *probe) login() (*response, string, string) {
+	tag := p.nextTag()
+	lits := p.caps.Has("LITERAL+") || p.caps.Has("LITERAL-")
+	parts := []string{tag + " LOGIN "}
+	for i, arg := range []string{p.t.User, p.o.Password} {
+		if i > 0 {
+			parts[len(parts)-1] += " "
+		}
+		if q, ok := quoteString(arg); ok {
+			parts[len(parts)-1] += q
+			continue
+		}
+		if lits && len(arg) <= 4096 {
+			parts[len(parts)-1] += "{" + strconv.Itoa(len(arg)) + "+}\r\n" + arg
+			continue
+		}
+		parts[len(parts)-1] += "{" + strconv.Itoa(len(arg)) + "}"
+		parts = append(parts, arg)
+	}
+	for i, part := range parts {
+		if i > 0 {
+			// a synchronising literal: wait for the server's go-ahead
+			line, err := p.readLine()
+			if err != nil {
+				code, detail := p.ioCode(StepAuth, err)
+				return nil, code, detail
+			}
+			if !strings.HasPrefix(line, "+") {
+				return p.finish(StepAuth, tag, "LOGIN", line)
+			}
+		}
+		if err := p.write(part + "\r\n"); err != nil {
+			code, detail := p.ioCode(StepAuth, err)
+			return nil, code, detail
+		}
+	}
+	return p.finish(StepAuth, tag, "LOGIN", "")
+}
+
+// quoteString returns s as an IMAP quoted string, or false when s needs a
+// literal (CR, LF, NUL, or 8-bit bytes, which IMAP4rev1 quoted strings
+// cannot carry).
+func quoteString(s string) (string, bool) {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 0 || c == '\r' || c == '\n' || c >= 0x80:
+			return "", false
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String(), true
+}
+
+// authenticate runs one SASL exchange. It returns the first server
+// challenge that carried data (an OAuth error JSON, say) for the report.
+func (p *probe) authenticate(mech string) (*response, []byte, string, string) {
+	ir := initialResponse(mech, p.t.User, p.o.Password, p.o.Token)
+	tag := p.nextTag()
+	cmd := tag + " AUTHENTICATE " + mech
+	if p.caps.Has("SASL-IR") {
+		cmd += " " + base64.StdEncoding.EncodeToString(ir)
+		ir = nil
+	}
+	if err := p.write(cmd + "\r\n"); err != nil {
+		code, detail := p.ioCode(StepAuth, err)
+		return nil, nil, code, detail
+	}
+	var challenge []byte
+	for n := 0; ; n++ {
+		line, err := p.readLine()
+		if err != nil {
+			code, detail := p.ioCode(StepAuth, err)
+			return nil, challenge, code, detail
+		}
+		if !strings.HasPrefix(line, "+") {
+			r, code, detail := p.finish(StepAuth, tag, "AUTHENTICATE", line)
+			return r, challenge, code, detail
+		}
+		if n >= maxChallenges {
+			return nil, challenge, "auth.malformed", fmt.Sprintf("the server sent more than %d SASL challenges", maxChallenges)
+		}
+		data, err := base64.StdEncoding.DecodeString(strings.TrimSpace(strings.TrimPrefix(line, "+")))
+		if err != nil {
+			return nil, challenge, "auth.malformed", "SASL challenge is not base64: " + quote([]byte(line))
+		}
+		reply := ""
+		switch {
+		case ir != nil && len(data) == 0:
+			reply, ir = base64.StdEncoding.EncodeToString(ir), nil
+		case mech == "OAUTHBEARER":
+			// RFC 7628 section 3.2.3: answer the error challenge with 0x01
+			// so that the server ends the exchange with a tagged NO
+			reply = base64.StdEncoding.EncodeToString([]byte{1})
+		}
+		if challenge == nil && len(data) > 0 {
+			challenge = data[:min(len(data), 16<<10)]
+		}
+		// anything else (XOAUTH2's error challenge, a stray one): an empty
+		// reply, which RFC 4959 spells as an empty line
+		if err := p.write(reply + "\r\n"); err != nil {
+			code, detail := p.ioCode(StepAuth, err)
+			return nil, challenge, code, detail
+		}
+	}
+}
+
+func initialResponse(mech, user, password, token string) []byte {
+	switch mech {
+	case "PLAIN":
+		return []byte("\x00" + user + "\x00" + password)
+	case "XOAUTH2":
+		return []byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")
+	case "OAUTHBEARER":
+		return []byte("n,a=" + escapeSASLName(user) + ",\x01auth=Bearer " + token + "\x01\x01")
+	}
+	return nil
+}
+
+// escapeSASLName escapes a GS2 authzid (RFC 5801 section 4).
+func escapeSASLName(s string) string {
+	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
+}
+
+// statusError turns a tagged NO or BAD line into the *imap.Error that
+// authErr classifies.
+func statusError(r *response) *imap.Error {
+	_, rest, _ := strings.Cut(r.text, " ") // drop the tag
+	_, rest, _ = strings.Cut(rest, " ")    // and the status
+	e := &imap.Error{Type: imap.StatusResponseType(r.status), Text: rest}
+	if strings.HasPrefix(rest, "[") {
+		if end := strings.IndexByte(rest, ']'); end > 0 {
+			word, _, _ := strings.Cut(rest[1:end], " ")
+			e.Code = imap.ResponseCode(strings.ToUpper(word))
+			e.Text = strings.TrimSpace(rest[end+1:])
+		}
+	}
+	return e
+}
+
+// tokenError decodes the server's error challenge. A broken server may
+// quote the token back, in a value or a key, so every string is scrubbed
+// after decoding (which also undoes JSON escapes such as \/), and raw text
+// is scrubbed before it is shortened.
+func tokenError(challenge []byte, scrub func(string) string) map[string]any {
+	if len(challenge) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(challenge, &m); err != nil {
+		return map[string]any{"raw": cut(scrub(string(challenge)), 4096)}
+	}
+	return scrubJSON(m, scrub).(map[string]any)
+}
+
+// cut shortens s to at most n bytes on a UTF-8 boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("…(+%d bytes)", len(s)-n)
+}
+
+// scrubJSON masks secrets in every string and key of a decoded JSON value.
+func scrubJSON(v any, scrub func(string) string) any {
+	switch v := v.(type) {
+	case string:
+		return scrub(v)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[scrub(k)] = scrubJSON(x, scrub)
+		}
+		return out
+	case []any:
+		for i, x := range v {
+			v[i] = scrubJSON(x, scrub)
+		}
+	}
+	return v
+}
