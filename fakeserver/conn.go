@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -202,46 +201,6 @@ func (c *conn) wrapWriter() io.Writer {
 	return c.faults().WrapWriter(c.info(), transportWriter{c}, closer)
 }
 
-// pre carries out the Delay and Raw of an action; false if the connection
-// closed meanwhile.
-func (c *conn) pre(a faults.Action) bool {
-	if !c.sleep(a.Delay) {
-		return false
-	}
-	return len(a.Raw) == 0 || c.write(a.Raw)
-}
-
-// post carries out Silence, Endless and Close; true if the connection must
-// stop here.
-func (c *conn) post(a faults.Action) bool {
-	switch {
-	case a.Silence:
-		c.silence()
-	case a.Endless:
-		c.endless()
-	case a.Close != faults.CloseNone:
-		c.setClosedBy("fault")
-		c.closeWith(a.Close)
-	default:
-		return false
-	}
-	return true
-}
-
-func (c *conn) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-c.closed:
-		return false
-	}
-}
-
 // handshake runs a server TLS handshake on the raw connection (implicit
 // TLS, or after STARTTLS), under the handshake and TLS hooks.
 func (c *conn) handshake() bool {
@@ -379,110 +338,6 @@ func (c *conn) rewriteCaps(line []byte) []byte {
 	})
 }
 
-func (c *conn) head() *pendingCmd {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.pending) == 0 {
-		return nil
-	}
-	return c.pending[0]
-}
-
-// complete pops p when its tagged response is about to go out.
-func (c *conn) complete(p *pendingCmd) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.pending) > 0 && c.pending[0] == p {
-		c.pending = c.pending[1:]
-	}
-	if c.contTag == p.tag {
-		c.contTag = ""
-		c.saslMech = ""
-	}
-}
-
-// pump copies the backend's responses to the client, line by line (and
-// literal by literal), through the capability hook, the command's Rewrite
-// and CutAfter, and the fault writers.
-func (c *conn) pump(be *backendSession) {
-	defer close(be.done)
-	continuing := false // the line goes on after a literal
-	for {
-		line, err := readLine(be.br, maxServerLine)
-		if err != nil {
-			if !be.detached.Load() {
-				c.setClosedBy("server")
-				c.closeGraceful()
-			}
-			return
-		}
-		head := c.head()
-		out := line
-		if !continuing {
-			out = c.rewriteCaps(out)
-		}
-		if head != nil && head.rewrite != nil {
-			out = head.rewrite(out)
-		}
-		size, _ := literalSuffix(line)
-		if size < 0 && !continuing && head != nil && isTagged(line, head.tag) {
-			// Pop the command before the client can see its completion:
-			// a client that answers at once must find the framing state
-			// (e.g. the end of AUTHENTICATE) already updated.
-			c.complete(head)
-		}
-		if !c.send(head, out) {
-			return
-		}
-		if size >= 0 {
-			if !c.copyLiteral(be, head, size) {
-				return
-			}
-			continuing = true
-			continue
-		}
-		continuing = false
-	}
-}
-
-func (c *conn) copyLiteral(be *backendSession, head *pendingCmd, size int64) bool {
-	buf := make([]byte, min(size, 32<<10))
-	for size > 0 {
-		n, err := io.ReadFull(be.br, buf[:min(size, int64(len(buf)))])
-		if n > 0 && !c.send(head, buf[:n]) {
-			return false
-		}
-		if err != nil {
-			return false
-		}
-		size -= int64(n)
-	}
-	return true
-}
-
-// send writes response bytes to the client, dropping the connection when
-// the command's CutAfter budget runs out.
-func (c *conn) send(head *pendingCmd, p []byte) bool {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if head != nil && head.cutLeft > 0 && int64(len(p)) >= head.cutLeft {
-		_, _ = c.out.Write(p[:head.cutLeft])
-		head.cutLeft = 0
-		mode := head.mode
-		if mode == faults.CloseNone {
-			mode = faults.CloseFIN
-		}
-		c.setClosedBy("fault")
-		c.closeWith(mode)
-		return false
-	}
-	if head != nil && head.cutLeft > 0 {
-		head.cutLeft -= int64(len(p))
-	}
-	_, err := c.out.Write(p)
-	return err == nil
-}
-
 // startTLS answers STARTTLS itself: the backend behind a plaintext port
 // cannot do TLS over its pipe.
 func (c *conn) startTLS(tag string, mode faults.StartTLSMode) bool {
@@ -523,39 +378,6 @@ func (c *conn) startTLS(tag string, mode faults.StartTLSMode) bool {
 	}
 	c.attach(be)
 	return true
-}
-
-// silence reads and ignores the client until it leaves, the idle timeout
-// passes or the server closes.
-func (c *conn) silence() {
-	c.detach()
-	_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
-	_, _ = io.Copy(io.Discard, c.br)
-	c.setClosedBy("client")
-}
-
-// EndlessStart begins the line an Endless action writes; filler bytes
-// without a line ending follow until the client leaves.
-const EndlessStart = "* OK "
-
-// endless writes one never-ending line until the client leaves.
-func (c *conn) endless() {
-	c.detach()
-	chunk := []byte(strings.Repeat("x", 4096))
-	if !c.write([]byte(EndlessStart)) {
-		return
-	}
-	for {
-		select {
-		case <-c.closed:
-			return
-		default:
-		}
-		if !c.write(chunk) {
-			c.setClosedBy("client")
-			return
-		}
-	}
 }
 
 // closeWith ends the client connection without a TLS close_notify, as a
