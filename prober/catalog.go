@@ -46,7 +46,7 @@ var specific = []CodeInfo{
 		Fix:   "Check routing, VPN and firewall; check --source-addr; try another address with --connect-addr."},
 	{Code: "tcp.reset", Step: StepConnect, Summary: "connection reset",
 		Cause: "The peer or a middlebox reset the TCP connection.",
-		Fix:   "Check firewalls and load balancers between you and the server, and the server's connection limits."},
+		Fix:   "Check the server's log: an IMAP process that crashes on every connection (often a TLS misconfiguration such as an unreadable key) resets it; otherwise check firewalls, load balancers and the server's connection limits."},
 	{Code: "tls.not_tls", Step: StepTLS, Summary: "the server answered in plaintext where TLS was expected",
 		Cause: "The port speaks plain IMAP (or another protocol), not implicit TLS.",
 		Fix:   "Use imap:// (STARTTLS, usually port 143) for this port, or the implicit-TLS port (993) with imaps://."},

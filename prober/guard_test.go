@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/redact"
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // TestGuardAbandonsBlockedStep: a step whose work blocks past every socket
@@ -25,6 +26,7 @@ func TestGuardAbandonsBlockedStep(t *testing.T) {
 			defer cancel()
 			p := &probe{ctx: ctx, o: Options{StepTimeout: 200 * time.Millisecond}.withDefaults(), deadline: time.Now().Add(200 * time.Millisecond)}
 			p.red = redact.NewSession()
+			p.rec = wiretap.New(time.Now(), wiretap.DefaultLimits(), p.red)
 			if tc.cancel {
 				p.deadline = time.Now().Add(time.Hour)
 				time.AfterFunc(100*time.Millisecond, cancel)

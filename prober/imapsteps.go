@@ -222,6 +222,7 @@ func (p *probe) list(s *Step) bool {
 	if err := cmd.Close(); err != nil {
 		return p.failCommand(s, StepList, "list.failed", err)
 	}
+	p.listDone, p.listCount = true, d.Count
 	return true
 }
 
@@ -247,7 +248,7 @@ func (p *probe) selectMailbox(s *Step) bool {
 	s.Details = d
 	p.enableUTF8()
 	first := p.rec.Len()
-	data, err := p.ensureClient().Select(p.t.Mailbox, &imap.SelectOptions{ReadOnly: !p.o.Select}).Wait()
+	data, err := p.ensureClient().Select(mailboxName(p.t.Mailbox), &imap.SelectOptions{ReadOnly: !p.o.Select}).Wait()
 	if err != nil {
 		var ie *imap.Error
 		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
@@ -354,6 +355,9 @@ func (p *probe) listed(name string) bool {
 // closestHint names the existing mailboxes closest to the wanted one, or,
 // when none is similar, the first few there are.
 func (p *probe) closestHint() string {
+	if p.listDone && p.listCount == 0 {
+		return "LIST returned no mailbox at all, not even INBOX: the account exists but has no mail storage. Check the server's mailbox autocreation (Cyrus autocreate_inbox_folders, Dovecot auto = create) or the account's provisioning."
+	}
 	names := closest(p.t.Mailbox, p.mailbox, 3, p.deadline)
 	intro, more := "Closest existing mailboxes: ", ""
 	if len(names) == 0 {
@@ -389,7 +393,7 @@ func closest(want string, names []string, n int, deadline time.Time) []string {
 	limit := max(3, len([]rune(want))/2)
 	budget := hintCells
 	for i, name := range names {
-		if i%256 == 0 && !time.Now().Before(deadline) {
+		if i%256 == 0 && !deadline.IsZero() && !time.Now().Before(deadline) {
 			break
 		}
 		ln := strings.ToLower(name)

@@ -82,12 +82,15 @@ type probe struct {
 	preauth bool
 	caps    capSet
 
-	client   *imapclient.Client
-	feed     *clientConn
-	mailbox  []string // LIST names kept for hints
-	numMsgs  uint32
-	deadline time.Time
-	capped   bool // the overall deadline, not --timeout, ends the current step
+	client  *imapclient.Client
+	feed    *clientConn
+	mailbox []string // LIST names kept for hints
+	// listDone and listCount: LIST succeeded, with this many names
+	listDone  bool
+	listCount int
+	numMsgs   uint32
+	deadline  time.Time
+	capped    bool // the overall deadline, not --timeout, ends the current step
 
 	resetAtOpen bool // the peer reset the connection before sending anything
 	abandoned   bool // a step's goroutine was left blocked (see runGuarded)
@@ -173,6 +176,10 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		ok = p.runGuarded(name, fn, &s)
 	}
 	s.Duration = time.Since(began)
+	if !p.abandoned {
+		scrubDetails(s.Details, p.red.Scrub)
+		s.Note = p.red.Scrub(s.Note)
+	}
 	if ok && p.rec.BareLF(wiretap.Server) > bare {
 		ok = p.fail(&s, area[name]+".malformed", "the server ended a line with a bare LF instead of CRLF (RFC 9051 section 2.2): a proxy may be rewriting line endings")
 	}
@@ -247,8 +254,29 @@ func (p *probe) diag(code, detail string) Diagnosis {
 	if !ok {
 		info = CodeInfo{Code: code, Severity: SeverityError, Summary: code}
 	}
-	return Diagnosis{Code: code, Severity: info.Severity, Summary: info.Summary,
+	d := Diagnosis{Code: code, Severity: info.Severity, Summary: info.Summary,
 		Detail: p.red.Scrub(detail), Hint: info.Fix}
+	if alert, ok := byeAlert(p.lastBye()); ok && (strings.HasSuffix(code, ".dropped") || code == "greeting.bye") {
+		// the administrator's own words are the headline (RFC 9051 [ALERT])
+		d.Summary = "the server says: " + p.red.Scrub(alert)
+		d.Hint = "The server's administrator sent this alert to users: it usually means planned maintenance. Wait until the time it names and retry, or ask the administrator; nothing is wrong with your client or account."
+	} else if strings.HasSuffix(code, ".dropped") && !strings.HasPrefix(detail, "server said:") {
+		d.Hint = "The server closed the connection without a BYE: look in the server's log for a crashed or killed process, and check firewalls, load balancers and NAT idle timeouts between you and the server."
+	}
+	return d
+}
+
+// byeAlert returns the text of a "* BYE [ALERT] text" line.
+func byeAlert(bye string) (string, bool) {
+	rest, ok := strings.CutPrefix(bye, "* ")
+	if !ok || len(rest) < 4 {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest[3:])
+	if len(rest) < 7 || !strings.EqualFold(rest[:7], "[ALERT]") {
+		return "", false
+	}
+	return wiretap.Escape(strings.TrimSpace(rest[7:]), 200), true
 }
 
 // fail sets the step's diagnosis and returns false, for "return p.fail(...)".

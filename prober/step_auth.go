@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // The auth step is driven by hand, like the greeting and STARTTLS, rather
@@ -82,17 +84,41 @@ func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string
 	return failed, detail
 }
 
+// describeTokenError lists the error's fields, status and scope first,
+// each whole: the fix points the reader at them.
 func describeTokenError(m map[string]any) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+	rank := func(k string) int {
+		switch k {
+		case "status":
+			return 0
+		case "scope":
+			return 1
+		}
+		return 2
 	}
-	return quote([]byte(strings.Join(parts, " ")))
+	sort.Slice(keys, func(i, j int) bool {
+		if rank(keys[i]) != rank(keys[j]) {
+			return rank(keys[i]) < rank(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	var b strings.Builder
+	for i, k := range keys {
+		part := wiretap.Escape(fmt.Sprintf("%s=%v", k, m[k]), 300)
+		if b.Len()+len(part) > 600 && i > 0 {
+			fmt.Fprintf(&b, " (+%d more fields)", len(keys)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(part)
+	}
+	return `"` + b.String() + `"`
 }
 
 // maxChallenges bounds a SASL exchange: PLAIN, XOAUTH2 and OAUTHBEARER
@@ -410,23 +436,4 @@ func cut(s string, n int) string {
 		n--
 	}
 	return s[:n] + fmt.Sprintf("…(+%d bytes)", len(s)-n)
-}
-
-// scrubJSON masks secrets in every string and key of a decoded JSON value.
-func scrubJSON(v any, scrub func(string) string) any {
-	switch v := v.(type) {
-	case string:
-		return scrub(v)
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[scrub(k)] = scrubJSON(x, scrub)
-		}
-		return out
-	case []any:
-		for i, x := range v {
-			v[i] = scrubJSON(x, scrub)
-		}
-	}
-	return v
 }
