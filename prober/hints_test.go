@@ -1,6 +1,7 @@
 package prober
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"net"
@@ -74,10 +75,10 @@ func TestHintsFromRealServers(t *testing.T) {
 			if tc.opts != nil {
 				tc.opts(&o)
 			}
-			r := Probe(context.Background(), target(srv, cmpOr(tc.mode, TLSImplicit)), o)
+			r := Probe(context.Background(), target(srv, cmp.Or(tc.mode, TLSImplicit)), o)
 			assertFailure(t, r, tc.step, tc.code)
 			d := r.Step(tc.step).Diagnosis
-			if want := cmpOr(tc.summary, catalog[tc.code].Summary); d.Summary != want {
+			if want := cmp.Or(tc.summary, catalog[tc.code].Summary); d.Summary != want {
 				t.Errorf("summary %q, want %q", d.Summary, want)
 			}
 			if !strings.Contains(d.Hint, tc.hint) || tc.notHint != "" && strings.Contains(d.Hint, tc.notHint) {
@@ -88,12 +89,4 @@ func TestHintsFromRealServers(t *testing.T) {
 			}
 		})
 	}
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
