@@ -1,6 +1,8 @@
 package fakeserver
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"time"
@@ -23,7 +25,7 @@ func (c *conn) readCommands() {
 		if inCont {
 			// A SASL response or IDLE's DONE: forward, never record.
 			if mech != "" {
-				c.setUser(saslUser(mech, strings.TrimRight(string(line), "\r\n")))
+				c.setUser(c.saslUser(mech, strings.TrimRight(string(line), "\r\n")))
 			}
 			if !c.forward(c.persona.saslReply(line)) {
 				return
@@ -37,8 +39,7 @@ func (c *conn) readCommands() {
 }
 
 func (c *conn) readClientLine() ([]byte, bool) {
-	_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
-	line, err := readLine(c.br, maxClientLine)
+	line, err := c.fr.line()
 	if err != nil {
 		c.setClosedBy("client")
 		return nil, false
@@ -46,25 +47,40 @@ func (c *conn) readClientLine() ([]byte, bool) {
 	return line, true
 }
 
+// record adds a command to the connection's record. A line that is not a
+// known command, or whose tag is not a tag, may be a secret the client
+// sent out of turn (a password, a SASL response): its words are not kept.
+func (c *conn) record(tag, name string, uid bool) {
+	cr := CommandRecord{Tag: tag, Name: name, UID: uid}
+	switch {
+	case !knownCommands[name]:
+		cr = CommandRecord{Name: unknownCommand}
+	case !validTag(tag):
+		cr.Tag = ""
+	}
+	c.rec.update(func(r *ConnRecord) { r.Commands = append(r.Commands, cr) })
+}
+
 func (c *conn) command(line []byte) bool {
 	tag, name, uid, rest := parseCommand(line)
+	c.record(tag, name, uid)
 	if tag == "" || name == "" {
-		return c.forward(line) // let the backend answer BAD
+		return c.forwardCommand(line, false) // let the backend answer BAD
 	}
-	c.rec.update(func(r *ConnRecord) {
-		r.Commands = append(r.Commands, CommandRecord{Tag: tag, Name: name, UID: uid})
-	})
 	c.persona.sawCommand(name)
 	cmd := faults.Command{Tag: tag, Name: name, UID: uid}
 	var a faults.Action
 	mech, ir := "", ""
+	literalUser := false
 	switch name {
 	case "LOGIN":
-		c.setUser(firstAString(rest))
+		var user string
+		user, literalUser = loginUser(rest)
+		c.setUser(user)
 	case "AUTHENTICATE":
 		mech, ir, _ = strings.Cut(rest, " ")
 		mech = strings.ToUpper(mech)
-		c.setUser(saslUser(mech, ir))
+		c.setUser(c.saslUser(mech, ir))
 	}
 	if name == "AUTHENTICATE" {
 		a = c.faults().OnAuthenticate(c.info(), cmd, mech)
@@ -102,67 +118,67 @@ func (c *conn) command(line []byte) bool {
 	if c.persona.viaNoop(name) {
 		return c.skipLiterals(line) && c.forward([]byte(tag+" NOOP\r\n"))
 	}
-	return c.forwardCommand(line, name == "LOGIN" && firstAString(rest) == "")
+	return c.forwardCommand(line, literalUser)
 }
 
+// maxUserLiteral bounds a LOGIN user literal read whole for the record; a
+// larger one is forwarded without being recorded.
+const maxUserLiteral = 1 << 10
+
+// errStopped ends framing when the backend went away; the connection is
+// ending already.
+var errStopped = errors.New("fakeserver: backend gone")
+
 // forwardCommand sends a command and its literals to the backend. With
-// literalUser, the first literal is LOGIN's user name.
+// literalUser, the first literal is LOGIN's user name: it is recorded
+// once the line after it shows a password follows, so that a lone
+// literal (the password itself) is not taken for the user.
 func (c *conn) forwardCommand(line []byte, literalUser bool) bool {
-	for {
-		if !c.forward(line) {
-			return false
+	user, judge := "", false
+	onLine := func(l []byte, _ int64, _ bool) (bool, error) {
+		if judge {
+			judge = false
+			if rest := string(l); strings.HasPrefix(rest, " ") && hasArgument(rest[1:]) {
+				c.setUser(user)
+			}
 		}
-		size, _ := literalSuffix(line)
-		if size < 0 {
-			return true
+		if !c.forward(l) {
+			return false, errStopped
 		}
-		if size > maxLiteral {
-			c.setClosedBy("fault")
-			c.closeWith(faults.CloseFIN)
-			return false
-		}
+		return true, nil
+	}
+	onLiteral := func(r io.Reader, size int64) error {
 		be := c.backend()
 		if be == nil {
-			return false
+			return errStopped
 		}
-		_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
 		_ = be.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
-		if literalUser {
-			buf := make([]byte, size)
-			if _, err := io.ReadFull(c.br, buf); err != nil {
-				return false
+		if literalUser && size <= maxUserLiteral {
+			buf, err := io.ReadAll(r)
+			if err != nil {
+				return err
 			}
-			c.setUser(string(buf))
-			literalUser = false
-			if _, err := be.conn.Write(buf); err != nil {
-				return false
-			}
-		} else if _, err := io.CopyN(be.conn, c.br, size); err != nil {
-			return false
+			user, judge = string(buf), true
+			r = bytes.NewReader(buf)
 		}
-		var ok bool
-		if line, ok = c.readClientLine(); !ok {
-			return false
-		}
+		literalUser = false
+		_, err := io.Copy(be.conn, r)
+		return err
 	}
+	err := c.fr.command(line, onLine, onLiteral)
+	if errors.Is(err, errLiteralTooLarge) {
+		c.setClosedBy("fault")
+		c.closeWith(faults.CloseFIN)
+	}
+	return err == nil
 }
 
 // skipLiterals consumes the non-synchronising literals of a command the
 // backend does not see (a client waits for "+" before a synchronising one).
 func (c *conn) skipLiterals(line []byte) bool {
-	for {
-		size, nonSync := literalSuffix(line)
-		if size < 0 || !nonSync {
-			return true
-		}
-		if _, err := io.CopyN(io.Discard, c.br, size); err != nil {
-			return false
-		}
-		var ok bool
-		if line, ok = c.readClientLine(); !ok {
-			return false
-		}
-	}
+	followNonSync := func(_ []byte, _ int64, nonSync bool) (bool, error) { return nonSync, nil }
+	discard := func(io.Reader, int64) error { return nil } // the framer discards what is left
+	return c.fr.command(line, followNonSync, discard) == nil
 }
 
 func (c *conn) backend() *backendSession {

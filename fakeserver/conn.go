@@ -38,6 +38,7 @@ type conn struct {
 	tap       *wiretap.Recorder
 	isTLS     atomic.Bool
 	br        *bufio.Reader // client reader; used by the serve goroutine only
+	fr        *framer       // frames commands from br
 
 	wmu sync.Mutex
 	out io.Writer // fault writers over the current transport
@@ -112,8 +113,11 @@ func (c *conn) info() faults.ConnInfo {
 	return faults.ConnInfo{ID: c.id, User: c.user, TLS: c.isTLS.Load()}
 }
 
+// setUser records the user the client named. A name that contains a
+// seeded password or token is never recorded: the client put its secret
+// where the user goes.
 func (c *conn) setUser(u string) {
-	if u == "" {
+	if u == "" || c.srv.users.holdsSecret(u) {
 		return
 	}
 	c.mu.Lock()
@@ -160,6 +164,8 @@ func (c *conn) setTransport(t net.Conn) {
 	c.transport = t
 	c.tmu.Unlock()
 	c.br = bufio.NewReader(t)
+	c.fr = newFramer(c.br)
+	c.fr.before = func() { _ = t.SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle)) }
 }
 
 func (c *conn) currentTransport() net.Conn {

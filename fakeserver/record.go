@@ -22,6 +22,9 @@ type ConnRecord struct {
 	// ("starttls" or "plaintext").
 	Port string `json:"port"`
 	// User is the user the client named (LOGIN, SASL) or PREAUTH chose.
+	// A lone LOGIN argument is not taken for a user (it may be the
+	// password), OAUTHBEARER's a= counts only when it names a seeded user,
+	// and a name holding a seeded password or token is never recorded.
 	User     string          `json:"user,omitempty"`
 	TLS      bool            `json:"tls"`
 	Start    time.Time       `json:"start"`
@@ -37,7 +40,9 @@ type ConnRecord struct {
 }
 
 // CommandRecord is one client command: its tag and upper-case name
-// ("FETCH" with UID set for "UID FETCH").
+// ("FETCH" with UID set for "UID FETCH"). A line that is not a known IMAP
+// command (a password or SASL response sent out of turn, say) is recorded
+// as Name "?" with no tag, and a tag that is not an IMAP tag as "".
 type CommandRecord struct {
 	Tag  string `json:"tag"`
 	Name string `json:"name"`

@@ -144,8 +144,10 @@ func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
 // saslUser extracts the user a SASL client response names, for the
 // connection record: PLAIN authzid\0user\0pass, XOAUTH2 user=...,
 // OAUTHBEARER n,a=user,..., LOGIN's first response. It never returns the
-// secret part.
-func saslUser(mech, encoded string) string {
+// secret part. OAUTHBEARER's a= is an optional authorization identity a
+// client may fill with anything, its token included, so it counts only
+// when it names a seeded user.
+func (c *conn) saslUser(mech, encoded string) string {
 	if encoded == "" || encoded == "=" || encoded == "*" {
 		return ""
 	}
@@ -167,7 +169,11 @@ func saslUser(mech, encoded string) string {
 	case "OAUTHBEARER":
 		parts := bytes.SplitN(resp, []byte{','}, 3)
 		if len(parts) == 3 && bytes.HasPrefix(parts[1], []byte("a=")) {
-			return string(parts[1][2:])
+			// RFC 5801 saslname: "=2C" is ",", "=3D" is "=".
+			u := strings.NewReplacer("=2C", ",", "=3D", "=").Replace(string(parts[1][2:]))
+			if c.srv.users.get(u) != nil {
+				return u
+			}
 		}
 	}
 	return ""

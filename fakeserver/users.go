@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"strings"
 	"sync"
 
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
@@ -83,4 +84,21 @@ func randomSecret() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// holdsSecret reports whether s contains any seeded password or token.
+func (db *userDB) holdsSecret(s string) bool {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	for _, u := range db.byName {
+		if u.password != "" && strings.Contains(s, u.password) {
+			return true
+		}
+		for _, t := range u.tokens {
+			if t != "" && strings.Contains(s, t) {
+				return true
+			}
+		}
+	}
+	return false
 }
