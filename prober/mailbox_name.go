@@ -65,3 +65,12 @@ func decodeMUTF7(s string) (string, bool) {
 	}
 	return b.String(), true
 }
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}

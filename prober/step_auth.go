@@ -3,16 +3,10 @@ package prober
 import (
 	"crypto/tls"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/emersion/go-imap/v2"
-
-	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
 // The auth step is driven by hand, like the greeting and STARTTLS, rather
@@ -30,95 +24,6 @@ type AuthDetails struct {
 	CapabilitiesAfter []string `json:"capabilities_after,omitempty"`
 	// TokenError is the server's decoded OAuth2 error challenge, if any.
 	TokenError map[string]any `json:"token_error,omitempty"`
-}
-
-// authErr maps a failed LOGIN/AUTHENTICATE: RFC 5530 codes first, then the
-// wording of Dovecot, Gmail, Exchange and Courier.
-func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string, string) {
-	var ie *imap.Error
-	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
-		return p.cmdErr(StepAuth, err)
-	}
-	detail := serverSaid(ie)
-	token := mech == "XOAUTH2" || mech == "OAUTHBEARER"
-	if tokenErr != nil {
-		detail += "; token error: " + describeTokenError(tokenErr)
-	}
-	failed := "auth.failed"
-	if token {
-		failed = "auth.token_rejected"
-	}
-	switch ie.Code {
-	case imap.ResponseCodeAuthenticationFailed:
-		return failed, detail
-	case imap.ResponseCodeAuthorizationFailed:
-		return "auth.authorization_failed", detail
-	case imap.ResponseCodeExpired:
-		return "auth.expired", detail
-	case imap.ResponseCodeUnavailable:
-		return "auth.unavailable", detail
-	case imap.ResponseCodePrivacyRequired:
-		return "auth.login_disabled", detail
-	case "CANNOT":
-		return "auth.mechanism_unsupported", detail
-	}
-	if token && tokenErr != nil {
-		return "auth.token_rejected", detail
-	}
-	text := strings.ToLower(ie.Text)
-	switch {
-	case containsAny(text, "mechanism", "unsupported authentication", "unknown authentication", "not supported"):
-		return "auth.mechanism_unsupported", detail
-	case containsAny(text, "plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
-		return "auth.login_disabled", detail
-	case containsAny(text, "temporar", "try again", "unavailable", "backend", "system error"):
-		return "auth.unavailable", detail
-	case containsAny(text, "expired"):
-		return "auth.expired", detail
-	case containsAny(text, "not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
-		return "auth.authorization_failed", detail
-	}
-	if ie.Type == imap.StatusResponseTypeBad {
-		return "auth.bad", detail
-	}
-	return failed, detail
-}
-
-// describeTokenError lists the error's fields, status and scope first,
-// each whole: the fix points the reader at them.
-func describeTokenError(m map[string]any) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	rank := func(k string) int {
-		switch k {
-		case "status":
-			return 0
-		case "scope":
-			return 1
-		}
-		return 2
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if rank(keys[i]) != rank(keys[j]) {
-			return rank(keys[i]) < rank(keys[j])
-		}
-		return keys[i] < keys[j]
-	})
-	var b strings.Builder
-	for i, k := range keys {
-		part := wiretap.Escape(fmt.Sprintf("%s=%v", k, m[k]), 300)
-		if b.Len()+len(part) > 600 && i > 0 {
-			fmt.Fprintf(&b, " (+%d more fields)", len(keys)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(part)
-	}
-	return `"` + b.String() + `"`
 }
 
 // maxChallenges bounds a SASL exchange: PLAIN, XOAUTH2 and OAUTHBEARER
@@ -394,46 +299,4 @@ func initialResponse(mech, user, password, token string) []byte {
 // escapeSASLName escapes a GS2 authzid (RFC 5801 section 4).
 func escapeSASLName(s string) string {
 	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
-}
-
-// statusError turns a tagged NO or BAD line into the *imap.Error that
-// authErr classifies.
-func statusError(r *response) *imap.Error {
-	_, rest, _ := strings.Cut(r.text, " ") // drop the tag
-	_, rest, _ = strings.Cut(rest, " ")    // and the status
-	e := &imap.Error{Type: imap.StatusResponseType(r.status), Text: rest}
-	if strings.HasPrefix(rest, "[") {
-		if end := strings.IndexByte(rest, ']'); end > 0 {
-			word, _, _ := strings.Cut(rest[1:end], " ")
-			e.Code = imap.ResponseCode(strings.ToUpper(word))
-			e.Text = strings.TrimSpace(rest[end+1:])
-		}
-	}
-	return e
-}
-
-// tokenError decodes the server's error challenge. A broken server may
-// quote the token back, in a value or a key, so every string is scrubbed
-// after decoding (which also undoes JSON escapes such as \/), and raw text
-// is scrubbed before it is shortened.
-func tokenError(challenge []byte, scrub func(string) string) map[string]any {
-	if len(challenge) == 0 {
-		return nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(challenge, &m); err != nil {
-		return map[string]any{"raw": cut(scrub(string(challenge)), 4096)}
-	}
-	return scrubJSON(m, scrub).(map[string]any)
-}
-
-// cut shortens s to at most n bytes on a UTF-8 boundary.
-func cut(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xc0 == 0x80 {
-		n--
-	}
-	return s[:n] + fmt.Sprintf("…(+%d bytes)", len(s)-n)
 }

@@ -1,0 +1,49 @@
+package prober
+
+import "strings"
+
+// CapabilityDetails is the evidence of the capability step (before TLS for
+// starttls, before authentication otherwise).
+type CapabilityDetails struct {
+	Capabilities []string `json:"capabilities"`
+	Mechanisms   []string `json:"mechanisms,omitempty"`
+}
+
+func (p *probe) capability(s *Step) bool {
+	d := &CapabilityDetails{}
+	s.Details = d
+	caps, ok := p.fetchCaps(s, StepCapability)
+	if !ok {
+		return false
+	}
+	p.caps = parseCaps(caps)
+	d.Capabilities = p.caps.list
+	d.Mechanisms = p.caps.mechanisms()
+	return true
+}
+
+// fetchCaps runs CAPABILITY on the hand-driven connection.
+func (p *probe) fetchCaps(s *Step, step string) ([]string, bool) {
+	r, code, detail := p.command(step, "CAPABILITY")
+	if code != "" {
+		return nil, p.fail(s, code, detail)
+	}
+	if r.status != "OK" {
+		return nil, p.fail(s, area[step]+".bad", "CAPABILITY refused: "+quote([]byte(r.text)))
+	}
+	var caps []string
+	found := false
+	for _, u := range r.untagged {
+		if isUntagged(u, "CAPABILITY") {
+			found = true
+			caps = append(caps, strings.Fields(u[len("* CAPABILITY"):])...)
+		}
+	}
+	if !found {
+		caps = capsFromCode(r.text)
+	}
+	if len(caps) == 0 {
+		return nil, p.fail(s, area[step]+".malformed", "CAPABILITY returned no capability list: "+quote([]byte(r.text)))
+	}
+	return caps, true
+}
