@@ -27,35 +27,17 @@ func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string
 	if token {
 		failed = "auth.token_rejected"
 	}
-	switch ie.Code {
-	case imap.ResponseCodeAuthenticationFailed:
-		return failed, detail
-	case imap.ResponseCodeAuthorizationFailed:
-		return "auth.authorization_failed", detail
-	case imap.ResponseCodeExpired:
-		return "auth.expired", detail
-	case imap.ResponseCodeUnavailable:
-		return "auth.unavailable", detail
-	case imap.ResponseCodePrivacyRequired:
-		return "auth.login_disabled", detail
-	case "CANNOT":
-		return "auth.mechanism_unsupported", detail
+	if code, ok := authByCode[ie.Code]; ok {
+		if code == failedCode {
+			code = failed
+		}
+		return code, detail
 	}
 	if token && tokenErr != nil {
 		return "auth.token_rejected", detail
 	}
-	text := strings.ToLower(ie.Text)
-	switch {
-	case containsAny(text, "mechanism", "unsupported authentication", "unknown authentication", "not supported"):
-		return "auth.mechanism_unsupported", detail
-	case containsAny(text, "plaintext", "ssl/tls", "starttls first", "requires tls", "privacy"):
-		return "auth.login_disabled", detail
-	case containsAny(text, "temporar", "try again", "unavailable", "backend", "system error"):
-		return "auth.unavailable", detail
-	case containsAny(text, "expired"):
-		return "auth.expired", detail
-	case containsAny(text, "not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"):
-		return "auth.authorization_failed", detail
+	if code := classifyNo(ie, nil, authByWords); code != "" {
+		return code, detail
 	}
 	if ie.Type == imap.StatusResponseTypeBad {
 		return "auth.bad", detail

@@ -82,22 +82,8 @@ func (p *probe) enableUTF8() {
 
 func (p *probe) selectErr(ie *imap.Error) (string, string) {
 	detail := serverSaid(ie)
-	switch ie.Code {
-	case imap.ResponseCodeNonExistent:
-		return "mailbox.not_found", detail
-	case imap.ResponseCodeNoPerm:
-		return "mailbox.no_permission", detail
-	case imap.ResponseCodeInUse:
-		return "mailbox.in_use", detail
-	}
-	text := strings.ToLower(ie.Text)
-	switch {
-	case containsAny(text, "doesn't exist", "does not exist", "not found", "no such", "unknown mailbox", "nonexistent", "not exist", "could not be found", "cannot be found"):
-		return "mailbox.not_found", detail
-	case containsAny(text, "permission", "access denied", "access is denied", "not allowed", "acl", "no right"):
-		return "mailbox.no_permission", detail
-	case containsAny(text, "in use", "locked", "lock "):
-		return "mailbox.in_use", detail
+	if code := classifyNo(ie, selectByCode, selectByWords); code != "" {
+		return code, detail
 	}
 	if !p.listed(p.t.Mailbox) {
 		return "mailbox.not_found", detail + "; the name is absent from LIST"
