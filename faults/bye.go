@@ -1,7 +1,5 @@
 package faults
 
-import "strings"
-
 // Bye sends "* BYE text" when a command arrives, instead of answering
 // it, and closes the connection:
 //
@@ -19,16 +17,25 @@ type Bye struct {
 // DefaultByeText is the BYE text when a bye fault gives none.
 const DefaultByeText = "Server shutting down"
 
-func parseBye(spec, args string) (Fault, error) {
-	name, text, hasText := strings.Cut(args, "=")
-	cmd, err := parseCommand(spec, name)
-	if err != nil {
-		return nil, err
+func parseBye(spec, rest string) (Fault, string, error) {
+	cmd, value, scope, hasText := cutName(rest)
+	if !hasText {
+		return &Bye{Command: cmd}, scope, nil
 	}
-	if hasText && text == "" {
-		return nil, specError(spec, "empty BYE text", "write bye:"+cmd+"=TEXT or just bye:"+cmd)
+	text, scope, err := readFinal(spec, value)
+	if err == nil && text == "" {
+		err = specError(spec, "empty BYE text", "write bye:COMMAND=TEXT or just bye:COMMAND")
 	}
-	return &Bye{Command: cmd, Text: text}, nil
+	return &Bye{Command: cmd, Text: text}, scope, err
+}
+
+func (b *Bye) check() *fieldError {
+	cmd, e := checkCommand("command", b.Command)
+	if e != nil {
+		return e
+	}
+	b.Command = cmd
+	return checkText("text", b.Text)
 }
 
 // Kind returns "bye".
@@ -41,7 +48,7 @@ func (b *Bye) Scope() *Scope { return &b.scope }
 func (b *Bye) Spec() string {
 	s := "bye:" + b.Command
 	if b.Text != "" {
-		s += "=" + b.Text
+		s += "=" + finalText(b.Text)
 	}
 	return s + scopeSuffix(&b.scope)
 }

@@ -34,29 +34,46 @@ const (
 	capsRefuse = "refuse"
 )
 
+const capsUsage = "write caps:-CAP, caps:+CAP or caps:refuse=AUTH=MECH"
+
 func parseCaps(spec, args string) (Fault, error) {
-	const usage = "write caps:-CAP, caps:+CAP or caps:refuse=AUTH=MECH"
 	c := &Caps{}
-	var capability string
 	switch {
 	case strings.HasPrefix(args, "-"):
-		c.Op, capability = capsRemove, args[1:]
+		c.Op, c.Capability = capsRemove, args[1:]
 	case strings.HasPrefix(args, "+"):
-		c.Op, capability = capsAdd, args[1:]
-	case strings.HasPrefix(strings.ToLower(args), capsRefuse+"="):
-		c.Op, capability = capsRefuse, args[len(capsRefuse)+1:]
+		c.Op, c.Capability = capsAdd, args[1:]
+	case strings.HasPrefix(asciiLower(args), capsRefuse+"="):
+		c.Op, c.Capability = capsRefuse, args[len(capsRefuse)+1:]
 	default:
-		return nil, specError(spec, fmt.Sprintf("unknown capability edit %q", args), usage)
-	}
-	c.Capability = strings.ToUpper(capability)
-	if c.Capability == "" || strings.ContainsAny(c.Capability, " ()[]{}\"%*\\") {
-		return nil, specError(spec, fmt.Sprintf("bad capability %q", capability), usage)
-	}
-	if c.Op == capsRefuse && !strings.HasPrefix(c.Capability, "AUTH=") {
-		return nil, specError(spec, fmt.Sprintf("refuse needs an AUTH= capability, not %q", capability),
-			"write e.g. caps:refuse=AUTH=XOAUTH2")
+		return nil, specError(spec, fmt.Sprintf("unknown capability edit %q", args), capsUsage)
 	}
 	return c, nil
+}
+
+// capChar reports whether r may appear in a capability name: letters,
+// digits and the punctuation of real ones (AUTH=PLAIN, LITERAL+,
+// X-GM-EXT-1, QUOTA=RES-STORAGE, ...).
+func capChar(r rune) bool {
+	return 'A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || strings.ContainsRune("=+-._/:", r)
+}
+
+func (c *Caps) check() *fieldError {
+	op, e := oneOf("op", "capability edit", c.Op, []string{capsAdd, capsRemove, capsRefuse})
+	if e != nil {
+		return e
+	}
+	c.Op = op
+	if c.Capability == "" || strings.IndexFunc(c.Capability, func(r rune) bool { return !capChar(r) }) >= 0 {
+		return &fieldError{"capability", fmt.Sprintf("bad capability %q", c.Capability),
+			"a capability is letters, digits and =+-._/: only, e.g. STARTTLS or AUTH=PLAIN"}
+	}
+	c.Capability = asciiUpper(c.Capability)
+	if c.Op == capsRefuse && !strings.HasPrefix(c.Capability, "AUTH=") {
+		return &fieldError{"capability", fmt.Sprintf("refuse needs an AUTH= capability, not %q", c.Capability),
+			"e.g. AUTH=XOAUTH2"}
+	}
+	return nil
 }
 
 // Kind returns "caps".

@@ -21,11 +21,12 @@ var imapCommands = []string{
 // uidCommands may follow "UID ".
 var uidCommands = []string{"COPY", "EXPUNGE", "FETCH", "MOVE", "SEARCH", "SORT", "STORE", "THREAD"}
 
-// parseCommand reads a command target: "*", a name from imapCommands, or
-// "UID " and a name from uidCommands. extra lists other targets the
-// caller accepts, for the error message.
-func parseCommand(spec, s string, extra ...string) (string, error) {
-	up := strings.ToUpper(s)
+// checkCommand checks the command target in field and returns it
+// canonical: "*", a name from imapCommands, or "UID " and a name from
+// uidCommands, upper-case. extra lists other targets the caller accepts,
+// for the error message.
+func checkCommand(field, s string, extra ...string) (string, *fieldError) {
+	up := asciiUpper(s)
 	if up == "*" {
 		return up, nil
 	}
@@ -33,19 +34,19 @@ func parseCommand(spec, s string, extra ...string) (string, error) {
 		if slices.Contains(uidCommands, name) {
 			return up, nil
 		}
-		return "", specError(spec, fmt.Sprintf("unknown command %q", s),
-			"UID may precede: "+strings.Join(uidCommands, ", "))
+		return "", &fieldError{field, fmt.Sprintf("unknown command %q", s),
+			"UID may precede: " + strings.Join(uidCommands, ", ")}
 	}
 	if slices.Contains(imapCommands, up) {
 		return up, nil
 	}
 	valid := append(slices.Clip(extra), "*")
 	valid = append(valid, imapCommands...)
-	return "", specError(spec, fmt.Sprintf("unknown command %q", s),
-		"valid: "+strings.Join(valid, ", ")+" (or UID COPY, UID FETCH, ...)")
+	return "", &fieldError{field, fmt.Sprintf("unknown command %q", s),
+		"valid: " + strings.Join(valid, ", ") + " (or UID COPY, UID FETCH, ...)"}
 }
 
-// matchCommand reports whether a target from parseCommand names cmd.
+// matchCommand reports whether a target from checkCommand names cmd.
 func matchCommand(target string, cmd Command) bool {
 	if target == "*" {
 		return true
@@ -57,12 +58,11 @@ func matchCommand(target string, cmd Command) bool {
 }
 
 // cutCommand splits "COMMAND=VALUE" args; what names VALUE in errors.
-func cutCommand(spec, args, kind, what string, extra ...string) (target, value string, err error) {
+func cutCommand(spec, args, kind, what string) (command, value string, err error) {
 	name, value, ok := strings.Cut(args, "=")
 	if !ok || name == "" {
 		return "", "", specError(spec, "missing \"=\"",
 			fmt.Sprintf("write %s:COMMAND=%s", kind, what))
 	}
-	target, err = parseCommand(spec, name, extra...)
-	return target, value, err
+	return name, value, nil
 }

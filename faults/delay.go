@@ -35,13 +35,7 @@ func parseDelay(spec, args string) (Fault, error) {
 	if !ok || name == "" {
 		return nil, specError(spec, `missing "="`, usage)
 	}
-	d := &Delay{Target: strings.ToLower(name)}
-	if d.Target != targetGreeting && d.Target != targetTLS {
-		var err error
-		if d.Target, err = parseCommand(spec, name, targetGreeting, targetTLS); err != nil {
-			return nil, err
-		}
-	}
+	d := &Delay{Target: name}
 	dur, opts, _ := strings.Cut(value, ",")
 	v, err := parseDuration(spec, dur)
 	if err != nil {
@@ -67,6 +61,33 @@ func parseDuration(spec, s string) (time.Duration, error) {
 		return 0, specError(spec, fmt.Sprintf("bad duration %q", s), "use a positive Go duration such as 200ms or 2s")
 	}
 	return v, nil
+}
+
+// maxDelay bounds Duration and Jitter: longer waits are no use, and the
+// bound keeps Duration+Jitter from overflowing.
+const maxDelay = 24 * time.Hour
+
+func (d *Delay) check() *fieldError {
+	if t := asciiLower(d.Target); t == targetGreeting || t == targetTLS {
+		d.Target = t
+	} else {
+		cmd, e := checkCommand("target", d.Target, targetGreeting, targetTLS)
+		if e != nil {
+			return e
+		}
+		d.Target = cmd
+	}
+	for _, f := range []struct {
+		name string
+		v    Duration
+		min  time.Duration
+	}{{"duration", d.Duration, 1}, {"jitter", d.Jitter, 0}} {
+		if v := time.Duration(f.v); v < f.min || v > maxDelay {
+			return &fieldError{f.name, fmt.Sprintf("bad %s %s", f.name, v),
+				fmt.Sprintf("want more than 0s and at most %s", maxDelay)}
+		}
+	}
+	return nil
 }
 
 // Kind returns "delay".

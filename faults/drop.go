@@ -49,26 +49,44 @@ func parseDrop(spec, args string) (Fault, error) {
 		}
 		d.RST = true
 	}
-	lower := strings.ToLower(args)
-	switch {
-	case lower == dropOnAccept || lower == dropAfterGreeting:
-		d.At = lower
-		return d, nil
-	case strings.HasPrefix(lower, dropBytes+"="):
+	if at, n, ok := strings.Cut(args, "="); ok && asciiLower(at) == dropBytes {
+		var err error
 		d.At = dropBytes
-		n, err := parseCount(spec, args[len(dropBytes)+1:])
-		d.Bytes = n
+		d.Bytes, err = parseCount(spec, n)
 		return d, err
 	}
-	cmd, after, hasAfter := strings.Cut(args, "+")
-	var err error
-	if d.At, err = parseCommand(spec, cmd, dropOnAccept, dropAfterGreeting, dropBytes+"=N"); err != nil {
-		return nil, err
+	var after string
+	var hasAfter bool
+	d.At, after, hasAfter = strings.Cut(args, "+")
+	if hasAfter && asciiLower(d.At) == dropBytes {
+		return nil, specError(spec, `"bytes+"`, "write drop:bytes=N")
 	}
+	var err error
 	if hasAfter {
 		d.Bytes, err = parseCount(spec, after)
 	}
 	return d, err
+}
+
+func (d *Drop) check() *fieldError {
+	switch at := asciiLower(d.At); at {
+	case dropOnAccept, dropAfterGreeting, dropBytes:
+		d.At = at
+	default:
+		cmd, e := checkCommand("at", d.At, dropOnAccept, dropAfterGreeting, dropBytes+"=N")
+		if e != nil {
+			return e
+		}
+		d.At = cmd
+	}
+	switch {
+	case d.Bytes < 0, d.At == dropBytes && d.Bytes == 0:
+		return &fieldError{"bytes", fmt.Sprintf("bad byte count %d", d.Bytes), "want a whole number of 1 or more"}
+	case (d.At == dropOnAccept || d.At == dropAfterGreeting) && d.Bytes != 0:
+		return &fieldError{"bytes", fmt.Sprintf("drop %s takes no byte count", d.At),
+			"only a command target or bytes takes a byte count"}
+	}
+	return nil
 }
 
 func parseCount(spec, s string) (int64, error) {

@@ -34,10 +34,17 @@ func parseGarbage(spec, args string) (Fault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if variant, err = oneOf(spec, "garbage variant", variant, garbageVariants); err != nil {
-		return nil, err
-	}
 	return &Garbage{Command: cmd, Variant: variant}, nil
+}
+
+func (g *Garbage) check() *fieldError {
+	cmd, e := checkCommand("command", g.Command)
+	if e != nil {
+		return e
+	}
+	g.Command = cmd
+	g.Variant, e = oneOf("variant", "garbage variant", g.Variant, garbageVariants)
+	return e
 }
 
 // Kind returns "garbage".

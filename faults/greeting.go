@@ -48,19 +48,33 @@ func RandomGreeting() []byte {
 	return b
 }
 
-func parseGreeting(spec, args string) (Fault, error) {
-	name, text, hasText := strings.Cut(args, "=")
-	v, err := oneOf(spec, "greeting variant", name, greetingVariants)
-	if err != nil {
-		return nil, err
+func parseGreeting(spec, rest string) (Fault, string, error) {
+	variant, value, scope, hasText := cutName(rest)
+	g := &Greeting{Variant: variant}
+	if !hasText {
+		return g, scope, nil
 	}
+	if asciiLower(variant) != "text" {
+		return nil, "", specError(spec, fmt.Sprintf("greeting %s takes no text", variant), "only greeting:text=LINE does")
+	}
+	var err error
+	g.Text, scope, err = readFinal(spec, value)
+	return g, scope, err
+}
+
+func (g *Greeting) check() *fieldError {
+	v, e := oneOf("variant", "greeting variant", g.Variant, greetingVariants)
+	if e != nil {
+		return e
+	}
+	g.Variant = v
 	switch {
-	case v == "text" && strings.TrimSpace(text) == "":
-		return nil, specError(spec, "empty greeting text", "write greeting:text=* OK ready")
-	case v != "text" && hasText:
-		return nil, specError(spec, fmt.Sprintf("greeting %s takes no text", v), "only greeting:text=LINE does")
+	case v == "text" && strings.TrimSpace(g.Text) == "":
+		return &fieldError{"text", "empty greeting text", "give the greeting line, e.g. * OK ready"}
+	case v != "text" && g.Text != "":
+		return &fieldError{"text", fmt.Sprintf("greeting %s takes no text", v), "only the variant text does"}
 	}
-	return &Greeting{Variant: v, Text: text}, nil
+	return checkText("text", g.Text)
 }
 
 // Kind returns "greeting".
@@ -73,7 +87,7 @@ func (g *Greeting) Scope() *Scope { return &g.scope }
 func (g *Greeting) Spec() string {
 	s := "greeting:" + g.Variant
 	if g.Variant == "text" {
-		s += "=" + g.Text
+		s += "=" + finalText(g.Text)
 	}
 	return s + scopeSuffix(&g.scope)
 }

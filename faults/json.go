@@ -3,10 +3,10 @@ package faults
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strings"
 	"time"
 )
@@ -17,18 +17,27 @@ import (
 //	{"kind":"delay","target":"SELECT","duration":"2s","user":"alice","nth":2}
 //
 // Where a list of faults is read, an entry may also be a text spec string.
+// The fields are taken as they are: a text is never read for scope options
+// or quotes, so Unmarshal(Marshal(f)) gives f back exactly. Field names
+// are exact (case-sensitive) and given once; a JSON text must be valid
+// UTF-8 without lone UTF-16 surrogates, as nothing is replaced by U+FFFD.
 
-// Marshal returns the JSON form of f.
+// Marshal returns the JSON form of f, without HTML escaping.
 func Marshal(f Fault) ([]byte, error) {
-	fields, err := json.Marshal(f)
+	for _, s := range textFields(f) {
+		if i := badUTF8([]byte(s)); i >= 0 {
+			return nil, fmt.Errorf("faults: encode %s: invalid UTF-8 (byte %#x at offset %d) in %q", f.Kind(), s[i], i, s)
+		}
+	}
+	fields, err := encodeJSON(f)
 	if err != nil {
 		return nil, fmt.Errorf("faults: encode %s: %w", f.Kind(), err)
 	}
-	scope, err := json.Marshal(f.Scope())
+	scope, err := encodeJSON(f.Scope())
 	if err != nil {
 		return nil, fmt.Errorf("faults: encode %s scope: %w", f.Kind(), err)
 	}
-	kindJSON, _ := json.Marshal(f.Kind())
+	kindJSON, _ := encodeJSON(f.Kind())
 	var b bytes.Buffer
 	b.WriteString(`{"kind":`)
 	b.Write(kindJSON)
@@ -42,53 +51,57 @@ func Marshal(f Fault) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// encodeJSON is json.Marshal without HTML escaping: a reply text such as
+// "NO <x> & y" stays readable.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 // Unmarshal reads the JSON form of one fault, or a JSON string holding a
-// text spec. The fault is checked exactly as Parse checks a spec.
+// text spec. The fault is checked by the same rules as Parse, and an error
+// speaks of JSON fields, not of text syntax.
 func Unmarshal(data []byte) (Fault, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '"' {
 		var spec string
 		if err := json.Unmarshal(data, &spec); err != nil {
-			return nil, fmt.Errorf("faults: bad JSON string %s: %w", data, err)
+			return nil, fmt.Errorf("faults: bad JSON string %s: %v", abbrev(data), err)
+		}
+		if p := unicodeProblem(data); p != "" {
+			return nil, fmt.Errorf("faults: %s in spec %s; a spec is UTF-8 text", p, abbrev(data))
 		}
 		return Parse(spec)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
-		return nil, fmt.Errorf("faults: want a JSON object or spec string, got %s", abbrev(data))
+	obj, err := readObject(data)
+	if err != nil {
+		return nil, fmt.Errorf("faults: %v, got %s", err, abbrev(data))
 	}
 	var name string
-	if err := json.Unmarshal(fields["kind"], &name); err != nil || name == "" {
+	if err := json.Unmarshal(obj.get("kind"), &name); err != nil || name == "" {
 		return nil, fmt.Errorf(`faults: missing "kind" in %s; valid kinds: %s`, abbrev(data), strings.Join(Kinds(), ", "))
 	}
-	k, ok := kinds[strings.ToLower(name)]
+	k, ok := kinds[asciiLower(name)]
 	if !ok {
 		return nil, fmt.Errorf("faults: unknown kind %q in %s; valid kinds: %s", name, abbrev(data), strings.Join(Kinds(), ", "))
 	}
 	f := k.zero()
-	var scope scopeOptions
-	for key, dst := range map[string]any{"user": &scope.User, "nth": &scope.Nth, "times": &scope.Times} {
-		if raw, ok := fields[key]; ok {
-			if err := json.Unmarshal(raw, dst); err != nil {
-				return nil, fmt.Errorf("faults: bad %q in %s: %v", key, abbrev(data), err)
-			}
-		}
+	where := fmt.Sprintf("faults: %s fault %s", f.Kind(), abbrev(data))
+	if p := unicodeProblem(data); p != "" {
+		return nil, fmt.Errorf("%s: %s; JSON text must be UTF-8", where, p)
 	}
-	delete(fields, "kind")
-	delete(fields, "user")
-	delete(fields, "nth")
-	delete(fields, "times")
-	rest, _ := json.Marshal(fields)
-	dec := json.NewDecoder(bytes.NewReader(rest))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(f); err != nil {
-		return nil, fmt.Errorf("faults: bad %s fault %s: %v; valid fields: %s",
-			f.Kind(), abbrev(data), err, strings.Join(jsonFields(f), ", "))
+	if err := decodeFields(f, obj, k.example); err != nil {
+		return nil, fmt.Errorf("%s: %v", where, err)
 	}
-	s := f.Scope()
-	s.User, s.Nth, s.Times = scope.User, scope.Nth, scope.Times
-	// One set of rules: the spec parser checks JSON faults too.
-	return Parse(f.Spec())
+	if e := validate(f); e != nil {
+		return nil, fmt.Errorf("%s: bad %q: %s; %s", where, e.field, e.problem, e.hint)
+	}
+	return f, nil
 }
 
 // MarshalJSON encodes the set as a JSON array of faults.
@@ -119,12 +132,18 @@ func (s *Set) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// maxFile bounds what Decode reads: a faults file is small.
+const maxFile = 16 << 20
+
 // Decode reads a faults file: a JSON array of faults, or an object
 // {"faults":[...]}. Each entry is a fault object or a text spec string.
 func Decode(r io.Reader) (Set, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("faults: read: %w", err)
+	}
+	if len(data) > maxFile {
+		return nil, fmt.Errorf("faults: over %d MiB of faults; a faults file is small", maxFile>>20)
 	}
 	data = bytes.TrimSpace(data)
 	var entries []json.RawMessage
@@ -166,37 +185,19 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
+// errDuration is the one complaint about a duration's JSON form.
+var errDuration = errors.New(`want a duration string such as "2s"`)
+
 // UnmarshalJSON reads a duration string such as "200ms".
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a duration string such as \"2s\", got %s", b)
+		return errDuration
 	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("want a duration string such as \"2s\", got %q", s)
+		return errDuration
 	}
 	*d = Duration(v)
 	return nil
-}
-
-// jsonFields lists the JSON names of a fault's fields, kind and scope.
-func jsonFields(f Fault) []string {
-	names := []string{"kind"}
-	t := reflect.TypeOf(f).Elem()
-	for i := range t.NumField() {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" {
-			names = append(names, name)
-		}
-	}
-	return append(names, "user", "nth", "times")
-}
-
-// abbrev shortens JSON for an error message.
-func abbrev(data []byte) string {
-	const limit = 120
-	if len(data) > limit {
-		return string(data[:limit]) + "..."
-	}
-	return string(data)
 }

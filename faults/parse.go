@@ -4,33 +4,46 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 )
 
 // kind describes one fault kind for Parse and Unmarshal.
 type kind struct {
-	// parse reads ARGS; spec is the whole spec, for error messages.
-	parse func(spec, args string) (Fault, error)
+	// parse reads the text after "KIND:" into fields, which validate then
+	// checks, and returns the scope options it left; spec is the whole
+	// spec, for error messages.
+	parse func(spec, rest string) (f Fault, scope string, err error)
 	// zero returns an empty fault to decode JSON fields into.
 	zero func() Fault
-	// freeText kinds may contain ";" in ARGS (reply, BYE, greeting and
-	// rewrite texts).
-	freeText bool
+	// example is a spec of the kind, shown when a JSON fault lacks fields.
+	example string
 }
 
 var kinds = map[string]kind{
-	"bye":      {parse: parseBye, zero: func() Fault { return new(Bye) }, freeText: true},
-	"caps":     {parse: parseCaps, zero: func() Fault { return new(Caps) }},
-	"cert":     {parse: parseCert, zero: func() Fault { return new(Cert) }},
-	"delay":    {parse: parseDelay, zero: func() Fault { return new(Delay) }},
-	"drop":     {parse: parseDrop, zero: func() Fault { return new(Drop) }},
-	"garbage":  {parse: parseGarbage, zero: func() Fault { return new(Garbage) }},
-	"greeting": {parse: parseGreeting, zero: func() Fault { return new(Greeting) }, freeText: true},
-	"reply":    {parse: parseReply, zero: func() Fault { return new(Reply) }, freeText: true},
-	"rewrite":  {parse: parseRewrite, zero: func() Fault { return new(Rewrite) }, freeText: true},
-	"starttls": {parse: parseStartTLS, zero: func() Fault { return new(StartTLS) }},
-	"throttle": {parse: parseThrottle, zero: func() Fault { return new(Throttle) }},
+	"bye":      {parseBye, func() Fault { return new(Bye) }, "bye:SELECT=Server shutting down"},
+	"caps":     {plain(parseCaps), func() Fault { return new(Caps) }, "caps:-STARTTLS"},
+	"cert":     {plain(parseCert), func() Fault { return new(Cert) }, "cert:expired"},
+	"delay":    {plain(parseDelay), func() Fault { return new(Delay) }, "delay:SELECT=3s"},
+	"drop":     {plain(parseDrop), func() Fault { return new(Drop) }, "drop:FETCH+120"},
+	"garbage":  {plain(parseGarbage), func() Fault { return new(Garbage) }, "garbage:FETCH=broken-fetch"},
+	"greeting": {parseGreeting, func() Fault { return new(Greeting) }, "greeting:text=* OK ready"},
+	"reply":    {parseReply, func() Fault { return new(Reply) }, "reply:SELECT=NO [NONEXISTENT] no such mailbox"},
+	"rewrite":  {parseRewrite, func() Fault { return new(Rewrite) }, "rewrite:SELECT=[READ-WRITE]>[READ-ONLY]"},
+	"starttls": {plain(parseStartTLS), func() Fault { return new(StartTLS) }, "starttls:stall"},
+	"throttle": {plain(parseThrottle), func() Fault { return new(Throttle) }, "throttle:rate=1024"},
+}
+
+// plain adapts the parser of a kind without free text: its ARGS end at
+// the first ";", where the scope options start.
+func plain(parse func(spec, args string) (Fault, error)) func(string, string) (Fault, string, error) {
+	return func(spec, rest string) (Fault, string, error) {
+		args, scope := rest, ""
+		if i := strings.IndexByte(rest, ';'); i >= 0 {
+			args, scope = rest[:i], rest[i:]
+		}
+		f, err := parse(spec, args)
+		return f, scope, err
+	}
 }
 
 // Kinds lists the fault kinds, sorted.
@@ -48,11 +61,10 @@ type beforeUser interface {
 // one error that names the bad part and lists the valid choices.
 //
 // A spec is KIND:ARGS and then scope options, each ";KEY=VALUE":
-// ";user=NAME", ";nth=N", ";times=N", in any order. They are read from
-// the end, so reply, BYE, greeting and rewrite texts may hold spaces, ":",
-// "=" and ";". Kinds and variants are case-insensitive; Spec writes the
-// canonical form. Every form, by kind (COMMAND is an IMAP command name,
-// "UID FETCH" style, or "*"):
+// ";user=NAME", ";nth=N", ";times=N", in any order. Kinds and variants
+// are case-insensitive; Spec writes the canonical form. A spec is one line
+// of UTF-8. Every form, by kind (COMMAND is an IMAP command name, "UID
+// FETCH" style, or "*"):
 //
 //	delay:COMMAND=DURATION[,jitter=DURATION]    delay:SELECT=2s
 //	delay:greeting=DURATION[,jitter=DURATION]   delay:greeting=500ms
@@ -65,7 +77,7 @@ type beforeUser interface {
 //	drop:bytes=BYTES[,rst]                      drop:bytes=4096
 //	cert:VARIANT                                cert:expired (see Cert)
 //	greeting:VARIANT                            greeting:bye (see Greeting)
-//	greeting:text=LINE                          greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
+//	greeting:text=TEXT                          greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
 //	caps:-CAP | caps:+CAP                       caps:-STARTTLS, caps:+LOGINDISABLED
 //	caps:refuse=AUTH=MECH                       caps:refuse=AUTH=XOAUTH2
 //	throttle:rate=BYTES_PER_SECOND[,chunk=N]    throttle:rate=1024
@@ -77,35 +89,41 @@ type beforeUser interface {
 //
 // with scope: delay:SELECT=2s;user=alice;nth=2;times=1. A user scope is
 // refused for faults that fire before the client names a user.
+//
+// The texts (the reply after "=", TEXT, OLD and NEW) may hold spaces,
+// ":", "=" and ";": the scope options are read from the end of the spec,
+// and a bare OLD ends at the first ">". A text that ends in what reads as
+// a scope option (";times=1"), an OLD with a ">", or a text that starts
+// with a double quote is written in double quotes, with \" for a quote
+// and \\ for a backslash: reply:SELECT="NO [CANNOT] x;times=1";nth=2.
+// Spec quotes exactly when the bare form would read back differently.
 func Parse(spec string) (Fault, error) {
+	if i := badUTF8([]byte(spec)); i >= 0 {
+		return nil, specError(spec, fmt.Sprintf("invalid UTF-8 (byte %#x at offset %d)", spec[i], i),
+			"a spec is UTF-8 text")
+	}
 	if strings.ContainsAny(spec, "\r\n") {
 		return nil, fmt.Errorf("faults: line break in %q; a spec is one line", spec)
 	}
 	name, rest, _ := strings.Cut(spec, ":")
-	k, ok := kinds[strings.ToLower(name)]
+	k, ok := kinds[asciiLower(name)]
 	if !ok {
 		return nil, fmt.Errorf("faults: unknown kind %q in %q; valid kinds: %s",
 			name, spec, strings.Join(Kinds(), ", "))
 	}
-	args, scope, err := cutScope(spec, rest)
+	f, scopeText, err := k.parse(spec, rest)
 	if err != nil {
 		return nil, err
 	}
-	if !k.freeText && strings.Contains(args, ";") {
-		_, opt, _ := strings.Cut(args, ";")
-		return nil, specError(spec, fmt.Sprintf("unknown option %q", opt),
-			"valid options: user=NAME, nth=N, times=N")
-	}
-	f, err := k.parse(spec, args)
+	scope, err := parseScope(spec, scopeText)
 	if err != nil {
 		return nil, err
-	}
-	if b, ok := f.(beforeUser); ok && scope.User != "" && b.firesBeforeUser() {
-		return nil, specError(spec, fmt.Sprintf("user=%s can never match", scope.User),
-			"this fault fires before the client names a user; drop the user option")
 	}
 	s := f.Scope()
 	s.User, s.Nth, s.Times = scope.User, scope.Nth, scope.Times
+	if e := validate(f); e != nil {
+		return nil, specError(spec, e.problem, e.hint)
+	}
 	return f, nil
 }
 
@@ -133,74 +151,20 @@ type scopeOptions struct {
 	Nth, Times int
 }
 
-// cutScope splits the trailing scope options off rest.
-func cutScope(spec, rest string) (string, scopeOptions, error) {
-	var o scopeOptions
-	seen := map[string]bool{}
-	for {
-		i := strings.LastIndexByte(rest, ';')
-		if i < 0 {
-			return rest, o, nil
-		}
-		key, val, _ := strings.Cut(rest[i+1:], "=")
-		if key != "user" && key != "nth" && key != "times" {
-			return rest, o, nil
-		}
-		if seen[key] {
-			return "", o, specError(spec, fmt.Sprintf("repeated option %q", key), "give each option once")
-		}
-		seen[key] = true
-		switch key {
-		case "user":
-			if val == "" {
-				return "", o, specError(spec, "empty user", "write user=NAME")
-			}
-			o.User = val
-		case "nth", "times":
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 1 {
-				return "", o, specError(spec, fmt.Sprintf("bad %s %q", key, val),
-					fmt.Sprintf("want a whole number of 1 or more, e.g. %s=2", key))
-			}
-			if key == "nth" {
-				o.Nth = n
-			} else {
-				o.Times = n
-			}
-		}
-		rest = rest[:i]
-	}
-}
-
-// scopeSuffix is the spec form of s, "" for the zero scope.
-func scopeSuffix(s *Scope) string {
-	var b strings.Builder
-	if s.User != "" {
-		b.WriteString(";user=" + s.User)
-	}
-	if s.Nth > 0 {
-		b.WriteString(";nth=" + strconv.Itoa(s.Nth))
-	}
-	if s.Times > 0 {
-		b.WriteString(";times=" + strconv.Itoa(s.Times))
-	}
-	return b.String()
-}
-
 // specError is the one error shape for a bad spec: what is wrong, where,
 // and how to fix it.
 func specError(spec, problem, hint string) error {
 	return fmt.Errorf("faults: %s in %q; %s", problem, spec, hint)
 }
 
-// oneOf checks that choice (compared case-insensitively) is one of valid
-// and returns it in its canonical spelling.
-func oneOf(spec, what, choice string, valid []string) (string, error) {
+// oneOf checks that choice (compared case-insensitively, in ASCII) is
+// one of valid and returns it in its canonical spelling; field and what
+// name it in the error.
+func oneOf(field, what, choice string, valid []string) (string, *fieldError) {
 	for _, v := range valid {
-		if strings.EqualFold(choice, v) {
+		if asciiLower(choice) == asciiLower(v) {
 			return v, nil
 		}
 	}
-	return "", specError(spec, fmt.Sprintf("unknown %s %q", what, choice),
-		"valid: "+strings.Join(valid, ", "))
+	return "", &fieldError{field, fmt.Sprintf("unknown %s %q", what, choice), "valid: " + strings.Join(valid, ", ")}
 }

@@ -20,21 +20,34 @@ type Reply struct {
 	scope Scope
 }
 
-func parseReply(spec, args string) (Fault, error) {
-	cmd, reply, err := cutCommand(spec, args, "reply", "NO|BAD [CODE] text")
-	if err != nil {
-		return nil, err
+func parseReply(spec, rest string) (Fault, string, error) {
+	cmd, value, _, ok := cutName(rest)
+	if !ok || cmd == "" {
+		return nil, "", specError(spec, `missing "="`, "write reply:COMMAND=NO|BAD [CODE] text")
 	}
-	status, text, _ := strings.Cut(reply, " ")
-	status, err = oneOf(spec, "reply status", status, []string{"NO", "BAD"})
-	if err != nil {
-		return nil, err
+	reply, scope, err := readFinal(spec, value)
+	return &Reply{Command: cmd, Reply: reply}, scope, err
+}
+
+func (r *Reply) check() *fieldError {
+	cmd, e := checkCommand("command", r.Command)
+	if e != nil {
+		return e
+	}
+	r.Command = cmd
+	if e := checkText("reply", r.Reply); e != nil {
+		return e
+	}
+	status, text, _ := strings.Cut(r.Reply, " ")
+	if status, e = oneOf("reply", "reply status", status, []string{"NO", "BAD"}); e != nil {
+		return e
 	}
 	if strings.TrimSpace(text) == "" {
-		return nil, specError(spec, fmt.Sprintf("no text after %s", status),
-			fmt.Sprintf("IMAP needs one, e.g. reply:%s=%s [CODE] text", cmd, status))
+		return &fieldError{"reply", fmt.Sprintf("no text after %s", status),
+			fmt.Sprintf("IMAP needs one, e.g. %s [CODE] text", status)}
 	}
-	return &Reply{Command: cmd, Reply: status + " " + text}, nil
+	r.Reply = status + " " + text
+	return nil
 }
 
 // Kind returns "reply".
@@ -45,7 +58,7 @@ func (r *Reply) Scope() *Scope { return &r.scope }
 
 // Spec returns the text form.
 func (r *Reply) Spec() string {
-	return "reply:" + r.Command + "=" + r.Reply + scopeSuffix(&r.scope)
+	return "reply:" + r.Command + "=" + finalText(r.Reply) + scopeSuffix(&r.scope)
 }
 
 // OnCommand answers a matching command with the reply.

@@ -1,9 +1,6 @@
 package faults
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 // Rewrite edits the server's response to a command, replacing every
 // occurrence of one text by another in each response line. It simulates
@@ -22,17 +19,36 @@ type Rewrite struct {
 	scope Scope
 }
 
-func parseRewrite(spec, args string) (Fault, error) {
-	cmd, edit, err := cutCommand(spec, args, "rewrite", "OLD>NEW")
+func parseRewrite(spec, rest string) (Fault, string, error) {
+	cmd, edit, _, ok := cutName(rest)
+	if !ok || cmd == "" {
+		return nil, "", specError(spec, `missing "="`, "write rewrite:COMMAND=OLD>NEW")
+	}
+	old, edit, ok, err := readUntil(spec, edit, '>')
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	old, repl, ok := strings.Cut(edit, ">")
 	if !ok || old == "" {
-		return nil, specError(spec, "missing \"OLD>NEW\"",
-			"write rewrite:"+cmd+"=OLD>NEW, e.g. rewrite:SELECT=[READ-WRITE]>[READ-ONLY]")
+		return nil, "", specError(spec, `missing "OLD>NEW"`,
+			"write rewrite:COMMAND=OLD>NEW, e.g. rewrite:SELECT=[READ-WRITE]>[READ-ONLY]")
 	}
-	return &Rewrite{Command: cmd, Old: old, New: repl}, nil
+	repl, scope, err := readFinal(spec, edit)
+	return &Rewrite{Command: cmd, Old: old, New: repl}, scope, err
+}
+
+func (r *Rewrite) check() *fieldError {
+	cmd, e := checkCommand("command", r.Command)
+	if e != nil {
+		return e
+	}
+	r.Command = cmd
+	if r.Old == "" {
+		return &fieldError{"old", "empty text to find", "give the text to replace, e.g. [READ-WRITE]"}
+	}
+	if e := checkText("old", r.Old); e != nil {
+		return e
+	}
+	return checkText("new", r.New)
 }
 
 // Kind returns "rewrite".
@@ -43,7 +59,7 @@ func (r *Rewrite) Scope() *Scope { return &r.scope }
 
 // Spec returns the text form.
 func (r *Rewrite) Spec() string {
-	return "rewrite:" + r.Command + "=" + r.Old + ">" + r.New + scopeSuffix(&r.scope)
+	return "rewrite:" + r.Command + "=" + untilText(r.Old, '>') + ">" + finalText(r.New) + scopeSuffix(&r.scope)
 }
 
 // OnCommand rewrites the response lines to a matching command.

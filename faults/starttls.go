@@ -12,12 +12,12 @@ type StartTLS struct {
 
 var startTLSModes = map[string]StartTLSMode{"stall": StartTLSStall, "plaintext": StartTLSPlaintext}
 
-func parseStartTLS(spec, args string) (Fault, error) {
-	m, err := oneOf(spec, "starttls mode", args, []string{"stall", "plaintext"})
-	if err != nil {
-		return nil, err
-	}
-	return &StartTLS{Mode: m}, nil
+func parseStartTLS(_, args string) (Fault, error) { return &StartTLS{Mode: args}, nil }
+
+func (s *StartTLS) check() *fieldError {
+	m, e := oneOf("mode", "starttls mode", s.Mode, []string{"stall", "plaintext"})
+	s.Mode = m
+	return e
 }
 
 // Kind returns "starttls".

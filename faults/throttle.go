@@ -51,6 +51,18 @@ func parseThrottle(spec, args string) (Fault, error) {
 	return t, nil
 }
 
+func (t *Throttle) check() *fieldError {
+	switch {
+	case t.Rate < 0:
+		return &fieldError{"rate", fmt.Sprintf("bad rate %d", t.Rate), "want a whole number of 1 or more, or none"}
+	case t.Chunk < 0 || t.Chunk > 1<<30:
+		return &fieldError{"chunk", fmt.Sprintf("bad chunk %d", t.Chunk), "want a whole number from 1 to 1073741824, or none"}
+	case t.Rate == 0 && t.Chunk == 0:
+		return &fieldError{"rate", "no rate and no chunk", "give rate (bytes per second), chunk (bytes per write) or both"}
+	}
+	return nil
+}
+
 // Kind returns "throttle".
 func (t *Throttle) Kind() string { return "throttle" }
 
