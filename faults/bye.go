@@ -6,7 +6,8 @@ package faults
 //	bye:SELECT=Server shutting down for maintenance
 //	bye:*                      (with DefaultByeText)
 type Bye struct {
-	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
+	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
+	// joined by "|" (SELECT|EXAMINE).
 	Command string `json:"command"`
 	// Text follows "* BYE "; empty means DefaultByeText.
 	Text string `json:"text,omitempty"`

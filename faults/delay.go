@@ -15,8 +15,8 @@ import (
 //	delay:tls=1s               before the TLS handshake (implicit or STARTTLS)
 //	delay:*=200ms,jitter=50ms  before every reply, 200 to 250 ms
 type Delay struct {
-	// Target is an upper-case command name ("SELECT", "UID FETCH"), "*",
-	// "greeting" or "tls".
+	// Target is a command target as Reply.Command ("SELECT|EXAMINE",
+	// "UID FETCH", "*"), "greeting" or "tls".
 	Target   string   `json:"target"`
 	Duration Duration `json:"duration"`
 	Jitter   Duration `json:"jitter,omitempty"`

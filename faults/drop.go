@@ -20,8 +20,8 @@ import (
 //
 // Byte counts are of the IMAP stream, above TLS.
 type Drop struct {
-	// At is "on-accept", "after-greeting", "bytes", or an upper-case
-	// command name ("FETCH", "UID FETCH", "*").
+	// At is "on-accept", "after-greeting", "bytes", or a command target
+	// as Reply.Command ("FETCH", "UID FETCH", "SELECT|EXAMINE", "*").
 	At string `json:"at"`
 	// Bytes is the total to write for At "bytes"; for a command, how many
 	// bytes of its response to write first (0: drop on arrival).

@@ -3,7 +3,10 @@
 // broken greetings, edited capabilities, throttling, garbage bytes, BYE,
 // broken STARTTLS and rewritten responses (wrong data in valid syntax).
 // Each fault is a small type in a file of its own, with a one-line text
-// spec and a JSON form, and several compose at once.
+// spec and a JSON form, and several compose at once. Parse documents the
+// grammar; Unmarshal the JSON form. A command fault matches the command
+// as the client sends it: name alternatives with "|", as SELECT|EXAMINE
+// or LOGIN|AUTHENTICATE, since imapprobe sends EXAMINE and AUTHENTICATE.
 //
 // Faults decide; the server acts. A fault implements one or more hook
 // interfaces below and answers with an Action; a Set merges the actions of

@@ -12,7 +12,8 @@ import "bytes"
 //
 // Except for short-literal and endless, the command then runs normally.
 type Garbage struct {
-	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
+	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
+	// joined by "|" (SELECT|EXAMINE).
 	Command string `json:"command"`
 	Variant string `json:"variant"`
 

@@ -63,13 +63,13 @@ type beforeUser interface {
 // A spec is KIND:ARGS and then scope options, each ";KEY=VALUE":
 // ";user=NAME", ";nth=N", ";times=N", in any order. Kinds and variants
 // are case-insensitive; Spec writes the canonical form. A spec is one line
-// of UTF-8. Every form, by kind (COMMAND is an IMAP command name, "UID
-// FETCH" style, or "*"):
+// of UTF-8. Every form, by kind (COMMAND is "*", or an IMAP command
+// name, "UID FETCH" style, or several joined by "|"):
 //
-//	delay:COMMAND=DURATION[,jitter=DURATION]    delay:SELECT=2s
+//	delay:COMMAND=DURATION[,jitter=DURATION]    delay:SELECT|EXAMINE=3s
 //	delay:greeting=DURATION[,jitter=DURATION]   delay:greeting=500ms
 //	delay:tls=DURATION[,jitter=DURATION]        delay:tls=1s,jitter=100ms
-//	reply:COMMAND=NO|BAD [CODE] TEXT            reply:SELECT=NO [NONEXISTENT] no such mailbox
+//	reply:COMMAND=NO|BAD [CODE] TEXT            reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox
 //	drop:on-accept[,rst]                        drop:on-accept,rst
 //	drop:after-greeting[,rst]                   drop:after-greeting
 //	drop:COMMAND[,rst]                          drop:FETCH
@@ -79,16 +79,21 @@ type beforeUser interface {
 //	greeting:VARIANT                            greeting:bye (see Greeting)
 //	greeting:text=TEXT                          greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
 //	caps:-CAP | caps:+CAP                       caps:-STARTTLS, caps:+LOGINDISABLED
-//	caps:refuse=AUTH=MECH                       caps:refuse=AUTH=XOAUTH2
+//	caps:refuse=AUTH=MECH                       caps:refuse=AUTH=PLAIN
 //	throttle:rate=BYTES_PER_SECOND[,chunk=N]    throttle:rate=1024
 //	throttle:chunk=N                            throttle:chunk=1
 //	garbage:COMMAND=VARIANT                     garbage:FETCH=short-literal (see Garbage)
-//	rewrite:COMMAND=OLD>NEW                     rewrite:SELECT=[READ-WRITE]>[READ-ONLY]
-//	bye:COMMAND[=TEXT]                          bye:SELECT=Server shutting down
+//	rewrite:COMMAND=OLD>NEW                     rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9
+//	bye:COMMAND[=TEXT]                          bye:FETCH=Server shutting down
 //	starttls:stall|plaintext                    starttls:stall
 //
 // with scope: delay:SELECT=2s;user=alice;nth=2;times=1. A user scope is
 // refused for faults that fire before the client names a user.
+//
+// A command matches as the client sends it, so name every form a client
+// may use: "SELECT|EXAMINE" (imapprobe sends EXAMINE unless --select),
+// "LOGIN|AUTHENTICATE" (imapprobe sends AUTHENTICATE PLAIN unless --auth
+// login). "FETCH" matches FETCH and UID FETCH; "UID FETCH" only the latter.
 //
 // The texts (the reply after "=", TEXT, OLD and NEW) may hold spaces,
 // ":", "=" and ";": the scope options are read from the end of the spec,

@@ -75,6 +75,14 @@ var everySpec = []string{
 	"starttls:stall",
 	"starttls:plaintext",
 
+	// Command alternatives.
+	"reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox",
+	"delay:LOGIN|AUTHENTICATE=2s",
+	"drop:FETCH|UID FETCH+120,rst",
+	"bye:EXAMINE|SELECT=going",
+	"garbage:FETCH|LIST=lf-only",
+	"rewrite:SELECT|EXAMINE=[READ-WRITE]>[READ-ONLY]",
+
 	// Scope options, always written in the order user, nth, times.
 	"delay:SELECT=2s;user=alice;nth=2",
 	"reply:SELECT=NO [NONEXISTENT] no such mailbox;user=alice;nth=2;times=3",
@@ -197,6 +205,9 @@ func TestParseCanonical(t *testing.T) {
 		{"throttle:chunk=4,rate=100", "throttle:rate=100,chunk=4"},
 		{"garbage:fetch=LF-ONLY", "garbage:FETCH=lf-only"},
 		{"starttls:STALL", "starttls:stall"},
+		{"reply:select|examine=no x", "reply:SELECT|EXAMINE=NO x"},
+		{"drop:fetch|uid store+5,RST", "drop:FETCH|UID STORE+5,rst"},
+		{"delay:Login|Authenticate=1s;times=1", "delay:LOGIN|AUTHENTICATE=1s;times=1"},
 		{"delay:SELECT=2s;times=3;nth=2;user=alice", "delay:SELECT=2s;user=alice;nth=2;times=3"},
 	}
 	for _, tt := range tests {
@@ -218,7 +229,7 @@ func TestParseErrors(t *testing.T) {
 	commands := "*, APPEND, AUTHENTICATE, CAPABILITY, CHECK, CLOSE, COMPRESS, COPY, CREATE, DELETE, ENABLE, " +
 		"EXAMINE, EXPUNGE, FETCH, GETQUOTA, GETQUOTAROOT, ID, IDLE, LIST, LOGIN, LOGOUT, LSUB, MOVE, " +
 		"NAMESPACE, NOOP, RENAME, SEARCH, SELECT, SETQUOTA, SORT, STARTTLS, STATUS, STORE, SUBSCRIBE, " +
-		"THREAD, UNSELECT, UNSUBSCRIBE (or UID COPY, UID FETCH, ...)"
+		"THREAD, UNSELECT, UNSUBSCRIBE (or UID COPY, UID FETCH, ...; alternatives as SELECT|EXAMINE)"
 	tests := []struct{ spec, want string }{
 		{"delya:SELECT=2s", `faults: unknown kind "delya" in "delya:SELECT=2s"; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle`},
 		{"", `faults: unknown kind "" in ""; valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle`},
@@ -235,6 +246,11 @@ func TestParseErrors(t *testing.T) {
 		{"delay:SELECT=2s;user=", `faults: empty user in "delay:SELECT=2s;user="; write user=NAME`},
 		{"delay:UID SELECT=1s", `faults: unknown command "UID SELECT" in "delay:UID SELECT=1s"; UID may precede: COPY, EXPUNGE, FETCH, MOVE, SEARCH, SORT, STORE, THREAD`},
 		{"delay:greeting=1s;user=alice", `faults: user=alice can never match in "delay:greeting=1s;user=alice"; this fault fires before the client names a user; drop the user option`},
+		{"delay:SELECT|EXAMIN=1s", `faults: unknown command "EXAMIN" in "SELECT|EXAMIN" in "delay:SELECT|EXAMIN=1s"; valid: greeting, tls, ` + commands},
+		{"delay:select|SELECT=1s", `faults: SELECT named twice in "select|SELECT" in "delay:select|SELECT=1s"; name each command once`},
+		{"reply:SELECT|*=NO x", `faults: "*" among alternatives in "SELECT|*" in "reply:SELECT|*=NO x"; "*" already names every command; write it alone`},
+		{"bye:SELECT|", `faults: unknown command "" in "SELECT|" in "bye:SELECT|"; valid: ` + commands},
+		{"delay:greeting|SELECT=1s", `faults: unknown command "greeting" in "greeting|SELECT" in "delay:greeting|SELECT=1s"; valid: greeting, tls, ` + commands},
 		{"reply:SELECT", `faults: missing "=" in "reply:SELECT"; write reply:COMMAND=NO|BAD [CODE] text`},
 		{"reply:SELECT=OK fine", `faults: unknown reply status "OK" in "reply:SELECT=OK fine"; valid: NO, BAD`},
 		{"reply:SELECT=NO", `faults: no text after NO in "reply:SELECT=NO"; IMAP needs one, e.g. NO [CODE] text`},
@@ -347,6 +363,14 @@ func TestCommandMatch(t *testing.T) {
 		{"UID FETCH", Command{Name: "FETCH"}, false},
 		{"UID FETCH", Command{Name: "FETCH", UID: true}, true},
 		{"SELECT", Command{Name: "EXAMINE"}, false},
+		// Alternatives (issue 8): a default probe sends EXAMINE and AUTHENTICATE.
+		{"SELECT|EXAMINE", Command{Name: "EXAMINE"}, true},
+		{"SELECT|EXAMINE", Command{Name: "SELECT"}, true},
+		{"SELECT|EXAMINE", Command{Name: "FETCH"}, false},
+		{"LOGIN|AUTHENTICATE", Command{Name: "AUTHENTICATE"}, true},
+		{"FETCH|UID STORE", Command{Name: "STORE", UID: true}, true},
+		{"FETCH|UID STORE", Command{Name: "STORE"}, false},
+		{"FETCH|UID STORE", Command{Name: "FETCH", UID: true}, true},
 	}
 	for _, tt := range tests {
 		if got := matchCommand(tt.target, tt.cmd); got != tt.want {

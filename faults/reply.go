@@ -12,7 +12,8 @@ import (
 //	reply:LOGIN=NO [UNAVAILABLE] try again later
 //	reply:FETCH=NO [SERVERBUG] internal error
 type Reply struct {
-	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
+	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
+	// joined by "|" (SELECT|EXAMINE).
 	Command string `json:"command"`
 	// Reply is what follows the tag, e.g. "NO [NOPERM] access denied".
 	Reply string `json:"reply"`

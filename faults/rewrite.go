@@ -11,7 +11,8 @@ import "bytes"
 //
 // The text to find may not contain ">"; the replacement may be empty.
 type Rewrite struct {
-	// Command is an upper-case IMAP command name, "UID FETCH" style, or "*".
+	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
+	// joined by "|" (SELECT|EXAMINE).
 	Command string `json:"command"`
 	Old     string `json:"old"`
 	New     string `json:"new"`

@@ -376,3 +376,24 @@ func TestObservedReportsFaultsThatAct(t *testing.T) {
 		t.Errorf("fired = %v, want %v", got, want)
 	}
 }
+
+// TestAlternativesFire: a target with alternatives fires for each of them
+// at the hook the server calls, AUTHENTICATE included.
+func TestAlternativesFire(t *testing.T) {
+	t.Parallel()
+	set := mustSet(t, "reply:LOGIN|AUTHENTICATE=NO [UNAVAILABLE] later", "delay:SELECT|EXAMINE=1s")
+	if got := set.OnAuthenticate(ConnInfo{}, Command{Name: "AUTHENTICATE"}, "PLAIN").Reply; got != "NO [UNAVAILABLE] later" {
+		t.Errorf("AUTHENTICATE reply = %q", got)
+	}
+	if got := set.OnCommand(ConnInfo{}, Command{Name: "LOGIN"}).Reply; got != "NO [UNAVAILABLE] later" {
+		t.Errorf("LOGIN reply = %q", got)
+	}
+	for _, name := range []string{"SELECT", "EXAMINE"} {
+		if got := set.OnCommand(ConnInfo{}, Command{Name: name}).Delay; got != time.Second {
+			t.Errorf("%s delay = %v", name, got)
+		}
+	}
+	if a := set.OnCommand(ConnInfo{}, Command{Name: "FETCH"}); !a.IsZero() {
+		t.Errorf("FETCH got %+v", a)
+	}
+}

@@ -29,7 +29,7 @@ A fake IMAP server on loopback with injectable faults.
   --tokens-file FILE              lines USER:TOKEN
   --credentials-out FILE          write the users and passwords (mode 0600), e.g. generated ones
   --messages N                    extra generated messages in each INBOX
-  --fault SPEC                    inject a fault (repeatable), e.g. 'delay:SELECT=2s'
+  --fault SPEC                    inject a fault (repeatable), e.g. 'delay:SELECT|EXAMINE=3s'
   --faults-file FILE.json         faults as JSON: [..] or {"faults":[..]}
   --ca-out FILE                   write the CA certificate (PEM) that clients must trust
   --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET /connections);
