@@ -74,7 +74,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"checked like a spec", `[{"kind":"cert","variant":"expird"}]`,
 			`faults: cert fault {"kind":"cert","variant":"expird"}: bad "variant": unknown cert variant "expird"; valid: expired, expiring, not-yet-valid, self-signed, wrong-host, unknown-ca, missing-intermediate, tls1.0, tls1.1, tls1.2, rc4-only`},
 		{"missing duration", `[{"kind":"delay","target":"SELECT"}]`,
-			`faults: delay fault {"kind":"delay","target":"SELECT"}: missing "duration"; e.g. {"kind":"delay","target":"SELECT","duration":"3s"}`},
+			`faults: delay fault {"kind":"delay","target":"SELECT"}: missing "duration"; e.g. {"kind":"delay","target":"SELECT|EXAMINE","duration":"3s"}`},
 		{"bad nth", `[{"kind":"cert","variant":"expired","nth":"2"}]`,
 			`faults: cert fault {"kind":"cert","variant":"expired","nth":"2"}: bad "nth": want a whole number, got "2"`},
 		{"bad spec string", `["delay:SELECT"]`,

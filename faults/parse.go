@@ -20,15 +20,15 @@ type kind struct {
 }
 
 var kinds = map[string]kind{
-	"bye":      {parseBye, func() Fault { return new(Bye) }, "bye:SELECT=Server shutting down"},
+	"bye":      {parseBye, func() Fault { return new(Bye) }, "bye:FETCH=Server shutting down"},
 	"caps":     {plain(parseCaps), func() Fault { return new(Caps) }, "caps:-STARTTLS"},
 	"cert":     {plain(parseCert), func() Fault { return new(Cert) }, "cert:expired"},
-	"delay":    {plain(parseDelay), func() Fault { return new(Delay) }, "delay:SELECT=3s"},
+	"delay":    {plain(parseDelay), func() Fault { return new(Delay) }, "delay:SELECT|EXAMINE=3s"},
 	"drop":     {plain(parseDrop), func() Fault { return new(Drop) }, "drop:FETCH+120"},
 	"garbage":  {plain(parseGarbage), func() Fault { return new(Garbage) }, "garbage:FETCH=broken-fetch"},
 	"greeting": {parseGreeting, func() Fault { return new(Greeting) }, "greeting:text=* OK ready"},
-	"reply":    {parseReply, func() Fault { return new(Reply) }, "reply:SELECT=NO [NONEXISTENT] no such mailbox"},
-	"rewrite":  {parseRewrite, func() Fault { return new(Rewrite) }, "rewrite:SELECT=[READ-WRITE]>[READ-ONLY]"},
+	"reply":    {parseReply, func() Fault { return new(Reply) }, "reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox"},
+	"rewrite":  {parseRewrite, func() Fault { return new(Rewrite) }, "rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9"},
 	"starttls": {plain(parseStartTLS), func() Fault { return new(StartTLS) }, "starttls:stall"},
 	"throttle": {plain(parseThrottle), func() Fault { return new(Throttle) }, "throttle:rate=1024"},
 }
