@@ -19,7 +19,7 @@ func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string
 		return p.cmdErr(StepAuth, err)
 	}
 	detail := serverSaid(ie)
-	token := mech == "XOAUTH2" || mech == "OAUTHBEARER"
+	token := isTokenMech(mech)
 	if tokenErr != nil {
 		detail += "; token error: " + describeTokenError(tokenErr)
 	}

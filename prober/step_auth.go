@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/imapprobe/imapprobe/internal/authmech"
 )
 
 // The auth step is driven by hand, like the greeting and STARTTLS, rather
@@ -49,15 +51,15 @@ func (p *probe) credentialsMissing() string {
 	return ""
 }
 
-func isTokenMech(m string) bool {
-	m = strings.ToUpper(m)
-	return m == "XOAUTH2" || m == "OAUTHBEARER"
+func isTokenMech(name string) bool {
+	m, ok := authmech.Lookup(name)
+	return ok && m.Credential == authmech.Token
 }
 
-// chooseMech picks the mechanism: an explicit --auth first, then what the
-// server offers for the credentials at hand (a token where the server
-// takes OAuth, else the password), so that a stale token in the
-// environment does not shadow a valid password.
+// chooseMech picks the mechanism from authmech.All: an explicit --auth
+// first, then what the server offers for the credentials at hand (a token
+// where the server takes OAuth, else the password), so that a stale token
+// in the environment does not shadow a valid password.
 func (p *probe) chooseMech() (mech, code, detail string) {
 	offered := p.caps.mechanisms()
 	list := "server offers: " + strings.Join(append(offered, loginWord(p.caps)), " ")
@@ -67,38 +69,44 @@ func (p *probe) chooseMech() (mech, code, detail string) {
 		}
 		return "", "auth.mechanism_unsupported", "AUTH=" + m + " is not offered; " + list
 	}
-	want := strings.ToUpper(p.o.Auth)
-	switch want {
-	case "":
-		if p.o.Token != "" {
-			for _, m := range []string{"OAUTHBEARER", "XOAUTH2"} {
-				if p.caps.Has("AUTH=" + m) {
-					return m, "", ""
-				}
-			}
-			if p.o.Password == "" {
-				return missing("OAUTHBEARER or XOAUTH2")
-			}
-		}
-		if p.caps.Has("AUTH=PLAIN") {
-			return "PLAIN", "", ""
-		}
-		if p.caps.Has("LOGINDISABLED") {
-			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and no AUTH=PLAIN; " + list
-		}
-		return "LOGIN", "", ""
-	case "LOGIN":
-		if p.caps.Has("LOGINDISABLED") {
+	if p.o.Auth != "" {
+		m, ok := authmech.Lookup(p.o.Auth)
+		switch {
+		case !ok:
+			return "", "auth.mechanism_unsupported", fmt.Sprintf("unknown mechanism %q: use %s", p.o.Auth, strings.Join(authmech.Names(), ", "))
+		case !m.SASL && p.caps.Has("LOGINDISABLED"):
 			return "", "auth.login_disabled", "the server advertises LOGINDISABLED; " + list
+		case m.SASL && !p.caps.Has("AUTH="+m.Name):
+			return missing(m.Name)
 		}
-		return "LOGIN", "", ""
-	case "PLAIN", "XOAUTH2", "OAUTHBEARER":
-		if !p.caps.Has("AUTH=" + want) {
-			return missing(want)
-		}
-		return want, "", ""
+		return m.Name, "", ""
 	}
-	return "", "auth.mechanism_unsupported", fmt.Sprintf("unknown mechanism %q: use login, plain, xoauth2 or oauthbearer", p.o.Auth)
+	usable := func(c authmech.Credential) (names []string, found string) {
+		for _, m := range authmech.All {
+			switch {
+			case m.Credential != c:
+			case m.SASL && p.caps.Has("AUTH="+m.Name), !m.SASL && !p.caps.Has("LOGINDISABLED"):
+				return nil, m.Name
+			case m.SASL:
+				names = append(names, m.Name)
+			}
+		}
+		return names, ""
+	}
+	if p.o.Token != "" {
+		names, found := usable(authmech.Token)
+		if found != "" {
+			return found, "", ""
+		}
+		if p.o.Password == "" {
+			return missing(strings.Join(names, " or "))
+		}
+	}
+	names, found := usable(authmech.Password)
+	if found != "" {
+		return found, "", ""
+	}
+	return "", "auth.login_disabled", "the server advertises LOGINDISABLED and no AUTH=" + strings.Join(names, " or AUTH=") + "; " + list
 }
 
 func loginWord(c capSet) string {
@@ -132,7 +140,7 @@ func (p *probe) auth(s *Step) bool {
 	}
 	d.Mechanism, d.Credential = mech, "password"
 	if isTokenMech(mech) {
-		d.Credential = "token"
+		d.Credential = string(authmech.Token)
 	}
 	if p.o.Password != "" && p.o.Token != "" {
 		s.Note = "a password and a token were both given; the " + d.Credential + " was used (choose with --auth)"
@@ -234,7 +242,12 @@ func quoteString(s string) (string, bool) {
 // authenticate runs one SASL exchange. It returns the first server
 // challenge that carried data (an OAuth error JSON, say) for the report.
 func (p *probe) authenticate(mech string) (*response, []byte, string, string) {
-	ir := initialResponse(mech, p.t.User, p.o.Password, p.o.Token)
+	m, _ := authmech.Lookup(mech)
+	secret := p.o.Password
+	if m.Credential == authmech.Token {
+		secret = p.o.Token
+	}
+	ir := m.Initial(p.t.User, secret)
 	tag := p.nextTag()
 	cmd := tag + " AUTHENTICATE " + mech
 	if p.caps.Has("SASL-IR") {
@@ -267,10 +280,10 @@ func (p *probe) authenticate(mech string) (*response, []byte, string, string) {
 		switch {
 		case ir != nil && len(data) == 0:
 			reply, ir = base64.StdEncoding.EncodeToString(ir), nil
-		case mech == "OAUTHBEARER":
-			// RFC 7628 section 3.2.3: answer the error challenge with 0x01
-			// so that the server ends the exchange with a tagged NO
-			reply = base64.StdEncoding.EncodeToString([]byte{1})
+		case m.ErrorReply != nil:
+			// e.g. OAUTHBEARER's 0x01, so that the server ends the
+			// exchange with a tagged NO
+			reply = base64.StdEncoding.EncodeToString(m.ErrorReply)
 		}
 		if challenge == nil && len(data) > 0 {
 			challenge = data[:min(len(data), 16<<10)]
@@ -282,21 +295,4 @@ func (p *probe) authenticate(mech string) (*response, []byte, string, string) {
 			return nil, challenge, code, detail
 		}
 	}
-}
-
-func initialResponse(mech, user, password, token string) []byte {
-	switch mech {
-	case "PLAIN":
-		return []byte("\x00" + user + "\x00" + password)
-	case "XOAUTH2":
-		return []byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")
-	case "OAUTHBEARER":
-		return []byte("n,a=" + escapeSASLName(user) + ",\x01auth=Bearer " + token + "\x01\x01")
-	}
-	return nil
-}
-
-// escapeSASLName escapes a GS2 authzid (RFC 5801 section 4).
-func escapeSASLName(s string) string {
-	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
 }
