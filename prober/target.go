@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -72,16 +73,38 @@ func (t Target) Validate() error {
 // ParseURL parses imaps://user@host[:port]/mailbox (implicit TLS, port 993)
 // or imap://user@host[:port]/mailbox (STARTTLS required, port 143). The
 // user may be percent-encoded (alice%40example.com). A password in the URL
-// is refused, so that it never lands in shell history.
+// is refused, so that it never lands in shell history, and no error ever
+// quotes one: a URL that looks like it holds USER:PASSWORD@, in whatever
+// malformed shape, is refused before anything else could echo it.
 func ParseURL(raw string) (Target, error) {
+	if looksLikePassword(raw) && !atInMailbox(raw) {
+		if u, err := url.Parse(raw); err == nil && u.User != nil && strings.Contains(raw, "://") {
+			if _, has := u.User.Password(); has {
+				return Target{}, errPasswordInURL
+			}
+		}
+		// Malformed (imaps:/alice:PW@host, a '/' or '#' in the password):
+		// refuse here, before any later error could quote it.
+		return Target{}, errors.New(errPasswordInURL.Error() + "; a ':' or '@' in a user name or mailbox must be percent-encoded (%3A, %40)")
+	}
 	if !strings.Contains(raw, "://") {
-		return Target{}, fmt.Errorf("%q is not a URL: use imaps://user@host/INBOX or imap://user@host/INBOX", raw)
+		if m := schemeTypo.FindStringSubmatch(raw); m != nil && shown(raw) == strconv.Quote(raw) {
+			fixed := strings.ToLower(m[1]) + "://" + strings.TrimLeft(raw[len(m[0]):], "/\\")
+			return Target{}, fmt.Errorf("%q lacks the // after the scheme: write %q", raw, fixed)
+		}
+		return Target{}, fmt.Errorf("%s is not a URL: use imaps://user@host/INBOX or imap://user@host/INBOX", shown(raw))
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		if user, ok := badUser(raw); ok {
+			return Target{}, fmt.Errorf("user name %q in the URL must be percent-encoded: write %s (a space is %%20, @ is %%40), or use --user", user, url.User(user).String()+"@")
+		}
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err
+		}
+		if shown(raw) != strconv.Quote(raw) {
+			return Target{}, errors.New("bad URL: use imaps://user@host/INBOX") // net/url quotes pieces of it
 		}
 		return Target{}, fmt.Errorf("bad URL: %v: use imaps://user@host/INBOX", err)
 	}
@@ -96,13 +119,13 @@ func ParseURL(raw string) (Target, error) {
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
-			return Target{}, errors.New("password in URL refused: remove it and use IMAPPROBE_PASSWORD, --password-file or the prompt")
+			return Target{}, errPasswordInURL
 		}
 		t.User = u.User.Username()
 	}
 	t.Host = u.Hostname()
 	if t.Host == "" {
-		return Target{}, fmt.Errorf("no host in URL %q: use imaps://user@host/INBOX", raw)
+		return Target{}, fmt.Errorf("no host in URL %s: use imaps://user@host/INBOX", shown(raw))
 	}
 	t.Port = t.TLS.DefaultPort()
 	if p := u.Port(); p != "" {
@@ -112,13 +135,96 @@ func ParseURL(raw string) (Target, error) {
 		}
 		t.Port = n
 	} else if strings.HasSuffix(u.Host, ":") {
-		return Target{}, fmt.Errorf("empty port in URL %q: drop the colon or add a port", raw)
+		return Target{}, fmt.Errorf("empty port in URL %s: drop the colon or add a port", shown(raw))
 	}
 	t.Mailbox = strings.TrimPrefix(u.Path, "/")
 	if u.RawQuery != "" || u.Fragment != "" {
-		return Target{}, fmt.Errorf("unexpected query or fragment in URL %q: a mailbox name with ? or # must be percent-encoded (%%3F, %%23), or given with --mailbox", raw)
+		return Target{}, fmt.Errorf("unexpected query or fragment in URL %s: a mailbox name with ? or # must be percent-encoded (%%3F, %%23), or given with --mailbox", shown(raw))
 	}
 	return t, nil
+}
+
+var errPasswordInURL = errors.New("password in URL refused: remove it and use IMAPPROBE_PASSWORD, --password-file or the prompt")
+
+// schemeTypo matches imaps:/host, imaps:host and imaps:\\host.
+var schemeTypo = regexp.MustCompile(`(?i)^(imaps?):`)
+
+// leadingScheme is a scheme and the slashes after it, however mistyped:
+// imaps://, imaps:/, imaps:, imaps//, imaps:\\.
+var leadingScheme = regexp.MustCompile(`(?i)^(?:[a-z][a-z0-9+.-]*:[/\\]*|imaps?[/\\]+)`)
+
+// looksLikePassword reports whether raw may hold USER:PASSWORD@ in any
+// shape: a ':' after the scheme and before the last '@'. It errs towards
+// yes; ParseURL uses it only to refuse a URL before an error quotes it.
+func looksLikePassword(raw string) bool { return colonBeforeAt(raw, false) }
+
+// colonBeforeAt reports a ':' before the last '@', past a leading scheme.
+// Only imap: and imaps: count as a scheme when imapOnly; otherwise also
+// any word followed by slashes (imsp://). Never a bare word: in
+// alice:PW@host, "alice:" is the user.
+func colonBeforeAt(raw string, imapOnly bool) bool {
+	at := strings.LastIndexByte(raw, '@')
+	if at < 0 {
+		return false
+	}
+	left := raw[:at]
+	if m := leadingScheme.FindString(left); m != "" && (schemeTypo.MatchString(m) || !imapOnly && strings.ContainsAny(m, "/\\")) {
+		left = left[len(m):]
+	}
+	return strings.Contains(left, ":")
+}
+
+// atInMailbox reports whether raw is a well-formed URL whose '@' after a
+// ':' is in the user name (alice@host:993/a@b) or the mailbox
+// (host:993/shared/bob@example.com), not in a password.
+func atInMailbox(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.Contains(raw, "://") || u.Host == "" || strings.Contains(u.RawQuery+u.Fragment, "@") {
+		return false
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			return false
+		}
+	}
+	if !strings.Contains(u.Path, "@") {
+		return u.User != nil
+	}
+	// imaps://alice:12/ss@host/ parses as host alice, port 12 and mailbox
+	// ss@host/: a real host name has a dot, or is an IP or localhost.
+	h := u.Hostname()
+	first, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
+	return !strings.Contains(first, "@") || strings.Contains(h, ".") || net.ParseIP(h) != nil || strings.EqualFold(h, "localhost")
+}
+
+// shown quotes raw for an error message, unless it may hold a password:
+// stricter than looksLikePassword, as in A0:/PW@host the A0 may be a user.
+func shown(raw string) string {
+	if colonBeforeAt(raw, true) {
+		return "(not shown: it may hold a password)"
+	}
+	return strconv.Quote(raw)
+}
+
+// badUser returns the user name of scheme://USER@host when net/url
+// refused it for a character that needs percent-encoding (my user).
+func badUser(raw string) (string, bool) {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return "", false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	at := strings.LastIndexByte(rest, '@')
+	if at <= 0 {
+		return "", false
+	}
+	user := rest[:at]
+	if _, err := url.Parse("imaps://" + url.User(user).String() + "@h"); err != nil || strings.Contains(user, "%") {
+		return "", false // an invalid %-escape is not fixed by encoding again
+	}
+	return user, url.User(user).String() != user
 }
 
 func splitConnectAddr(addr string, port int) (net.IP, int, error) {
