@@ -156,6 +156,10 @@ func Decode(r io.Reader) (Set, error) {
 		if err := dec.Decode(&file); err != nil {
 			return nil, fmt.Errorf(`faults: want [...] or {"faults":[...]}: %v`, err)
 		}
+		// Decode stops after one value; more is not a faults file.
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, fmt.Errorf(`faults: want [...] or {"faults":[...]}, got more after the object: %s`, abbrev(data))
+		}
 		entries = file.Faults
 	} else if err := json.Unmarshal(data, &entries); err != nil {
 		return nil, fmt.Errorf(`faults: want [...] or {"faults":[...]}: %v`, err)

@@ -82,6 +82,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"not a list", `42`, `faults: want [...] or {"faults":[...]}: json: cannot unmarshal number into Go value of type []json.RawMessage`},
 		{"unknown top-level key", `{"fault":[]}`, `faults: want [...] or {"faults":[...]}: json: unknown field "fault"`},
 		{"entry not an object", `[42]`, `faults: want a JSON object or spec string, got 42`},
+		// Found by FuzzDecodeJSON: json.Decoder ignored what followed the object.
+		{"data after the object", "{}\x91", `faults: want [...] or {"faults":[...]}, got more after the object: {}\x91`},
+		{"object after the object", `{"faults":[]} {"faults":["cert:expired"]}`,
+			`faults: want [...] or {"faults":[...]}, got more after the object: {"faults":[]} {"faults":["cert:expired"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
