@@ -135,7 +135,10 @@ var errStopped = errors.New("fakeserver: backend gone")
 // literal (the password itself) is not taken for the user.
 func (c *conn) forwardCommand(line []byte, literalUser bool) bool {
 	user, judge := "", false
-	onLine := func(l []byte, _ int64, _ bool) (bool, error) {
+	onLine := func(l []byte, size int64, _ bool) (bool, error) {
+		if size > c.fr.maxLiteral {
+			return false, errLiteralTooLarge // before the backend sees the line
+		}
 		if judge {
 			judge = false
 			if rest := string(l); strings.HasPrefix(rest, " ") && hasArgument(rest[1:]) {

@@ -41,7 +41,8 @@ func (f *framer) line() ([]byte, error) {
 // lineFunc receives each line of a command with the literal it announces
 // (size -1 for none). It returns whether to go on to that literal: a
 // command the backend never sees stops before a synchronising literal,
-// which the client sends only after a "+".
+// which the client sends only after a "+". A literal followed over the
+// framer's maxLiteral fails with errLiteralTooLarge.
 type lineFunc func(line []byte, size int64, nonSync bool) (follow bool, err error)
 
 // literalFunc receives a literal: r holds exactly size bytes. Whatever it

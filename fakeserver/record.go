@@ -66,8 +66,12 @@ type connRecord struct {
 	tap *wiretap.Recorder
 }
 
-// transcriptLimits bound the transcript kept per connection.
-var transcriptLimits = wiretap.Limits{MaxLine: maxClientLine, MaxLiteral: maxLiteral, MaxLines: 500, MaxText: 300}
+// transcriptLimits bound the transcript kept per connection. They set no
+// MaxLine or MaxLiteral: the front's framer enforces those on the client
+// itself, and the tap only records. A tap that could fail reads would let
+// a transcript that mis-frames a literal (content ending in "{99999999}"
+// taken for an announcement) drop a client the framer reads correctly.
+var transcriptLimits = wiretap.Limits{MaxLines: 500, MaxText: 300}
 
 func (cr *connRecord) snapshot() ConnRecord {
 	cr.mu.Lock()
