@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -68,7 +67,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	defer srv.Close()
 
 	if o.caOut != "" {
-		if err := os.WriteFile(o.caOut, srv.CACertPEM(), 0o644); err != nil {
+		if err := writeFileFresh(o.caOut, srv.CACertPEM(), 0o644); err != nil {
 			return fmt.Errorf("--ca-out: %v", err)
 		}
 	}
@@ -77,7 +76,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		for _, u := range srv.Users() {
 			fmt.Fprintf(&b, "%s:%s\n", u.Name, u.Password)
 		}
-		if err := os.WriteFile(o.credentialsOut, []byte(b.String()), 0o600); err != nil {
+		if err := writeFileFresh(o.credentialsOut, []byte(b.String()), 0o600); err != nil {
 			return fmt.Errorf("--credentials-out: %v", err)
 		}
 	} else if len(o.users) == 0 {
