@@ -194,3 +194,37 @@ func TestTranscript(t *testing.T) {
 		t.Fatalf("password in transcript:\n%s", got)
 	}
 }
+
+// TestPlainMalformed: a malformed PLAIN response gets a coded NO, as from
+// a real server, never NO [SERVERBUG]; the connection stays usable.
+func TestPlainMalformed(t *testing.T) {
+	t.Parallel()
+	srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithUser("alice", "pw-canary-4d0e"))
+	const failed = "a NO [AUTHENTICATIONFAILED] Authentication failed\r\n"
+	tests := []struct {
+		name  string
+		steps []string // client line, then the server line expected, alternately
+	}{
+		{"empty initial response", []string{"a AUTHENTICATE PLAIN =\r\n", failed}},
+		{"empty response", []string{"a AUTHENTICATE PLAIN\r\n", "+ =\r\n", "=\r\n", failed}},
+		{"no NULs", []string{"a AUTHENTICATE PLAIN " + b64("alice pw-canary-4d0e") + "\r\n", failed}},
+		{"one NUL", []string{"a AUTHENTICATE PLAIN " + b64("\x00alice") + "\r\n", failed}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := dialRaw(t, srv.Addr(), nil)
+			r.line()
+			for i := 0; i < len(tt.steps); i += 2 {
+				r.send(tt.steps[i])
+				if got := r.line(); got != tt.steps[i+1] {
+					t.Fatalf("after %q: %q, want %q", tt.steps[i], got, tt.steps[i+1])
+				}
+			}
+			r.send("b NOOP\r\n")
+			if got := r.line(); !strings.HasPrefix(got, "b OK") {
+				t.Fatalf("NOOP after the failure: %q", got)
+			}
+		})
+	}
+}

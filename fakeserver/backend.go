@@ -248,7 +248,7 @@ func (s *session) Authenticate(mech string) (sasl.Server, error) {
 	}
 	switch mech {
 	case "PLAIN":
-		return sasl.NewPlainServer(func(identity, username, password string) error {
+		return &plainServer{inner: sasl.NewPlainServer(func(identity, username, password string) error {
 			if identity != "" && identity != username {
 				return &imap.Error{
 					Type: imap.StatusResponseTypeNo,
@@ -257,7 +257,7 @@ func (s *session) Authenticate(mech string) (sasl.Server, error) {
 				}
 			}
 			return s.Login(username, password)
-		}), nil
+		})}, nil
 	case "LOGIN":
 		return &loginServer{login: s.Login}, nil
 	case "XOAUTH2":

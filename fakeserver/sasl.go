@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
@@ -115,6 +116,22 @@ func (o *oauthBearerServer) Next(resp []byte) ([]byte, bool, error) {
 		})
 	}
 	return challenge, done, nil
+}
+
+// plainServer wraps go-sasl's PLAIN server: a malformed response (empty,
+// as "AUTHENTICATE PLAIN =" sends, or without its two NULs) gets NO
+// [AUTHENTICATIONFAILED], as Dovecot answers, instead of the NO
+// [SERVERBUG] that imapserver makes of go-sasl's plain error.
+type plainServer struct{ inner sasl.Server }
+
+func (p *plainServer) Next(resp []byte) ([]byte, bool, error) {
+	challenge, done, err := p.inner.Next(resp)
+	if err != nil {
+		if _, ok := errors.AsType[*imap.Error](err); !ok {
+			err = errAuthFailed
+		}
+	}
+	return challenge, done, err
 }
 
 // loginServer is the server side of the obsolete but common SASL LOGIN: the
