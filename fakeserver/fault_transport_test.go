@@ -150,6 +150,6 @@ func TestStartTLSFaults(t *testing.T) {
 		srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModeStartTLS), withSpecs(t, "delay:tls=200ms"))
 		start := time.Now()
 		login(t, srv)
-		checkElapsed(t, start, 200*time.Millisecond, 400*time.Millisecond)
+		checkElapsed(t, start, 200*time.Millisecond, 200*time.Millisecond+timingSlack)
 	})
 }
