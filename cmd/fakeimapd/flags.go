@@ -172,13 +172,13 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	if faultsF != "" {
 		set, err := faults.ReadFile(faultsF)
 		if err != nil {
-			return nil, fmt.Errorf("--faults-file: %v", err)
+			return nil, flagError("--faults-file", err)
 		}
 		o.faults = append(o.faults, set...)
 	}
 	set, err := faults.ParseAll(specs)
 	if err != nil {
-		return nil, fmt.Errorf("--fault: %v", err)
+		return nil, flagError("--fault", err)
 	}
 	o.faults = append(o.faults, set...)
 	if scenario != "" {
@@ -261,4 +261,11 @@ func readToken(path string) (string, error) {
 		return "", fmt.Errorf("%s holds white space inside the token: write one token on one line", path)
 	}
 	return tok, nil
+}
+
+// flagError prefixes err with the flag it concerns, dropping the faults
+// package's own "faults: " so that the message has one prefix chain:
+// "fakeimapd: --fault: unknown command ...".
+func flagError(flag string, err error) error {
+	return fmt.Errorf("%s: %s", flag, strings.TrimPrefix(err.Error(), "faults: "))
 }

@@ -290,7 +290,12 @@ func TestBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--fault", "delay:BOGUS=1s"}, `fakeimapd: --fault: faults: unknown command "BOGUS"`},
+		{[]string{"--fault", "delay:BOGUS=1s"}, `fakeimapd: --fault: unknown command "BOGUS"`},
+		{[]string{"--fault", "reply:SELECT=OK"}, `fakeimapd: --fault: unknown reply status "OK" in "reply:SELECT=OK"; valid: NO, BAD`},
+		{[]string{"--faults-file", "/nonexistent.json"}, "fakeimapd: --faults-file: open /nonexistent.json: no such file or directory"},
+		{[]string{"--scenario", "no-such"}, `fakeimapd: --scenario: unknown scenario "no-such"`},
+		{[]string{"--control", "8.8.8.8:1"}, `fakeimapd: --control: listen address "8.8.8.8:1" is not loopback`},
+		{[]string{"--user", "alice:secret-x", "--listen", "1.2.3.4:5", "--mode", "starttls"}, `fakeimapd: listen address "1.2.3.4:5" is not loopback`},
 		{[]string{"--mode", "ssl"}, `fakeimapd: --mode: unknown mode "ssl": use tls, starttls or plaintext`},
 		{[]string{"--persona", "cyrus"}, `fakeimapd: --persona: unknown persona "cyrus": use goimap or dovecot`},
 		{[]string{"--nope"}, "fakeimapd: flag provided but not defined: -nope; run fakeimapd -h for the flags"},
@@ -313,7 +318,7 @@ func TestBadInput(t *testing.T) {
 				t.Fatalf("exit %v, want 2; stderr %s", err, stderr.String())
 			}
 			out := stderr.String()
-			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, tt.want) || strings.Contains(out, "secret-x") {
+			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, tt.want) || strings.Contains(out, "secret-x") || strings.Contains(out, "faults: ") {
 				t.Fatalf("stderr %q, want one line starting %q", out, tt.want)
 			}
 		})

@@ -15,7 +15,7 @@ import (
 func applyScenario(o *options, name string, modeGiven bool) error {
 	sc, err := scenarios.Find(name)
 	if err != nil {
-		return fmt.Errorf("--scenario: %v", err)
+		return flagError("--scenario", err)
 	}
 	if !modeGiven {
 		if o.mode, err = fakeserver.ParseMode(sc.Server.ModeName()); err != nil {
@@ -24,7 +24,7 @@ func applyScenario(o *options, name string, modeGiven bool) error {
 	}
 	set, err := faults.ParseAll(sc.Faults)
 	if err != nil {
-		return fmt.Errorf("--scenario %s: %v", name, err)
+		return flagError("--scenario "+name, err)
 	}
 	o.faults = append(o.faults, set...)
 	o.allowPlainAuth = o.allowPlainAuth || sc.Server.AllowPlaintextAuth

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -57,14 +58,23 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 
 func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	if o.secretsOnCmdLine {
-		logger.Warn("--user/--token put secrets on the command line, where ps shows them; prefer FAKEIMAPD_USERS, FAKEIMAPD_TOKENS or --users-file/--tokens-file")
-	}
 	srv, err := fakeserver.Start(serverOptions(o, logger)...)
 	if err != nil {
 		return usageError{err}
 	}
 	defer srv.Close()
+	// Every address is taken before anything is logged, so that a bad
+	// one is the only line on stderr.
+	var controlLn net.Listener
+	if o.control != "" {
+		if controlLn, err = fakeserver.ListenLoopback(o.control); err != nil {
+			return usageError{fmt.Errorf("--control: %v", err)}
+		}
+		defer controlLn.Close()
+	}
+	if o.secretsOnCmdLine {
+		logger.Warn("--user/--token put secrets on the command line, where ps shows them; prefer FAKEIMAPD_USERS, FAKEIMAPD_TOKENS or --users-file/--tokens-file")
+	}
 
 	if o.caOut != "" {
 		if err := writeFileFresh(o.caOut, srv.CACertPEM(), 0o644); err != nil {
@@ -85,18 +95,14 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 
 	var control *http.Server
 	controlDone := make(chan error, 1)
-	if o.control != "" {
-		ln, err := fakeserver.ListenLoopback(o.control)
-		if err != nil {
-			return usageError{fmt.Errorf("--control: %v", err)}
-		}
+	if controlLn != nil {
 		var copts []fakeserver.ControlOption
 		if o.controlToken != "" {
 			copts = append(copts, fakeserver.WithControlToken(o.controlToken))
 		}
 		control = &http.Server{Handler: srv.ControlHandler(copts...), ReadHeaderTimeout: 5 * time.Second}
-		go func() { controlDone <- control.Serve(ln) }()
-		o.control = ln.Addr().String()
+		go func() { controlDone <- control.Serve(controlLn) }()
+		o.control = controlLn.Addr().String()
 	}
 
 	r := ready{Addr: srv.Addr(), TLSAddr: srv.TLSAddr(), URL: srv.URL(), Control: o.control, Faults: srv.Faults().Specs()}
