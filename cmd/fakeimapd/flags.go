@@ -12,6 +12,7 @@ import (
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/integration/scenarios"
 )
 
 const usage = `usage: fakeimapd [flags]
@@ -36,7 +37,8 @@ A fake IMAP server on loopback with injectable faults.
                                   changes need -H 'X-Imapprobe-Control: 1' or a JSON body (see README)
   --control-token-file FILE       the control API needs "Authorization: Bearer TOKEN", TOKEN read from FILE
   --quiet                         log one line per connection, without the transcript
-  --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults)
+  --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults), and
+                                  print the imapprobe command that reproduces its diagnosis
   --list-scenarios                list the scenarios and exit
 
 Environment: FAKEIMAPD_USERS (NAME:PASS,...) and FAKEIMAPD_TOKENS (USER:TOKEN,...).
@@ -65,6 +67,7 @@ type options struct {
 	controlToken      string
 	quiet             bool
 	listScenarios     bool
+	scenario          *scenarios.Scenario // --scenario, for the imapprobe command
 	secretsOnCmdLine  bool
 }
 

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
@@ -28,7 +33,27 @@ func applyScenario(o *options, name string, modeGiven bool) error {
 	}
 	o.faults = append(o.faults, set...)
 	o.allowPlainAuth = o.allowPlainAuth || sc.Server.AllowPlaintextAuth
+	if a := sc.Probe.Auth; a == "xoauth2" || a == "oauthbearer" {
+		// The probe needs a token for the first user: make one up unless
+		// one was given.
+		first := fakeserver.DefaultUser
+		if len(o.users) > 0 {
+			first = o.users[0].name
+		} else if len(o.tokens) > 0 {
+			first = o.tokens[0].name
+		}
+		if !slices.ContainsFunc(o.tokens, func(p pair) bool { return p.name == first }) {
+			o.tokens = append(o.tokens, pair{name: first, secret: randomHex()})
+		}
+	}
+	o.scenario = &sc
 	return nil
+}
+
+func randomHex() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // listScenarios prints every scenario with its faults and the diagnosis
@@ -40,5 +65,50 @@ func listScenarios(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", sc.Name, sc.Want, sc.Situation)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "\nRun one with: fakeimapd --scenario NAME (see imapprobe demo --scenario NAME -v for the probe settings).")
+	fmt.Fprintln(w, "\nRun one with: fakeimapd --scenario NAME; it prints the imapprobe command that gets that diagnosis.")
+}
+
+// scenarioProbe prints to stderr the imapprobe command that reproduces the
+// scenario against srv, after writing the files it names into a fresh
+// directory (removed by cleanup, when fakeimapd exits). It returns the
+// command line, or why there is none.
+func scenarioProbe(sc *scenarios.Scenario, srv *fakeserver.Server, stderr io.Writer) (command, sideOnly string, cleanup func(), err error) {
+	cleanup = func() {}
+	user, password := srv.User()
+	ps := probeServer{mode: srv.Mode(), plainAddr: srv.PlainAddr(), tlsAddr: srv.TLSAddr(), user: user,
+		password: password, token: srv.Token(user), closedPort: closedLoopbackPort}
+	dir, err := os.MkdirTemp("", "fakeimapd-"+sc.Name+"-")
+	if err != nil {
+		return "", "", cleanup, fmt.Errorf("--scenario: %v", err)
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	args, files, err := probeCommand(*sc, ps, srv.CACertPEM(), dir)
+	var side probeSideOnly
+	if errors.As(err, &side) {
+		fmt.Fprintf(stderr, "fakeimapd: scenario %s is probe-side only: %s\n", sc.Name, side.reason)
+		return "", side.reason, cleanup, nil
+	}
+	if err != nil {
+		return "", "", cleanup, usageError{fmt.Errorf("--scenario %s: %v", sc.Name, err)}
+	}
+	for _, f := range files {
+		if err := writeFileFresh(f.path, f.data, f.perm); err != nil {
+			return "", "", cleanup, fmt.Errorf("--scenario: %v", err)
+		}
+	}
+	command = "imapprobe " + shellJoin(args)
+	fmt.Fprintf(stderr, "fakeimapd: scenario %s; this command gets %s from it:\n    %s\n", sc.Name, wantText(sc.Want), command)
+	return command, "", cleanup, nil
+}
+
+// wantText is a verdict as --list-scenarios shows it.
+func wantText(w scenarios.Want) string {
+	s := w.Code
+	if w.Step != "" {
+		s = w.Step + "/" + w.Code
+	}
+	for _, warn := range w.Warnings {
+		s += " (warning " + warn + ")"
+	}
+	return s
 }

@@ -22,6 +22,10 @@ type ready struct {
 	Control string   `json:"control,omitempty"`
 	Users   []string `json:"users"`
 	Faults  []string `json:"faults"`
+	// ProbeCommand reproduces --scenario's diagnosis; ProbeSideOnly says
+	// why there is none.
+	ProbeCommand  string `json:"probe_command,omitempty"`
+	ProbeSideOnly string `json:"probe_side_only,omitempty"`
 }
 
 func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
@@ -89,7 +93,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if err := writeFileFresh(o.credentialsOut, []byte(b.String()), 0o600); err != nil {
 			return fmt.Errorf("--credentials-out: %v", err)
 		}
-	} else if len(o.users) == 0 {
+	} else if len(o.users) == 0 && o.scenario == nil {
 		logger.Warn("no --user given: " + fakeserver.DefaultUser + " has a random password; pass --credentials-out FILE to read it")
 	}
 
@@ -106,6 +110,14 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 
 	r := ready{Addr: srv.Addr(), TLSAddr: srv.TLSAddr(), URL: srv.URL(), Control: o.control, Faults: srv.Faults().Specs()}
+	if o.scenario != nil {
+		var cleanup func()
+		r.ProbeCommand, r.ProbeSideOnly, cleanup, err = scenarioProbe(o.scenario, srv, stderr)
+		defer cleanup()
+		if err != nil {
+			return err
+		}
+	}
 	if r.Faults == nil {
 		r.Faults = []string{}
 	}
