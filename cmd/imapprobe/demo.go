@@ -102,20 +102,23 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 			return prober.ExitMisbehaved
 		}
 	case verbose:
-		st := textStyle{verbose: true, color: useColor(stdout, env)}
+		st := textStyle{verbose: true, color: useColor(stdout, env), plain: isPlain(stdout)}
 		for _, r := range results {
 			writeScenario(stdout, r, st)
 		}
 	default:
 		fmt.Fprintf(stdout, "imapprobe demo: %d scenarios against the embedded fake IMAP server\n\n", len(results))
 		pass, fail := "✓", "✗"
+		if isPlain(stdout) {
+			pass, fail = "OK", "FAIL"
+		}
 		if useColor(stdout, env) {
 			pass, fail = green+pass+reset, red+fail+reset
 		}
 		scenarios.WriteTable(stdout, results, pass, fail)
 	}
 	if !asJSON {
-		fmt.Fprintf(stdout, "\n%d/%d scenarios diagnosed as expected in %s\n", matched, len(results), fmtDuration(time.Since(start)))
+		fmt.Fprintf(stdout, "\n%d/%d scenarios diagnosed as expected in %s\n", matched, len(results), textStyle{plain: isPlain(stdout)}.dur(time.Since(start)))
 	}
 	if matched != len(results) {
 		return prober.ExitMisbehaved
@@ -134,11 +137,15 @@ type demoJSON struct {
 // expected and actual verdicts, and the prober's report with transcript.
 func writeScenario(w io.Writer, r scenarios.Result, st textStyle) {
 	sc := r.Scenario
-	mark := st.paint(green, "✓ match")
+	mark := st.mark(prober.StatusOK) + st.paint(green, " match")
 	if !r.Match {
-		mark = st.paint(red, "✗ MISMATCH")
+		mark = st.mark(prober.StatusFail) + st.paint(red, " MISMATCH")
 	}
-	fmt.Fprintf(w, "── scenario %s: %s\n", sc.Name, sc.Situation)
+	rule := "──"
+	if st.plain {
+		rule = "--"
+	}
+	fmt.Fprintf(w, "%s scenario %s: %s\n", rule, sc.Name, sc.Situation)
 	fmt.Fprintf(w, "   fake server: mode %s", sc.Server.ModeName())
 	if len(sc.Faults) > 0 {
 		fmt.Fprintf(w, ", faults %s", strings.Join(sc.Faults, " + "))

@@ -21,7 +21,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(removeBinary))
 }
 
 type result struct {
@@ -29,9 +29,19 @@ type result struct {
 	stdout, stderr string
 }
 
+// invoke runs the command in a UTF-8 locale unless env names one.
 func invoke(args []string, env map[string]string) result {
 	var out, errOut bytes.Buffer
-	code := run(args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
+	getenv := func(k string) string {
+		if _, ok := env["LC_ALL"]; !ok && k == "LANG" {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return "C.UTF-8"
+		}
+		return env[k]
+	}
+	code := run(args, getenv, strings.NewReader(""), &out, &errOut)
 	return result{code, out.String(), errOut.String()}
 }
 
@@ -105,7 +115,7 @@ func TestHelpIsComplete(t *testing.T) {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
-	src, err := os.ReadFile("main.go")
+	src, err := os.ReadFile("flags.go")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +147,7 @@ func TestTextReport(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"✓ resolve", "✓ tls", "TLS 1.3", "- starttls", "✓ fetch", "S: * OK ready", "C: T1 AUTHENTICATE PLAIN [redacted]", "OK after"} {
+	for _, want := range []string{"✓ resolve", "✓ tls", "TLS 1.3", "- starttls", "✓ fetch", "S: * OK ready", "AUTHENTICATE PLAIN [redacted]", "✓ auth", "PLAIN with the password", "OK after"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
 		}
@@ -305,16 +315,16 @@ func TestTokenCmdHasADeadline(t *testing.T) {
 	cases := []struct {
 		name, cmd, token, err string
 	}{
-		{"child holds stdout", "sleep 5", "", "--token-cmd did not finish within 200ms"},
-		{"shell waits", "exec sleep 5", "", "--token-cmd did not finish within 200ms"},
-		{"background child", "sleep 5 & echo tok-123", "tok-123", ""},
+		{"child holds stdout", "sleep 30", "", "--token-cmd did not finish within 2s"},
+		{"shell waits", "exec sleep 30", "", "--token-cmd did not finish within 2s"},
+		{"background child", "sleep 30 & echo tok-123", "tok-123", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			began := time.Now()
-			tok, err := runTokenCmd(c.cmd, 200*time.Millisecond, io.Discard)
-			if took := time.Since(began); took > 3*time.Second {
+			tok, _, err := runTokenCmd(context.Background(), c.cmd, 2*time.Second)
+			if took := time.Since(began); took > 10*time.Second {
 				t.Errorf("took %s", took)
 			}
 			if tok != c.token || (err == nil) != (c.err == "") || err != nil && !strings.HasPrefix(err.Error(), c.err) {
@@ -330,7 +340,7 @@ func TestTokenCmdHasADeadline(t *testing.T) {
 func TestInterrupted(t *testing.T) {
 	t.Parallel()
 	srv := (&pt.Server{Raw: pt.Silent}).Start(t)
-	cfg, err := parseArgs([]string{"--tls", "none", "--host", "127.0.0.1", "--port", fmt.Sprint(srv.Port())}, func(string) string { return "" }, strings.NewReader(""), io.Discard)
+	cfg, err := parseArgs(context.Background(), []string{"--tls", "none", "--host", "127.0.0.1", "--port", fmt.Sprint(srv.Port()), "--quit-after", "capability"}, func(string) string { return "" }, strings.NewReader(""), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

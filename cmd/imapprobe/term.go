@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,12 +16,20 @@ func isTerminal(f *os.File) bool {
 
 // useColor: only on a terminal, and never with NO_COLOR or TERM=dumb.
 func useColor(w io.Writer, env func(string) string) bool {
+	for {
+		u, ok := w.(interface{ underlying() io.Writer })
+		if !ok {
+			break
+		}
+		w = u.underlying()
+	}
 	f, ok := w.(*os.File)
 	return ok && isTerminal(f) && env("NO_COLOR") == "" && env("TERM") != "dumb"
 }
 
-// promptPassword reads a line from the terminal f with echo off.
-func promptPassword(f *os.File, out io.Writer, prompt string) (string, error) {
+// promptPassword reads a line from the terminal f with echo off. A
+// cancelled ctx (a signal) ends it, with the terminal's echo restored.
+func promptPassword(ctx context.Context, f *os.File, out io.Writer, prompt string) (string, error) {
 	fd := int(f.Fd())
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
@@ -39,9 +46,19 @@ func promptPassword(f *os.File, out io.Writer, prompt string) (string, error) {
 		fmt.Fprintln(out)
 	}()
 	fmt.Fprint(out, prompt)
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		return "", err
+	type result struct {
+		line string
+		err  error
 	}
-	return strings.TrimRight(line, "\r\n"), nil
+	got := make(chan result, 1)
+	go func() {
+		line, err := readFirstLine(f)
+		got <- result{line, err}
+	}()
+	select {
+	case r := <-got:
+		return r.line, r.err
+	case <-ctx.Done():
+		return "", ctx.Err() // the read stays blocked until the process exits
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 type textStyle struct {
 	verbose, color, strict bool
+	plain                  bool // ASCII only: the locale is not UTF-8
 	interrupted            bool // Ctrl-C: the exit code is 130 whatever the report says
 }
 
@@ -35,6 +36,46 @@ func (st textStyle) paint(code, s string) string {
 	return code + s + reset
 }
 
+// marks per status: symbols, or words outside a UTF-8 locale.
+var (
+	symbolMarks = map[prober.Status]string{prober.StatusOK: "✓", prober.StatusFail: "✗", prober.StatusWarn: "!",
+		prober.StatusSkipped: "-", prober.StatusNotRequested: "·"}
+	plainMarks = map[prober.Status]string{prober.StatusOK: "OK  ", prober.StatusFail: "FAIL", prober.StatusWarn: "WARN",
+		prober.StatusSkipped: "-   ", prober.StatusNotRequested: ".   "}
+	markColour = map[prober.Status]string{prober.StatusOK: green, prober.StatusFail: red, prober.StatusWarn: yellow,
+		prober.StatusSkipped: dim, prober.StatusNotRequested: dim}
+)
+
+func (st textStyle) mark(s prober.Status) string {
+	m := symbolMarks[s]
+	if st.plain {
+		m = strings.TrimRight(plainMarks[s], " ")
+	}
+	return st.paint(markColour[s], m)
+}
+
+// stepMark is mark padded to one width, for the step column.
+func (st textStyle) stepMark(s prober.Status) string {
+	if !st.plain {
+		return st.mark(s)
+	}
+	return st.paint(markColour[s], plainMarks[s])
+}
+
+func (st textStyle) dur(d time.Duration) string {
+	if st.plain {
+		return strings.ReplaceAll(fmtDuration(d), "µ", "u")
+	}
+	return fmtDuration(d)
+}
+
+func (st textStyle) ellipsis() string {
+	if st.plain {
+		return "..."
+	}
+	return "…"
+}
+
 // esc makes server-provided text safe for a terminal.
 func esc(s string) string { return wiretap.Escape(s, 300) }
 
@@ -42,31 +83,27 @@ func esc(s string) string { return wiretap.Escape(s, 300) }
 func writeText(w io.Writer, r *prober.Report, st textStyle) {
 	t := r.Target
 	fmt.Fprintf(w, "imapprobe %s\n", esc(describeTarget(t)))
+	var notRequested []string
 	for _, s := range r.Steps {
-		mark, colour := "✓", green
-		switch s.Status {
-		case prober.StatusFail:
-			mark, colour = "✗", red
-		case prober.StatusWarn:
-			mark, colour = "!", yellow
-		case prober.StatusSkipped:
-			mark, colour = "-", dim
-		}
 		timing := ""
-		if s.Status != prober.StatusSkipped {
-			timing = fmtDuration(s.Duration)
+		switch s.Status {
+		case prober.StatusSkipped:
+		case prober.StatusNotRequested:
+			notRequested = append(notRequested, s.Name)
+		default:
+			timing = st.dur(s.Duration)
 		}
 		summary := stepSummary(s)
 		if s.Note != "" {
 			summary = strings.TrimSpace(summary + "  (" + s.Note + ")")
 		}
-		line := fmt.Sprintf("  %s %-10s %s  %s", st.paint(colour, mark), s.Name, padLeft(timing, 7), esc(summary))
+		line := fmt.Sprintf("  %s %-10s %s  %s", st.stepMark(s.Status), s.Name, padLeft(timing, 7), esc(summary))
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 		for _, d := range s.Warnings {
-			writeDiagnosis(w, st, "!", yellow, d)
+			writeDiagnosis(w, st, prober.StatusWarn, d)
 		}
 		if s.Diagnosis != nil {
-			writeDiagnosis(w, st, "✗", red, *s.Diagnosis)
+			writeDiagnosis(w, st, prober.StatusFail, *s.Diagnosis)
 		}
 		if st.verbose {
 			for _, l := range s.Transcript {
@@ -75,10 +112,7 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		}
 	}
 	if st.verbose && r.TranscriptOmitted > 0 {
-		fmt.Fprintf(w, "      … %d more transcript lines omitted\n", r.TranscriptOmitted)
-	}
-	if note := untestedNote(r); note != "" {
-		fmt.Fprintln(w, note)
+		fmt.Fprintf(w, "      %s %d more transcript lines omitted\n", st.ellipsis(), r.TranscriptOmitted)
 	}
 	code := r.ExitCode(st.strict)
 	if st.interrupted {
@@ -89,35 +123,22 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		warnings += len(s.Warnings)
 	}
 	if step, c := r.Failure(); c != "" {
-		fmt.Fprintf(w, "%s at %s (%s) after %s; exit %d\n", st.paint(red, "FAIL"), step, c, fmtDuration(r.Duration), code)
+		fmt.Fprintf(w, "%s at %s (%s) after %s; exit %d\n", st.paint(red, "FAIL"), step, c, st.dur(r.Duration), code)
 		return
 	}
 	result := st.paint(green, "OK")
 	if warnings > 0 {
 		result = st.paint(yellow, fmt.Sprintf("OK with %d warning(s)", warnings))
 	}
-	fmt.Fprintf(w, "%s after %s; exit %d\n", result, fmtDuration(r.Duration), code)
+	if len(notRequested) > 0 && len(r.Requested) > 0 {
+		// an OK that covered only part of the session says which part
+		result += fmt.Sprintf(" up to %s (%s not requested)", r.Requested[len(r.Requested)-1], strings.Join(notRequested, ", "))
+	}
+	fmt.Fprintf(w, "%s after %s; exit %d\n", result, st.dur(r.Duration), code)
 }
 
-// untestedNote explains an OK that covered only the connection because
-// no credentials were given, and how to give them.
-func untestedNote(r *prober.Report) string {
-	auth := r.Step(prober.StepAuth)
-	if auth == nil || auth.Status != prober.StatusSkipped {
-		return ""
-	}
-	const untested = "note: auth, list, select and fetch were not tested: "
-	switch {
-	case strings.Contains(auth.Note, "no credentials"):
-		return untested + "no password or token; set IMAPPROBE_PASSWORD (or IMAPPROBE_TOKEN), use --password-file, or run on a terminal to be prompted"
-	case strings.Contains(auth.Note, "no user"):
-		return untested + "no user; give one in the URL (imaps://USER@HOST/) or with --user"
-	}
-	return ""
-}
-
-func writeDiagnosis(w io.Writer, st textStyle, mark, colour string, d prober.Diagnosis) {
-	fmt.Fprintf(w, "      %s %s: %s\n", st.paint(colour, mark), d.Code, esc(d.Summary))
+func writeDiagnosis(w io.Writer, st textStyle, status prober.Status, d prober.Diagnosis) {
+	fmt.Fprintf(w, "      %s %s: %s\n", st.mark(status), d.Code, esc(d.Summary))
 	if d.Detail != "" {
 		fmt.Fprintf(w, "        detail: %s\n", esc(d.Detail))
 	}
@@ -192,6 +213,9 @@ func stepSummary(s prober.Step) string {
 	case *prober.CapabilityDetails:
 		return strings.Join(d.Capabilities, " ")
 	case *prober.AuthDetails:
+		if d.Credential != "" && d.Mechanism != "" {
+			return d.Mechanism + " with the " + d.Credential
+		}
 		return d.Mechanism
 	case *prober.ListDetails:
 		if s.Status == prober.StatusFail && d.Count == 0 {
@@ -243,68 +267,3 @@ func tlsSummary(d *prober.TLSDetails) string {
 	}
 	return s
 }
-
-const helpText = `imapprobe: diagnose an IMAP account step by step.
-
-Usage:
-  imapprobe [flags] imaps://USER@HOST[:PORT]/MAILBOX   implicit TLS (default port 993)
-  imapprobe [flags] imap://USER@HOST[:PORT]/MAILBOX    STARTTLS required (default port 143)
-  imapprobe [flags] --host HOST [--port N] [--user U] [--mailbox M] [--tls MODE]
-  imapprobe demo                                        run the built-in demonstration
-
-Steps: resolve, connect, tls, greeting, capability, starttls, auth, list,
-select (EXAMINE unless --select), fetch (newest message, read-only), logout.
-A failing step ends the probe; later steps are reported as skipped.
-
-Target:
-  --host HOST             server name (instead of a URL)
-  --port N                port (default 993 for implicit TLS, 143 otherwise)
-  --user USER             login name (overrides the URL's)
-  --mailbox NAME          mailbox to open (default INBOX)
-  --tls MODE              implicit | starttls | none (default implicit; starttls for port 143)
-  --connect-addr IP[:P]   connect to this address but verify the certificate for HOST
-  --servername NAME       name for SNI and certificate verification (default HOST)
-  --source-addr IP        local address to connect from
-
-Credentials (never printed; a password in the URL is refused):
-  IMAPPROBE_PASSWORD      password from the environment
-  --password-file FILE    password from the first line of FILE
-  --password PASS         works, but warns: visible in ps and shell history
-                          Without any of these, a terminal prompts with echo off.
-  --auth MECH             login | plain | xoauth2 | oauthbearer (default: best offered)
-  IMAPPROBE_TOKEN         OAuth2 access token from the environment
-  --token-file FILE       OAuth2 token from FILE
-  --token-cmd CMD         run CMD (with /bin/sh, at most 30s) and use what it prints as the token
-  --allow-plaintext-auth  allow sending credentials without TLS (trusted networks only)
-
-TLS:
-  --ca-file FILE          trust the CA certificates in this PEM file instead of the system roots
-  --insecure-skip-verify  continue despite certificate problems (still reported as warnings)
-  --expiry-warning D      warn when the certificate expires within D (default 336h = 14 days)
-
-Limits:
-  --timeout D             deadline for each step (default 10s)
-  --total-timeout D       deadline for the whole probe (default 60s)
-  --slow D                warn when a step takes longer (default 2s)
-  --max-fetch SIZE        fetch at most SIZE bytes of the message body (default 1M; e.g. 64K)
-  --select                open the mailbox with SELECT instead of read-only EXAMINE
-
-Output:
-  (default)               readable report: ✓ ok, ! warning, ✗ failure, - skipped, with timings,
-                          the diagnosis code, detail and fix; colour only on a terminal
-                          and never when NO_COLOR is set
-  -v, --verbose           add the redacted wire transcript (C: client, S: server, *: TLS)
-  --json                  print the report as JSON (schema "imapprobe/report/v1")
-  --strict                exit 1 when there are warnings
-  -h, --help              this help
-
-Exit codes:
-  0 OK (warnings allowed)      5 greeting, capability or STARTTLS
-  1 warnings, with --strict    6 authentication
-  2 usage error                7 mailbox (list, select)
-  3 DNS or TCP                 8 fetch
-  4 TLS                        9 other server misbehaviour (dropped, BAD, malformed)
-  130 interrupted (Ctrl-C): the report printed so far is incomplete
-
-Every diagnosis code, with cause and fix, is listed in docs/diagnoses.md.
-`

@@ -71,34 +71,6 @@ func TestTextColumns(t *testing.T) {
 	}
 }
 
-// TestUntestedNote: an OK that never logged in says so, and how to give
-// credentials; a probe that failed earlier does not.
-func TestUntestedNote(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		auth prober.Step
-		want string
-	}{
-		{prober.Step{Name: prober.StepAuth, Status: prober.StatusSkipped, Note: "skipped: no credentials given"}, "note: auth, list, select and fetch were not tested: no password or token; set IMAPPROBE_PASSWORD"},
-		{prober.Step{Name: prober.StepAuth, Status: prober.StatusSkipped, Note: "skipped: no user given"}, "note: auth, list, select and fetch were not tested: no user; give one in the URL"},
-		{prober.Step{Name: prober.StepAuth, Status: prober.StatusSkipped, Note: "skipped: tls failed"}, ""},
-		{prober.Step{Name: prober.StepAuth, Status: prober.StatusOK}, ""},
-	}
-	for _, c := range cases {
-		var buf bytes.Buffer
-		writeText(&buf, &prober.Report{Steps: []prober.Step{c.auth}}, textStyle{})
-		got := ""
-		for _, line := range strings.Split(buf.String(), "\n") {
-			if strings.HasPrefix(line, "note:") {
-				got = line
-			}
-		}
-		if c.want == "" && got != "" || !strings.HasPrefix(got, c.want) {
-			t.Errorf("auth %q: note %q, want %q…", c.auth.Note, got, c.want)
-		}
-	}
-}
-
 func TestConnectSummaryNamesFailedAddresses(t *testing.T) {
 	t.Parallel()
 	fail := func(a string) prober.Attempt { return prober.Attempt{Address: a, Error: "i/o timeout"} }

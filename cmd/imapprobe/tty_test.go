@@ -86,3 +86,38 @@ func TestPasswordPromptDoesNotEcho(t *testing.T) {
 		t.Errorf("the password was echoed: terminal %q", echo.String())
 	}
 }
+
+// TestEmptyPasswordAtPromptIsRefused: Enter at the prompt is no
+// credentials, not an OK that never tested login.
+func TestEmptyPasswordAtPromptIsRefused(t *testing.T) {
+	srv := (&pt.Server{Pass: "pw", Implicit: tlsConfig(t)}).Start(t)
+	url := fmt.Sprintf("imaps://alice@127.0.0.1:%d/INBOX", srv.Port())
+	m, tty := openPTY(t)
+	drain(m)
+	for _, asJSON := range []bool{false, true} {
+		args := []string{"--ca-file", caFile(t), url}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		var out, errOut syncBuffer
+		done := make(chan int)
+		go func() { done <- run(args, func(string) string { return "" }, tty, &out, &errOut) }()
+		errOut.waitFor(t, "Password for alice@127.0.0.1: ")
+		if _, err := m.WriteString("\n"); err != nil {
+			t.Fatal(err)
+		}
+		var code int
+		select {
+		case code = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no exit after an empty password")
+		}
+		want := "imapprobe: empty password at the prompt: type the password, or use --quit-after capability to check only the connection\n"
+		if code != 2 || !strings.HasSuffix(errOut.String(), want) || (out.String() != "") == !asJSON {
+			t.Errorf("json=%v: exit %d\nstdout %q\nstderr %q", asJSON, code, out.String(), errOut.String())
+		}
+	}
+	if cmds := srv.Commands(); len(cmds) > 0 {
+		t.Errorf("the server got %v", cmds)
+	}
+}
