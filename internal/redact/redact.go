@@ -16,9 +16,13 @@ package redact
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/imapprobe/imapprobe/internal/authmech"
 )
 
 // Marker replaces every masked secret.
@@ -44,18 +48,23 @@ type Session struct {
 	mu      sync.Mutex
 	saslTag string // tag of the AUTHENTICATE exchange in progress
 	inSASL  bool
-	secrets []string
+	lower   []string // the registered secrets, ASCII lower-case
 }
 
 // NewSession returns a Session that additionally masks every occurrence of
 // the given secrets (empty and very short ones are ignored).
 func NewSession(secrets ...string) *Session {
 	s := &Session{}
+	seen := map[string]bool{}
 	for _, sec := range secrets {
-		if len(sec) >= minSecretLen {
-			s.secrets = append(s.secrets, sec)
+		if low := lowerASCII(sec); len(sec) >= minSecretLen && !seen[low] {
+			seen[low] = true
+			s.lower = append(s.lower, low)
 		}
 	}
+	// longest first, so that a secret inside a longer one's encoding does
+	// not break the longer match
+	sort.Slice(s.lower, func(i, j int) bool { return len(s.lower[i]) > len(s.lower[j]) })
 	return s
 }
 
@@ -81,23 +90,58 @@ func (s *Session) Scrub(text string) string {
 	return s.scrub(text)
 }
 
+// scrub replaces every registered secret, matched without regard to ASCII
+// case: a server may upper-case what it echoes (a capability, a flag).
 func (s *Session) scrub(text string) string {
-	for _, sec := range s.secrets {
-		if strings.Contains(text, sec) {
-			text = strings.ReplaceAll(text, sec, Marker)
+	for _, sec := range s.lower {
+		low := lowerASCII(text)
+		if !strings.Contains(low, sec) {
+			continue
 		}
+		var b strings.Builder
+		for {
+			i := strings.Index(low, sec)
+			if i < 0 {
+				break
+			}
+			b.WriteString(text[:i])
+			b.WriteString(Marker)
+			text, low = text[i+len(sec):], low[i+len(sec):]
+		}
+		b.WriteString(text)
+		text = b.String()
 	}
 	return text
 }
 
-func (s *Session) serverLine(line []byte) string {
-	if !s.inSASL || len(line) == 0 {
-		return string(line)
+// lowerASCII folds ASCII letters only, so that byte offsets stay aligned
+// with the original text.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
 	}
-	if line[0] == '+' {
+	return s
+}
+
+func (s *Session) serverLine(line []byte) string {
+	if len(line) > 0 && line[0] == '+' {
+		// a continuation, in SASL or not (a broken server answering
+		// LOGIN with the password in base64): mask one that decodes to
+		// a secret
 		if s.challengeHoldsSecret(line[1:]) {
 			return "+ " + Marker
 		}
+		return string(line)
+	}
+	if !s.inSASL || len(line) == 0 {
 		return string(line)
 	}
 	tag, _, _ := bytes.Cut(line, []byte(" "))
@@ -112,7 +156,35 @@ func (s *Session) serverLine(line []byte) string {
 // in its error JSON.
 func (s *Session) challengeHoldsSecret(b64 []byte) bool {
 	raw, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(b64)))
-	return err == nil && len(raw) > 0 && s.scrub(string(raw)) != string(raw)
+	if err != nil || len(raw) == 0 {
+		return false
+	}
+	if s.scrub(string(raw)) != string(raw) {
+		return true
+	}
+	// JSON escapes (\/, \u0041) hide a secret from a plain search
+	var v any
+	return json.Unmarshal(raw, &v) == nil && s.jsonHoldsSecret(v)
+}
+
+func (s *Session) jsonHoldsSecret(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return s.scrub(v) != v
+	case map[string]any:
+		for k, x := range v {
+			if s.scrub(k) != k || s.jsonHoldsSecret(x) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if s.jsonHoldsSecret(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isBye(line []byte) bool {
@@ -126,11 +198,11 @@ func (s *Session) clientLine(line []byte) string {
 		}
 		return Marker
 	}
-	tag, rest, ok := bytes.Cut(line, []byte(" "))
+	tag, rest, ok := cutBlank(line)
 	if !ok {
 		return string(line)
 	}
-	cmd, args, hasArgs := bytes.Cut(rest, []byte(" "))
+	cmd, args, hasArgs := cutBlank(rest)
 	switch strings.ToUpper(string(cmd)) {
 	case "LOGIN":
 		if !hasArgs {
@@ -192,31 +264,45 @@ func astringLen(b []byte) int {
 		}
 		return n
 	}
-	if i := bytes.IndexByte(b, ' '); i >= 0 {
+	if i := bytes.IndexAny(b, " \t"); i >= 0 {
 		return i
 	}
 	return len(b)
 }
 
+// cutBlank splits b at its first run of spaces or tabs: servers accept
+// both, so a masking rule must too.
+func cutBlank(b []byte) (before, after []byte, found bool) {
+	i := bytes.IndexAny(b, " \t")
+	if i < 0 {
+		return b, nil, false
+	}
+	j := i
+	for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+		j++
+	}
+	return b[:i], b[j:], true
+}
+
 // Encodings returns secret together with the encodings in which it travels
-// in IMAP authentication, for NewSession: raw, base64, and the base64 SASL
-// payloads of PLAIN, XOAUTH2 and OAUTHBEARER for user. Register the result
-// so that a secret echoed back by a broken peer or quoted in an error is
-// masked as well.
+// in IMAP authentication, for NewSession: raw, base64, Go-quoted, and the
+// base64 of every wire form of every SASL mechanism in authmech.All for
+// user. Register the result so that a secret echoed back by a broken peer
+// or quoted in an error is masked as well.
 func Encodings(user, secret string) []string {
 	if secret == "" {
 		return nil
 	}
 	b64 := base64.StdEncoding.EncodeToString
-	out := []string{
-		secret,
-		b64([]byte(secret)),
-		strconv.Quote(secret)[1 : len(strconv.Quote(secret))-1],
-		b64([]byte("\x00" + user + "\x00" + secret)),
-		b64([]byte(user + "\x00" + user + "\x00" + secret)),
-		b64([]byte("user=" + user + "\x01auth=Bearer " + secret + "\x01\x01")),
-		b64([]byte("n,a=" + user + ",\x01auth=Bearer " + secret + "\x01\x01")),
-		b64([]byte("n,,\x01auth=Bearer " + secret + "\x01\x01")),
+	q := strconv.Quote(secret)
+	out := []string{secret, b64([]byte(secret)), q[1 : len(q)-1]}
+	for _, m := range authmech.All {
+		if m.Wire == nil {
+			continue
+		}
+		for _, w := range m.Wire(user, secret) {
+			out = append(out, b64(w))
+		}
 	}
 	return out
 }
