@@ -83,6 +83,15 @@ func (s *Session) Line(from Side, line []byte) string {
 	return s.scrub(out)
 }
 
+// Peek is Line without its effect on the session's state: for a line that
+// will never complete, quoted in an error.
+func (s *Session) Peek(from Side, line []byte) string {
+	s.mu.Lock()
+	c := &Session{saslTag: s.saslTag, inSASL: s.inSASL, lower: s.lower}
+	s.mu.Unlock()
+	return c.Line(from, line)
+}
+
 // Scrub masks the registered secrets in free text such as error messages.
 func (s *Session) Scrub(text string) string {
 	s.mu.Lock()

@@ -282,9 +282,13 @@ type splitter struct {
 	phys      int    // length of the current physical line
 	litLeft   int64  // literal bytes still expected
 	litInline bool
-	started   time.Time
-	flushed   bool
-	wantLF    bool // a chunk ended in CR: its line is recorded, the LF is still to come
+	// litEnd is where the last literal's content ends in buf: only text
+	// after it may announce another literal, so that content such as
+	// "Ab{40}" is never taken for an announcement.
+	litEnd  int
+	started time.Time
+	flushed bool
+	wantLF  bool // a chunk ended in CR: its line is recorded, the LF is still to come
 }
 
 func (s *splitter) bufCap() int { return s.rec.lim.MaxLine + 4*inlineLiteral }
@@ -322,6 +326,9 @@ func (s *splitter) feed(p []byte) error {
 			}
 			s.litLeft -= n
 			p = p[n:]
+			if s.litLeft == 0 {
+				s.litEnd = len(s.buf)
+			}
 			continue
 		}
 		i := 0
@@ -331,7 +338,7 @@ func (s *splitter) feed(p []byte) error {
 		s.phys += i
 		if s.enforce && s.rec.lim.MaxLine > 0 && s.phys > s.rec.lim.MaxLine {
 			s.keep(p[:min(i, 80)])
-			return &LimitError{What: "line", Limit: int64(s.rec.lim.MaxLine), Size: int64(s.phys), Head: Escape(string(s.buf[:min(len(s.buf), 80)]), 100)}
+			return &LimitError{What: "line", Limit: int64(s.rec.lim.MaxLine), Size: int64(s.phys), Head: s.head(false)}
 		}
 		s.keep(p[:i])
 		if i == len(p) {
@@ -366,17 +373,16 @@ func (s *splitter) endPhysical() error {
 		s.rec.bareLF[s.dir()]++
 		s.rec.mu.Unlock()
 	}
-	size, ok := LiteralSize(s.buf)
+	size, ok := LiteralSize(s.buf[min(s.litEnd, len(s.buf)):])
 	if !ok {
 		s.emit(false)
 		return nil
 	}
 	if s.enforce && s.rec.lim.MaxLiteral > 0 && (size < 0 || size > s.rec.lim.MaxLiteral) {
-		head := Escape(string(s.buf[max(0, len(s.buf)-80):]), 100)
 		if size < 0 {
 			size = -1
 		}
-		return &LimitError{What: "literal", Limit: s.rec.lim.MaxLiteral, Size: size, Head: head}
+		return &LimitError{What: "literal", Limit: s.rec.lim.MaxLiteral, Size: size, Head: s.head(true)}
 	}
 	s.keep([]byte("\r\n"))
 	s.litLeft = max(size, 0)
@@ -385,6 +391,20 @@ func (s *splitter) endPhysical() error {
 		s.keep(fmt.Appendf(nil, "[%d bytes]", size))
 	}
 	return nil
+}
+
+// head quotes the start (or, for a literal announcement, the end) of the
+// offending line for a LimitError, masked before it is shortened so that
+// no part of a secret survives the cut. It uses a copy of the redaction
+// state: the line never completes.
+func (s *splitter) head(tail bool) string {
+	masked := s.rec.red.Peek(s.side, s.buf)
+	if tail {
+		masked = masked[max(0, len(masked)-80):]
+	} else {
+		masked = masked[:min(len(masked), 80)]
+	}
+	return Escape(masked, 100)
 }
 
 func (s *splitter) dir() Dir {
@@ -412,7 +432,7 @@ func (s *splitter) emit(incomplete bool) {
 		text += fmt.Sprintf("…(+%d bytes)", s.dropped)
 	}
 	s.rec.add(s.started, s.dir(), text, incomplete)
-	s.buf, s.dropped, s.started = s.buf[:0], 0, time.Time{}
+	s.buf, s.dropped, s.started, s.litEnd = s.buf[:0], 0, time.Time{}, 0
 	if cap(s.buf) > 4*inlineLiteral {
 		s.buf = nil // do not pin a large buffer
 	}
