@@ -19,7 +19,6 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
@@ -205,9 +204,18 @@ type Server struct {
 	closeOnce sync.Once
 }
 
+// TB is the part of testing.TB that New uses; *testing.T, *testing.B and
+// *testing.F satisfy it. It keeps package testing out of programs that
+// embed the server (fakeimapd, imapprobe demo), as httptest does.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // New starts a server on loopback for a test and closes it when the test
 // ends. It fails the test if the server cannot start.
-func New(tb testing.TB, opts ...Option) *Server {
+func New(tb TB, opts ...Option) *Server {
 	tb.Helper()
 	s, err := Start(opts...)
 	if err != nil {
