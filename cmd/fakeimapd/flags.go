@@ -12,7 +12,7 @@ import (
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 const usage = `usage: fakeimapd [flags]

@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
 )
 

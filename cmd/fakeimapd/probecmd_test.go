@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 // applyScenario puts the server into a named scenario of the diagnosis

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
 )
 

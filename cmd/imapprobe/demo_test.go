@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 func TestDemo(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/imapprobe/imapprobe/faults"
-	"github.com/imapprobe/imapprobe/integration/scenarios"
+	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -128,7 +128,7 @@ func TestCatalogWellFormed(t *testing.T) {
 // TestDiagnosesDoc fails when docs/diagnoses.md is out of date.
 func TestDiagnosesDoc(t *testing.T) {
 	t.Parallel()
-	const path = "../../docs/diagnoses.md"
+	const path = "../docs/diagnoses.md"
 	got := scenarios.DiagnosesMarkdown()
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -137,13 +137,13 @@ func TestDiagnosesDoc(t *testing.T) {
 	}
 	have, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v; generate it with: go test ./integration/scenarios -run TestDiagnosesDoc -update", err)
+		t.Fatalf("%v; generate it with: go test ./scenarios -run TestDiagnosesDoc -update", err)
 	}
 	if !bytes.Equal(have, got) {
-		t.Errorf("docs/diagnoses.md is out of date; regenerate with: go test ./integration/scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(have), string(got)))
+		t.Errorf("docs/diagnoses.md is out of date; regenerate with: go test ./scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(have), string(got)))
 	}
 
-	const readmePath = "../../README.md"
+	const readmePath = "../README.md"
 	readme, err := os.ReadFile(readmePath)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestDiagnosesDoc(t *testing.T) {
 		readme = spliced
 	}
 	if !bytes.Equal(readme, spliced) {
-		t.Errorf("README.md's list of codes is out of date; regenerate with: go test ./integration/scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(readme), string(spliced)))
+		t.Errorf("README.md's list of codes is out of date; regenerate with: go test ./scenarios -run TestDiagnosesDoc -update\n%s", cmp.Diff(string(readme), string(spliced)))
 	}
 }
 
