@@ -49,7 +49,8 @@ type situation struct {
 	// own: the situation needs a server of its own, which it stops first
 	// (stopFirst) or kills mid-session (killHeld).
 	own, stopFirst, killHeld bool
-	step, code               string
+	step                     string
+	code                     prober.Code
 }
 
 const wrongSecret = "not-the-secret-0"
@@ -118,9 +119,9 @@ func (sit situation) probe(t *testing.T, s server) *prober.Report {
 func (sit situation) check(t *testing.T, rep *prober.Report) {
 	t.Helper()
 	step, code := rep.Failure()
-	var want []string
+	var want []prober.Code
 	if sit.code != "" {
-		want = []string{sit.code}
+		want = []prober.Code{sit.code}
 	}
 	if step != sit.step || code != sit.code || !slices.Equal(rep.Codes(), want) {
 		t.Errorf("%s: failure = (%q, %q), codes %q; want (%q, %q), codes %q", sit.name, step, code, rep.Codes(), sit.step, sit.code, want)
@@ -164,7 +165,7 @@ func runSituations(t *testing.T, start startServer, share bool) map[string]strin
 		if code == "" {
 			code = "ok"
 		}
-		outcomes[sit.name] = code
+		outcomes[sit.name] = string(code)
 	}
 	return outcomes
 }

@@ -311,7 +311,11 @@ func runExample(ex docExample) exampleResult {
 	defer cancel()
 	rep := prober.Probe(ctx, prober.Target{Host: host, Port: port, User: user},
 		prober.Options{Password: password, RootCAs: srv.CAPool()})
-	r := exampleResult{codes: rep.Codes(), specs: set.Specs(), fired: map[string]bool{}}
+	var codes []string
+	for _, c := range rep.Codes() {
+		codes = append(codes, string(c))
+	}
+	r := exampleResult{codes: codes, specs: set.Specs(), fired: map[string]bool{}}
 	// The server records a fault when it acts; give the last connection a
 	// moment to finish recording after the probe hung up.
 	deadline := time.Now().Add(2 * time.Second)

@@ -13,7 +13,7 @@ import (
 
 // authErr maps a failed LOGIN/AUTHENTICATE: RFC 5530 codes first, then the
 // wording of Dovecot, Gmail, Exchange and Courier.
-func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string, string) {
+func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (Code, string) {
 	var ie *imap.Error
 	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
 		return p.cmdErr(StepAuth, err)
@@ -23,7 +23,7 @@ func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (string
 	if tokenErr != nil {
 		detail += "; token error: " + describeTokenError(tokenErr)
 	}
-	failed := "auth.failed"
+	failed := Code("auth.failed")
 	if token {
 		failed = "auth.token_rejected"
 	}

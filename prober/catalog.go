@@ -7,7 +7,7 @@ import (
 
 // CodeInfo documents one diagnosis code. Codes are stable public API.
 type CodeInfo struct {
-	Code     string   `json:"code"`
+	Code     Code     `json:"code"`
 	Step     string   `json:"step"` // the step that raises it (tls.* also in starttls)
 	Severity Severity `json:"severity"`
 	Summary  string   `json:"summary"`
@@ -146,7 +146,7 @@ var specific = []CodeInfo{
 }
 
 // generic describes the per-step codes; %s is the step name.
-var generic = map[string]CodeInfo{
+var genericInfo = map[string]CodeInfo{
 	"timeout": {Summary: "no answer before the step deadline",
 		Cause: "The server (or the network) did not answer within --timeout.",
 		Fix:   "Check server load and the network path; raise --timeout if the server is merely slow."},
@@ -181,15 +181,20 @@ var genericFor = map[string][]string{
 
 var catalog = buildCatalog()
 
-func buildCatalog() map[string]CodeInfo {
-	m := map[string]CodeInfo{}
+// genericCode names a step's generic code, e.g. genericCode("auth",
+// "timeout") is auth.timeout. TestGenericCodesAreCataloged checks that every
+// one the prober raises exists.
+func genericCode(step, kind string) Code { return Code(area[step] + "." + kind) }
+
+func buildCatalog() map[Code]CodeInfo {
+	m := map[Code]CodeInfo{}
 	for _, c := range specific {
 		m[c.Code] = c
 	}
 	for step, kinds := range genericFor {
 		for _, kind := range kinds {
-			c := generic[kind]
-			c.Code = area[step] + "." + kind
+			c := genericInfo[kind]
+			c.Code = genericCode(step, kind)
 			c.Step = step
 			m[c.Code] = c
 		}
@@ -212,7 +217,7 @@ func exitFor(c CodeInfo) int {
 	if c.Severity == SeverityWarning {
 		return ExitWarnings
 	}
-	prefix, kind, _ := strings.Cut(c.Code, ".")
+	prefix, kind, _ := strings.Cut(string(c.Code), ".")
 	switch kind {
 	case "dropped", "bad", "malformed":
 		if prefix != "greeting" {
@@ -222,7 +227,7 @@ func exitFor(c CodeInfo) int {
 	return areaExit[prefix]
 }
 
-func exitCodeOf(code string) int {
+func exitCodeOf(code Code) int {
 	if c, ok := catalog[code]; ok {
 		return c.ExitCode
 	}
@@ -249,7 +254,7 @@ func Catalog() []CodeInfo {
 }
 
 // Lookup returns the catalog entry for code.
-func Lookup(code string) (CodeInfo, bool) {
+func Lookup(code Code) (CodeInfo, bool) {
 	c, ok := catalog[code]
 	return c, ok
 }

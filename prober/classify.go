@@ -12,9 +12,9 @@ import (
 
 // failedCode stands for the step's plain failure: auth.failed, or
 // auth.token_rejected for a token mechanism.
-const failedCode = "failed"
+const failedCode Code = "failed"
 
-var authByCode = map[imap.ResponseCode]string{
+var authByCode = map[imap.ResponseCode]Code{
 	imap.ResponseCodeAuthenticationFailed: failedCode,
 	imap.ResponseCodeAuthorizationFailed:  "auth.authorization_failed",
 	imap.ResponseCodeExpired:              "auth.expired",
@@ -31,7 +31,7 @@ var authByWords = []phrases{
 	{"auth.authorization_failed", []string{"not connected", "not authorized", "authorization", "imap access is disabled", "not enabled", "disabled for this", "account is disabled", "web browser"}},
 }
 
-var selectByCode = map[imap.ResponseCode]string{
+var selectByCode = map[imap.ResponseCode]Code{
 	imap.ResponseCodeNonExistent: "mailbox.not_found",
 	imap.ResponseCodeNoPerm:      "mailbox.no_permission",
 	imap.ResponseCodeInUse:       "mailbox.in_use",
@@ -45,13 +45,13 @@ var selectByWords = []phrases{
 
 // phrases maps lower-case phrases in a server's text to a code.
 type phrases struct {
-	code  string
+	code  Code
 	words []string
 }
 
 // classifyNo returns the code for a NO by its response code, then its
 // text, or "" when neither matches.
-func classifyNo(ie *imap.Error, byCode map[imap.ResponseCode]string, byWords []phrases) string {
+func classifyNo(ie *imap.Error, byCode map[imap.ResponseCode]Code, byWords []phrases) Code {
 	if code, ok := byCode[ie.Code]; ok {
 		return code
 	}

@@ -17,7 +17,7 @@ func TestAuthWordings(t *testing.T) {
 	cases := []struct {
 		mech string
 		err  *imap.Error
-		want string
+		want Code
 	}{
 		{"PLAIN", no(imap.ResponseCodeAuthenticationFailed, "Authentication failed."), "auth.failed"},                          // Dovecot
 		{"LOGIN", no(imap.ResponseCodeAuthenticationFailed, "Invalid credentials (Failure)"), "auth.failed"},                   // Gmail
@@ -52,7 +52,7 @@ func TestSelectWordings(t *testing.T) {
 	}
 	cases := []struct {
 		err  *imap.Error
-		want string
+		want Code
 	}{
 		{no(imap.ResponseCodeNonExistent, "Mailbox doesn't exist: Foo"), "mailbox.not_found"},     // Dovecot
 		{no(imap.ResponseCodeNonExistent, "Unknown Mailbox: Foo (Failure)"), "mailbox.not_found"}, // Gmail

@@ -35,12 +35,11 @@ func isTimeout(err error) bool {
 }
 
 // ioCode classifies a transport error met during step s.
-func (p *probe) ioCode(step string, err error) (code, detail string) {
-	a := area[step]
+func (p *probe) ioCode(step string, err error) (code Code, detail string) {
 	var lerr *wiretap.LimitError
 	switch {
 	case errors.As(err, &lerr):
-		return a + ".malformed", lerr.Error()
+		return genericCode(step, "malformed"), lerr.Error()
 	case isTimeout(err) || !time.Now().Before(p.deadline) || p.ctx.Err() != nil:
 		detail := "no complete answer within " + p.waitLimit()
 		if part, ok := p.tap.Pending(); ok && part != "" {
@@ -49,15 +48,15 @@ func (p *probe) ioCode(step string, err error) (code, detail string) {
 		if left := p.tap.LiteralLeft(); left > 0 {
 			detail += fmt.Sprintf("; %d bytes of a literal were still expected: the server may have sent less than it announced", left)
 		}
-		return a + ".timeout", detail
+		return genericCode(step, "timeout"), detail
 	case isClosed(err):
 		detail := "connection closed by the server: " + err.Error()
 		if bye := p.lastBye(); bye != "" {
 			detail = "server said: " + bye
 		}
-		return a + ".dropped", detail
+		return genericCode(step, "dropped"), detail
 	}
-	return a + ".malformed", err.Error()
+	return genericCode(step, "malformed"), err.Error()
 }
 
 // isClosed reports whether err means the peer closed or reset the connection.
@@ -79,7 +78,7 @@ func (p *probe) lastBye() string {
 
 // cmdErr classifies an imapclient error that is not a NO/BAD the step
 // handles itself.
-func (p *probe) cmdErr(step string, err error) (code, detail string) {
+func (p *probe) cmdErr(step string, err error) (code Code, detail string) {
 	if rerr := p.feed.err(); rerr != nil {
 		return p.ioCode(step, rerr)
 	}
@@ -89,9 +88,9 @@ func (p *probe) cmdErr(step string, err error) (code, detail string) {
 	var ie *imap.Error
 	if errors.As(err, &ie) {
 		if ie.Type == imap.StatusResponseTypeBye {
-			return area[step] + ".dropped", serverSaid(ie)
+			return genericCode(step, "dropped"), serverSaid(ie)
 		}
-		return area[step] + ".bad", serverSaid(ie)
+		return genericCode(step, "bad"), serverSaid(ie)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 		return p.ioCode(step, io.ErrUnexpectedEOF)
@@ -100,7 +99,7 @@ func (p *probe) cmdErr(step string, err error) (code, detail string) {
 	if last := p.rec.Last(wiretap.Server); last != "" {
 		detail += "; last server line: " + quote([]byte(last))
 	}
-	return area[step] + ".malformed", detail
+	return genericCode(step, "malformed"), detail
 }
 
 var errTimeout = fmt.Errorf("deadline passed: %w", deadlineErr{})
@@ -124,7 +123,7 @@ func serverSaid(e *imap.Error) string {
 
 // failCommand reports a failed imapclient command: a NO as noCode when one
 // is given, anything else as cmdErr classifies it.
-func (p *probe) failCommand(s *Step, step, noCode string, err error) bool {
+func (p *probe) failCommand(s *Step, step string, noCode Code, err error) bool {
 	var ie *imap.Error
 	if noCode != "" && errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
 		return p.fail(s, noCode, serverSaid(ie))

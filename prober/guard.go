@@ -51,7 +51,7 @@ func (p *probe) runGuarded(name string, fn stepFunc, s *Step) bool {
 	}
 	p.abandoned = true
 	*s = Step{Name: s.Name, Start: s.Start}
-	p.fail(s, area[name]+".timeout", "the step did not finish within "+p.waitLimit()+
+	p.fail(s, genericCode(name, "timeout"), "the step did not finish within "+p.waitLimit()+
 		"; the connection was closed and the step abandoned (the server left a command unanswered)")
 	return false
 }

@@ -19,15 +19,16 @@ func TestHintsFromRealServers(t *testing.T) {
 	longScope := "https://mail.example.com/imap https://mail.example.com/smtp https://mail.example.com/pop https://www.example.com/auth/userinfo.email"
 	tokenJSON := base64.StdEncoding.EncodeToString([]byte(`{"status":"invalid_token","scope":"` + longScope + `","schemes":"Bearer"}`))
 	cases := []struct {
-		name       string
-		srv        func(t *testing.T) *pt.Server
-		opts       func(*Options)
-		mode       TLSMode
-		step, code string
-		summary    string // "" means the catalog's
-		hint       string // a phrase the hint must hold
-		notHint    string // one it must not
-		detail     string // a phrase the detail must hold
+		name    string
+		srv     func(t *testing.T) *pt.Server
+		opts    func(*Options)
+		mode    TLSMode
+		step    string
+		code    Code
+		summary string // "" means the catalog's
+		hint    string // a phrase the hint must hold
+		notHint string // one it must not
+		detail  string // a phrase the detail must hold
 	}{
 		{name: "Cyrus: a user with no mailboxes at all", srv: func(t *testing.T) *pt.Server {
 			return &pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{

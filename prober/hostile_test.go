@@ -36,12 +36,13 @@ const hostileStep = time.Second
 
 // hostileCases are servers that try to hang the prober or exhaust its memory.
 var hostileCases = map[string]struct {
-	step, code string
-	server     func(t *testing.T) *pt.Server
-	mode       TLSMode
-	opts       func(o *Options) // optional
-	mailbox    string           // optional: the mailbox to EXAMINE
-	alloc      int64            // optional: bytes the probe may allocate (default 64 MiB)
+	step    string
+	code    Code
+	server  func(t *testing.T) *pt.Server
+	mode    TLSMode
+	opts    func(o *Options) // optional
+	mailbox string           // optional: the mailbox to EXAMINE
+	alloc   int64            // optional: bytes the probe may allocate (default 64 MiB)
 }{
 	"silent": {StepGreeting, "greeting.timeout", func(t *testing.T) *pt.Server { return &pt.Server{Raw: pt.Silent} }, TLSNone, nil, "", 0},
 	"endless greeting line": {StepGreeting, "greeting.malformed", func(t *testing.T) *pt.Server {
@@ -135,7 +136,7 @@ func TestHostileServers(t *testing.T) {
 					}
 				}
 			}
-			if res["step"] != hc.step || res["code"] != hc.code {
+			if res["step"] != hc.step || Code(res["code"]) != hc.code {
 				t.Fatalf("got %s/%s, want %s/%s\n%s", res["step"], res["code"], hc.step, hc.code, out)
 			}
 			took, _ := time.ParseDuration(res["took"])

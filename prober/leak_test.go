@@ -61,7 +61,9 @@ func TestEchoedSecretNeverInReport(t *testing.T) {
 func TestCredentialPrecedence(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name, caps, auth, step, code, credential string
+		name, caps, auth, step string
+		code                   Code
+		credential             string
 	}{
 		{"server takes only PLAIN: the password", "IMAP4rev1 AUTH=PLAIN SASL-IR", "", "", "", "password"},
 		{"server takes OAuth too: the token", "IMAP4rev1 AUTH=PLAIN AUTH=OAUTHBEARER SASL-IR", "", StepAuth, "auth.token_rejected", "token"},

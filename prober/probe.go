@@ -166,7 +166,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 	ok := true
 	bare := p.rec.BareLF(wiretap.Server)
 	if p.ctx.Err() != nil {
-		p.fail(&s, area[name]+".timeout", "the overall deadline (--total-timeout) passed before this step")
+		p.fail(&s, genericCode(name, "timeout"), "the overall deadline (--total-timeout) passed before this step")
 		ok = false
 	} else {
 		ok = p.runGuarded(name, fn, &s)
@@ -177,7 +177,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		s.Note = p.red.Scrub(s.Note)
 	}
 	if ok && p.rec.BareLF(wiretap.Server) > bare {
-		ok = p.fail(&s, area[name]+".malformed", "the server ended a line with a bare LF instead of CRLF (RFC 9051 section 2.2): a proxy may be rewriting line endings")
+		ok = p.fail(&s, genericCode(name, "malformed"), "the server ended a line with a bare LF instead of CRLF (RFC 9051 section 2.2): a proxy may be rewriting line endings")
 	}
 	if p.resetAtOpen {
 		// the connection died before any byte: reported on connect (see resetOnOpen)
@@ -187,9 +187,9 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		return false
 	}
 	if ok && s.Duration > p.o.Slow {
-		p.warn(&s, area[name]+".slow", fmt.Sprintf("took %s, over the %s threshold", roundDuration(s.Duration), p.o.Slow))
+		p.warn(&s, genericCode(name, "slow"), fmt.Sprintf("took %s, over the %s threshold", roundDuration(s.Duration), p.o.Slow))
 	}
-	if d := s.Diagnosis; d != nil && p.capped && strings.HasSuffix(d.Code, ".timeout") {
+	if d := s.Diagnosis; d != nil && p.capped && d.Code.Kind() == "timeout" {
 		d.Hint = fmt.Sprintf("The whole probe ran out of time (--total-timeout %s) during this step: raise --total-timeout, or look for slow steps above. ", p.o.Timeout) + d.Hint
 	}
 	switch {
@@ -198,7 +198,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		ok = false
 	case !ok:
 		s.Status = StatusFail // defensive: a step that stops must explain why
-		p.fail(&s, area[name]+".malformed", "step stopped without a diagnosis")
+		p.fail(&s, genericCode(name, "malformed"), "step stopped without a diagnosis")
 	case len(s.Warnings) > 0:
 		s.Status = StatusWarn
 	default:
@@ -245,25 +245,25 @@ func (p *probe) setDeadline(d time.Time) {
 	_ = p.raw.SetDeadline(d)
 }
 
-func (p *probe) diag(code, detail string) Diagnosis {
+func (p *probe) diag(code Code, detail string) Diagnosis {
 	info, ok := catalog[code]
 	if !ok {
-		info = CodeInfo{Code: code, Severity: SeverityError, Summary: code}
+		info = CodeInfo{Code: code, Severity: SeverityError, Summary: string(code)}
 	}
 	d := Diagnosis{Code: code, Severity: info.Severity, Summary: info.Summary,
 		Detail: p.red.Scrub(detail), Hint: info.Fix}
-	if alert, ok := byeAlert(p.lastBye()); ok && (strings.HasSuffix(code, ".dropped") || code == "greeting.bye") {
+	if alert, ok := byeAlert(p.lastBye()); ok && (code.Kind() == "dropped" || code == "greeting.bye") {
 		// the administrator's own words are the headline (RFC 9051 [ALERT])
 		d.Summary = "the server says: " + p.red.Scrub(alert)
 		d.Hint = "The server's administrator sent this alert to users: it usually means planned maintenance. Wait until the time it names and retry, or ask the administrator; nothing is wrong with your client or account."
-	} else if strings.HasSuffix(code, ".dropped") && !strings.HasPrefix(detail, "server said:") {
+	} else if code.Kind() == "dropped" && !strings.HasPrefix(detail, "server said:") {
 		d.Hint = "The server closed the connection without a BYE: look in the server's log for a crashed or killed process, and check firewalls, load balancers and NAT idle timeouts between you and the server."
 	}
 	return d
 }
 
 // fail sets the step's diagnosis and returns false, for "return p.fail(...)".
-func (p *probe) fail(s *Step, code, detail string) bool {
+func (p *probe) fail(s *Step, code Code, detail string) bool {
 	d := p.diag(code, detail)
 	d.Severity = SeverityError
 	s.Diagnosis = &d
@@ -271,7 +271,7 @@ func (p *probe) fail(s *Step, code, detail string) bool {
 }
 
 // failHint is fail with a situation-specific hint in front of the catalog one.
-func (p *probe) failHint(s *Step, code, detail, hint string) bool {
+func (p *probe) failHint(s *Step, code Code, detail, hint string) bool {
 	p.fail(s, code, detail)
 	if hint != "" {
 		s.Diagnosis.Hint = p.red.Scrub(hint)
@@ -279,7 +279,7 @@ func (p *probe) failHint(s *Step, code, detail, hint string) bool {
 	return false
 }
 
-func (p *probe) warn(s *Step, code, detail string) {
+func (p *probe) warn(s *Step, code Code, detail string) {
 	d := p.diag(code, detail)
 	d.Severity = SeverityWarning
 	s.Warnings = append(s.Warnings, d)

@@ -35,7 +35,7 @@ func goodTLS(t *testing.T) *tls.Config { return tlsConfig(t, pt.PKI(t).Good) }
 
 // assertFailure checks the failing step and code, that every later step is
 // skipped, and that no earlier step failed.
-func assertFailure(t *testing.T, r *Report, step, code string) {
+func assertFailure(t *testing.T, r *Report, step string, code Code) {
 	t.Helper()
 	gotStep, gotCode := r.Failure()
 	if gotStep != step || gotCode != code {
@@ -58,12 +58,12 @@ func assertFailure(t *testing.T, r *Report, step, code string) {
 	}
 }
 
-func assertOK(t *testing.T, r *Report, wantWarnings ...string) {
+func assertOK(t *testing.T, r *Report, wantWarnings ...Code) {
 	t.Helper()
 	if step, code := r.Failure(); code != "" {
 		t.Fatalf("unexpected failure %s/%s\n%s", step, code, dump(r))
 	}
-	var warns []string
+	var warns []Code
 	for _, s := range r.Steps {
 		for _, w := range s.Warnings {
 			warns = append(warns, w.Code)
@@ -270,7 +270,7 @@ func TestTLSFailures(t *testing.T) {
 	}
 	now := time.Now()
 	cases := []struct {
-		code string
+		code Code
 		cert tls.Certificate
 		host string
 	}{
@@ -281,7 +281,7 @@ func TestTLSFailures(t *testing.T) {
 		{"tls.cert_untrusted", issue(certs.Leaf{OmitIntermediate: true}), ""},
 	}
 	for _, tc := range cases {
-		t.Run(tc.code, func(t *testing.T) {
+		t.Run(string(tc.code), func(t *testing.T) {
 			t.Parallel()
 			srv := (&pt.Server{Pass: testPass, Implicit: tlsConfig(t, tc.cert)}).Start(t)
 			r := Probe(context.Background(), target(srv, TLSImplicit), baseOptions(t))

@@ -46,6 +46,7 @@
 package prober
 
 import (
+	"strings"
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/wiretap"
@@ -96,9 +97,20 @@ const (
 // Steps lists the step names in probe order.
 var Steps = []string{StepResolve, StepConnect, StepTLS, StepGreeting, StepCapability, StepStartTLS, StepAuth, StepList, StepSelect, StepFetch, StepLogout}
 
+// Code is a diagnosis code such as "auth.failed": stable public API. Every
+// code is in the catalog (Catalog, Lookup), and codes_gen.go names each one
+// as a constant.
+type Code string
+
+// Kind is the part after the dot: "timeout" for auth.timeout.
+func (c Code) Kind() string {
+	_, kind, _ := strings.Cut(string(c), ".")
+	return kind
+}
+
 // Diagnosis explains a failure or a warning.
 type Diagnosis struct {
-	Code     string   `json:"code"`
+	Code     Code     `json:"code"`
 	Severity Severity `json:"severity"`
 	Summary  string   `json:"summary"`
 	Detail   string   `json:"detail,omitempty"`
@@ -138,7 +150,7 @@ type Report struct {
 type Result struct {
 	Status   Status `json:"status"`         // ok, warn or fail
 	Step     string `json:"step,omitempty"` // the failing step
-	Code     string `json:"code,omitempty"` // its diagnosis code
+	Code     Code   `json:"code,omitempty"` // its diagnosis code
 	ExitCode int    `json:"exit_code"`      // as ExitCode(Options.Strict)
 }
 
@@ -168,7 +180,7 @@ func (r *Report) Step(name string) *Step {
 }
 
 // Failure returns the first failing step and its code, or "", "".
-func (r *Report) Failure() (step, code string) {
+func (r *Report) Failure() (step string, code Code) {
 	for _, s := range r.Steps {
 		if s.Status == StatusFail && s.Diagnosis != nil {
 			return s.Name, s.Diagnosis.Code
@@ -179,8 +191,8 @@ func (r *Report) Failure() (step, code string) {
 
 // Codes returns every diagnosis code, warnings included, in step order
 // (within a step: warnings first, then the failure).
-func (r *Report) Codes() []string {
-	var out []string
+func (r *Report) Codes() []Code {
+	var out []Code
 	for _, s := range r.Steps {
 		for _, w := range s.Warnings {
 			out = append(out, w.Code)

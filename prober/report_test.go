@@ -19,7 +19,7 @@ import (
 )
 
 // issueCodes are the codes issue 3 names; S.* are checked per step below.
-var issueCodes = []string{
+var issueCodes = []Code{
 	"dns.not_found", "dns.failure",
 	"tcp.refused", "tcp.timeout", "tcp.unreachable", "tcp.reset",
 	"tls.not_tls", "tls.handshake_failed", "tls.cert_expired", "tls.cert_not_yet_valid",
@@ -42,14 +42,14 @@ func TestCatalogIsComplete(t *testing.T) {
 	}
 	for _, step := range Steps {
 		for _, kind := range []string{"timeout", "slow"} {
-			if _, ok := Lookup(area[step] + "." + kind); !ok {
+			if _, ok := Lookup(genericCode(step, kind)); !ok {
 				t.Errorf("catalog lacks %s.%s", area[step], kind)
 			}
 		}
 	}
 	for _, step := range []string{StepCapability, StepStartTLS, StepAuth, StepList, StepSelect, StepFetch, StepLogout} {
 		for _, kind := range []string{"dropped", "bad", "malformed"} {
-			if _, ok := Lookup(area[step] + "." + kind); !ok {
+			if _, ok := Lookup(genericCode(step, kind)); !ok {
 				t.Errorf("catalog lacks %s.%s", area[step], kind)
 			}
 		}
@@ -63,7 +63,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		if c.Summary == "" || c.Cause == "" || c.Fix == "" || c.Step == "" {
 			t.Errorf("%s: incomplete entry %+v", c.Code, c)
 		}
-		prefix, kind, _ := strings.Cut(c.Code, ".")
+		prefix, kind, _ := strings.Cut(string(c.Code), ".")
 		want := wantExit[prefix]
 		switch {
 		case c.Severity == SeverityWarning:
@@ -94,7 +94,7 @@ func TestReportAccessors(t *testing.T) {
 	if step, code := r.Failure(); step != StepAuth || code != "auth.failed" {
 		t.Errorf("Failure() = %s, %s", step, code)
 	}
-	if got, want := r.Codes(), []string{"tls.cert_expiring", "auth.slow", "auth.failed"}; !slices.Equal(got, want) {
+	if got, want := r.Codes(), []Code{"tls.cert_expiring", "auth.slow", "auth.failed"}; !slices.Equal(got, want) {
 		t.Errorf("Codes() = %v, want %v", got, want)
 	}
 	if r.ExitCode(false) != ExitAuth || r.ExitCode(true) != ExitAuth {
@@ -151,7 +151,7 @@ func TestClassifyDial(t *testing.T) {
 	op := func(errno syscall.Errno) error {
 		return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: errno}}
 	}
-	for err, want := range map[error]string{
+	for err, want := range map[error]Code{
 		op(syscall.ECONNREFUSED):                    "tcp.refused",
 		op(syscall.ECONNRESET):                      "tcp.reset",
 		op(syscall.ETIMEDOUT):                       "tcp.timeout",
@@ -169,7 +169,7 @@ func TestClassifyDial(t *testing.T) {
 func TestInjectedNetworkFailures(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		code string
+		code Code
 		step string
 		mod  func(*Options)
 	}{
@@ -188,7 +188,7 @@ func TestInjectedNetworkFailures(t *testing.T) {
 		}},
 	}
 	for _, tc := range cases {
-		t.Run(tc.code, func(t *testing.T) {
+		t.Run(string(tc.code), func(t *testing.T) {
 			t.Parallel()
 			o := baseOptions(t)
 			o.StepTimeout = 300 * time.Millisecond

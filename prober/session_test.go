@@ -19,7 +19,7 @@ import (
 func TestDiagnoses(t *testing.T) {
 	t.Parallel()
 	type tc struct {
-		code string
+		code Code
 		step string
 		srv  *pt.Server
 		mode TLSMode // default implicit
@@ -106,7 +106,7 @@ func TestDiagnoses(t *testing.T) {
 			return false
 		}}}), "", nil},
 	}
-	seen := map[string]int{}
+	seen := map[Code]int{}
 	for _, c := range cases {
 		seen[c.code]++
 		name := fmt.Sprintf("%s#%d", c.code, seen[c.code])

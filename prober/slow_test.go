@@ -60,11 +60,11 @@ func TestSlowNetworkWarnings(t *testing.T) {
 			r := Probe(context.Background(), Target{Host: tc.host, Port: port, TLS: TLSNone}, o)
 			assertFailure(t, r, StepGreeting, "greeting.closed")
 			s := r.Step(tc.step)
-			var got []string
+			var got []Code
 			for _, w := range s.Warnings {
 				got = append(got, w.Code)
 			}
-			if s.Status != StatusWarn || !slices.Equal(got, []string{tc.warning}) {
+			if s.Status != StatusWarn || !slices.Equal(got, []Code{Code(tc.warning)}) {
 				t.Errorf("%s step: status %s, warnings %v; want warn with [%s]", tc.step, s.Status, got, tc.warning)
 			}
 		})

@@ -60,10 +60,10 @@ func isTokenMech(name string) bool {
 // first, then what the server offers for the credentials at hand (a token
 // where the server takes OAuth, else the password), so that a stale token
 // in the environment does not shadow a valid password.
-func (p *probe) chooseMech() (mech, code, detail string) {
+func (p *probe) chooseMech() (mech string, code Code, detail string) {
 	offered := p.caps.mechanisms()
 	list := "server offers: " + strings.Join(append(offered, loginWord(p.caps)), " ")
-	missing := func(m string) (string, string, string) {
+	missing := func(m string) (string, Code, string) {
 		if p.caps.Has("LOGINDISABLED") && !p.tlsOn {
 			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and not AUTH=" + m + " on this unencrypted connection"
 		}
@@ -179,7 +179,7 @@ func (p *probe) auth(s *Step) bool {
 }
 
 // login sends LOGIN with both arguments as astrings.
-func (p *probe) login() (*response, string, string) {
+func (p *probe) login() (*response, Code, string) {
 	tag := p.nextTag()
 	lits := p.caps.Has("LITERAL+") || p.caps.Has("LITERAL-")
 	parts := []string{tag + " LOGIN "}
@@ -241,7 +241,7 @@ func quoteString(s string) (string, bool) {
 
 // authenticate runs one SASL exchange. It returns the first server
 // challenge that carried data (an OAuth error JSON, say) for the report.
-func (p *probe) authenticate(mech string) (*response, []byte, string, string) {
+func (p *probe) authenticate(mech string) (*response, []byte, Code, string) {
 	m, _ := authmech.Lookup(mech)
 	secret := p.o.Password
 	if m.Credential == authmech.Token {

@@ -29,7 +29,7 @@ func (p *probe) fetchCaps(s *Step, step string) ([]string, bool) {
 		return nil, p.fail(s, code, detail)
 	}
 	if r.status != "OK" {
-		return nil, p.fail(s, area[step]+".bad", "CAPABILITY refused: "+quote([]byte(r.text)))
+		return nil, p.fail(s, genericCode(step, "bad"), "CAPABILITY refused: "+quote([]byte(r.text)))
 	}
 	var caps []string
 	found := false
@@ -43,7 +43,7 @@ func (p *probe) fetchCaps(s *Step, step string) ([]string, bool) {
 		caps = capsFromCode(r.text)
 	}
 	if len(caps) == 0 {
-		return nil, p.fail(s, area[step]+".malformed", "CAPABILITY returned no capability list: "+quote([]byte(r.text)))
+		return nil, p.fail(s, genericCode(step, "malformed"), "CAPABILITY returned no capability list: "+quote([]byte(r.text)))
 	}
 	return caps, true
 }

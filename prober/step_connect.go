@@ -74,7 +74,7 @@ func (p *probe) connect(s *Step) bool {
 	return p.fail(s, classifyDial(lastErr, ctx.Err() != nil), lastErr.Error())
 }
 
-func classifyDial(err error, expired bool) string {
+func classifyDial(err error, expired bool) Code {
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "tcp.refused"

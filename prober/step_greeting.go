@@ -33,9 +33,9 @@ func (p *probe) greeting(s *Step) bool {
 		}
 		code, detail := p.ioCode(StepGreeting, err)
 		switch {
-		case strings.HasSuffix(code, ".timeout"):
+		case code.Kind() == "timeout":
 			return p.failHint(s, "greeting.timeout", detail, p.greetingTimeoutHint())
-		case strings.HasSuffix(code, ".dropped"):
+		case code.Kind() == "dropped":
 			return p.fail(s, "greeting.closed", "the server closed the connection without a greeting: "+err.Error())
 		}
 		return p.fail(s, "greeting.malformed", detail)

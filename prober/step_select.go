@@ -80,7 +80,7 @@ func (p *probe) enableUTF8() {
 	}
 }
 
-func (p *probe) selectErr(ie *imap.Error) (string, string) {
+func (p *probe) selectErr(ie *imap.Error) (Code, string) {
 	detail := serverSaid(ie)
 	if code := classifyNo(ie, selectByCode, selectByWords); code != "" {
 		return code, detail

@@ -51,7 +51,8 @@ func (p *probe) implicitTLS(s *Step) bool {
 // that --insecure-skip-verify still reports what would have failed.
 func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 	name := p.serverName()
-	var verifyCode, verifyDetail string
+	var verifyCode Code
+	var verifyDetail string
 	cfg := &tls.Config{
 		ServerName:         name,
 		InsecureSkipVerify: true, // verified in VerifyConnection below

@@ -24,7 +24,7 @@ func outOfDate(certs []*x509.Certificate, now time.Time) string {
 // that order, and returns the first problem as a tls.cert_* code and a
 // detail. Expiry is judged on the chain that verifies (as Go's verifier
 // and openssl do), not on every certificate the server happens to send.
-func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string, now time.Time) (code, detail string) {
+func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string, now time.Time) (code Code, detail string) {
 	if len(certs) == 0 {
 		return "tls.cert_untrusted", "the server presented no certificate"
 	}
@@ -64,7 +64,7 @@ func verifyChain(certs []*x509.Certificate, roots *x509.CertPool, name string, n
 }
 
 // validity reports a certificate outside its validity period.
-func validity(c *x509.Certificate, what string, now time.Time) (code, detail string) {
+func validity(c *x509.Certificate, what string, now time.Time) (code Code, detail string) {
 	switch {
 	case now.After(c.NotAfter):
 		return "tls.cert_expired", fmt.Sprintf("%s expired %s (%d days ago)", what, c.NotAfter.Format(time.RFC3339), int(now.Sub(c.NotAfter).Hours()/24))

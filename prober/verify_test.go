@@ -47,11 +47,12 @@ func TestVerifyChain(t *testing.T) {
 	}
 	stale := parsed(t, must(other.Issue(certs.Leaf{Hosts: []string{"old.example"}, NotBefore: time.Now().AddDate(-3, 0, 0), NotAfter: time.Now().AddDate(-2, 0, 0)})))[0]
 	cases := []struct {
-		name       string
-		chain      []*x509.Certificate
-		roots      *x509.CertPool
-		code, want string // want: a phrase the detail must hold
-		not        string // a phrase it must not hold
+		name  string
+		chain []*x509.Certificate
+		roots *x509.CertPool
+		code  Code
+		want  string // a phrase the detail must hold
+		not   string // a phrase it must not hold
 	}{
 		{"good", parsed(t, good), ca.Pool(), "", "", ""},
 		// openssl s_client -verify_return_error and Go accept this server

@@ -66,7 +66,7 @@ const maxUntagged = 1000
 
 // command sends one command (no arguments needing quoting) and collects the
 // response. A transport or framing problem returns a code and detail.
-func (p *probe) command(step, cmd string) (*response, string, string) {
+func (p *probe) command(step, cmd string) (*response, Code, string) {
 	tag := p.nextTag()
 	if err := p.write(tag + " " + cmd + "\r\n"); err != nil {
 		code, detail := p.ioCode(step, err)
@@ -89,7 +89,7 @@ func (p *probe) write(s string) error {
 
 // finish collects the response to the command tagged tag, starting with
 // line if it is not "" (a line the caller already read).
-func (p *probe) finish(step, tag, cmd, line string) (*response, string, string) {
+func (p *probe) finish(step, tag, cmd, line string) (*response, Code, string) {
 	r := &response{}
 	for {
 		if line == "" {
@@ -102,7 +102,7 @@ func (p *probe) finish(step, tag, cmd, line string) (*response, string, string) 
 		switch {
 		case strings.HasPrefix(line, "* "):
 			if len(r.untagged) >= maxUntagged && !isUntagged(line, "BYE") {
-				return nil, area[step] + ".malformed", fmt.Sprintf("more than %d untagged responses to %s", maxUntagged, cmd)
+				return nil, genericCode(step, "malformed"), fmt.Sprintf("more than %d untagged responses to %s", maxUntagged, cmd)
 			}
 			// a BYE ends the session: keep reading to report the close
 			r.untagged = append(r.untagged, line)
@@ -114,9 +114,9 @@ func (p *probe) finish(step, tag, cmd, line string) (*response, string, string) 
 			case "OK", "NO", "BAD":
 				return r, "", ""
 			}
-			return nil, area[step] + ".malformed", "tagged response without OK/NO/BAD: " + quote([]byte(line))
+			return nil, genericCode(step, "malformed"), "tagged response without OK/NO/BAD: " + quote([]byte(line))
 		default:
-			return nil, area[step] + ".malformed", fmt.Sprintf("unexpected response to %s: %s", cmd, quote([]byte(line)))
+			return nil, genericCode(step, "malformed"), fmt.Sprintf("unexpected response to %s: %s", cmd, quote([]byte(line)))
 		}
 		line = ""
 	}

@@ -1,5 +1,7 @@
 package scenarios
 
+import "github.com/imapprobe/imapprobe/prober"
+
 // catalog holds the hand-written scenarios; stepFaults adds the generic
 // per-step ones.
 var catalog = []Scenario{
@@ -47,13 +49,13 @@ var catalog = []Scenario{
 		Server: Server{Mode: "implicit"}, Probe: Probe{UntrustedCA: true}, Want: Want{Step: "tls", Code: "tls.cert_untrusted"}},
 	{Name: "cert-expired-skip-verify", Situation: "an expired certificate, probed with --insecure-skip-verify",
 		Server: Server{Mode: "implicit"}, Faults: []string{"cert:expired"}, Probe: Probe{InsecureSkipVerify: true},
-		Want: Want{Code: OK, Warnings: []string{"tls.cert_expired"}}},
+		Want: Want{Code: OK, Warnings: []prober.Code{"tls.cert_expired"}}},
 	{Name: "cert-expiring", Situation: "the certificate expires in a few days and nobody renewed it",
-		Server: Server{Mode: "implicit"}, Faults: []string{"cert:expiring"}, Want: Want{Code: OK, Warnings: []string{"tls.cert_expiring"}}},
+		Server: Server{Mode: "implicit"}, Faults: []string{"cert:expiring"}, Want: Want{Code: OK, Warnings: []prober.Code{"tls.cert_expiring"}}},
 	{Name: "tls-legacy-only", Situation: "an old server that speaks only TLS 1.0",
-		Server: Server{Mode: "implicit"}, Faults: []string{"cert:tls1.0"}, Want: Want{Step: "auth", Code: "auth.weak_tls", Warnings: []string{"tls.weak_version"}}},
+		Server: Server{Mode: "implicit"}, Faults: []string{"cert:tls1.0"}, Want: Want{Step: "auth", Code: "auth.weak_tls", Warnings: []prober.Code{"tls.weak_version"}}},
 	{Name: "tls-legacy-allowed", Situation: "an old TLS 1.0 server, with credentials allowed over it (--allow-weak-tls)",
-		Server: Server{Mode: "implicit"}, Faults: []string{"cert:tls1.0"}, Probe: Probe{AllowWeakTLS: true}, Want: Want{Code: OK, Warnings: []string{"tls.weak_version"}}},
+		Server: Server{Mode: "implicit"}, Faults: []string{"cert:tls1.0"}, Probe: Probe{AllowWeakTLS: true}, Want: Want{Code: OK, Warnings: []prober.Code{"tls.weak_version"}}},
 	{Name: "tls-no-common-cipher", Situation: "a legacy server offers only RC4, which no current client accepts",
 		Server: Server{Mode: "implicit"}, Faults: []string{"cert:rc4-only"}, Want: Want{Step: "tls", Code: "tls.handshake_failed"}},
 	{Name: "tls-to-plaintext-port", Situation: "the client speaks TLS to the plaintext port 143",
@@ -63,7 +65,7 @@ var catalog = []Scenario{
 		Want: Want{Step: "tls", Code: "tls.timeout"}},
 	{Name: "tls-slow", Situation: "the TLS terminator is slow to handshake",
 		Server: Server{Mode: "implicit"}, Faults: []string{"delay:tls=" + slowDelay}, Probe: Probe{Slow: slowMark},
-		Want: Want{Code: OK, Warnings: []string{"tls.slow"}}},
+		Want: Want{Code: OK, Warnings: []prober.Code{"tls.slow"}}},
 
 	// Greeting.
 	{Name: "plaintext-to-993", Situation: "the client speaks plaintext to port 993",
@@ -86,7 +88,7 @@ var catalog = []Scenario{
 		Want: Want{Step: "greeting", Code: "greeting.timeout"}},
 	{Name: "greeting-slow", Situation: "a reverse-DNS lookup on the server delays the greeting",
 		Faults: []string{"delay:greeting=" + slowDelay}, Probe: Probe{Slow: slowMark},
-		Want: Want{Code: OK, Warnings: []string{"greeting.slow"}}},
+		Want: Want{Code: OK, Warnings: []prober.Code{"greeting.slow"}}},
 	{Name: "greeting-dovecot-banner", Situation: "a Dovecot-style greeting with capabilities in it still probes OK",
 		Faults: []string{"greeting:text=* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot ready."},
 		Want:   Want{Code: OK}},
@@ -153,7 +155,7 @@ var catalog = []Scenario{
 		Faults: []string{"reply:EXAMINE=NO [SERVERBUG] Internal error"}, Want: Want{Step: "select", Code: "mailbox.select_failed"}},
 	{Name: "mailbox-read-only", Situation: "SELECT was asked for, but the server opens the mailbox read-only",
 		Faults: []string{"rewrite:SELECT=[READ-WRITE]>[READ-ONLY]"}, Probe: Probe{Select: true},
-		Want: Want{Code: OK, Warnings: []string{"mailbox.read_only"}}},
+		Want: Want{Code: OK, Warnings: []prober.Code{"mailbox.read_only"}}},
 
 	// FETCH.
 	{Name: "fetch-cut-mid-body", Situation: "a load balancer drops the connection mid-FETCH",
@@ -175,13 +177,13 @@ var catalog = []Scenario{
 		Faults: []string{"bye:FETCH=Server shutting down"}, Want: Want{Step: "fetch", Code: "fetch.dropped"}},
 	{Name: "slow-link", Situation: "a congested link delivers the session at 2 KiB/s",
 		Faults: []string{"throttle:rate=2048"}, Probe: Probe{Slow: slowMark},
-		Want: Want{Code: OK, Warnings: []string{"fetch.slow"}}},
+		Want: Want{Code: OK, Warnings: []prober.Code{"fetch.slow"}}},
 }
 
 // Unreproducible lists the codes no loopback scenario can produce, and why.
 // The reverse check in the tests fails on a catalog code that is neither
 // produced by a scenario nor listed here.
-var Unreproducible = map[string]string{
+var Unreproducible = map[prober.Code]string{
 	"dns.failure":     "needs a DNS server that fails (SERVFAIL, no resolver); loopback names always resolve or are NXDOMAIN. Covered by a prober unit test with an injected resolver.",
 	"dns.timeout":     "needs a DNS server that never answers. Covered by a prober unit test with an injected resolver.",
 	"dns.slow":        "needs a slow DNS server. Covered by a prober unit test with an injected resolver.",

@@ -11,10 +11,10 @@ import (
 
 // Verifiers maps each diagnosis code to the scenarios that produce it, as
 // failure or warning.
-func Verifiers(all []Scenario) map[string][]string {
-	m := map[string][]string{}
+func Verifiers(all []Scenario) map[prober.Code][]string {
+	m := map[prober.Code][]string{}
 	for _, s := range all {
-		codes := append([]string{s.Want.Code}, s.Want.Warnings...)
+		codes := append([]prober.Code{s.Want.Code}, s.Want.Warnings...)
 		for _, c := range codes {
 			if c != OK {
 				m[c] = append(m[c], s.Name)
@@ -41,7 +41,7 @@ func DiagnosesMarkdown() []byte {
 	b.WriteString("| code | step | severity | exit | summary |\n|---|---|---|---|---|\n")
 	cat := prober.Catalog()
 	for _, c := range cat {
-		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %d | %s |\n", c.Code, anchor(c.Code), c.Step, c.Severity, c.ExitCode, c.Summary)
+		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s | %d | %s |\n", c.Code, anchor(string(c.Code)), c.Step, c.Severity, c.ExitCode, c.Summary)
 	}
 	for _, c := range cat {
 		fmt.Fprintf(&b, "\n## %s\n\n", c.Code)

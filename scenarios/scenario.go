@@ -67,9 +67,9 @@ type Probe struct {
 // Want is the verdict: the failing step and code ("" and "ok" for a healthy
 // probe), and the warnings, in step order.
 type Want struct {
-	Step     string   `json:"step,omitempty"`
-	Code     string   `json:"code"`
-	Warnings []string `json:"warnings,omitempty"`
+	Step     string        `json:"step,omitempty"`
+	Code     prober.Code   `json:"code"`
+	Warnings []prober.Code `json:"warnings,omitempty"`
 }
 
 // OK is Want.Code for a probe that must pass.
@@ -157,21 +157,21 @@ func stepFaults() []Scenario {
 				Situation: "the server accepts " + cs.command + " and never answers",
 				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, stall)},
 				Probe:     with(Probe{StepTimeout: shortStep}),
-				Want:      Want{Step: cs.step, Code: cs.area + ".timeout"},
+				Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".timeout")},
 			},
 			Scenario{
 				Name:      cs.step + "-dropped",
 				Situation: "the connection is cut when " + cs.command + " is sent",
 				Faults:    []string{"drop:" + cs.command},
 				Probe:     with(Probe{}),
-				Want:      Want{Step: cs.step, Code: cs.area + ".dropped"},
+				Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".dropped")},
 			},
 			Scenario{
 				Name:      cs.step + "-bad",
 				Situation: "the server does not understand " + cs.command,
 				Faults:    []string{"reply:" + cs.command + "=BAD unknown command"},
 				Probe:     with(Probe{}),
-				Want:      Want{Step: cs.step, Code: cs.area + ".bad"},
+				Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".bad")},
 			},
 			Scenario{
 				Name:      cs.step + "-slow",
@@ -186,7 +186,7 @@ func stepFaults() []Scenario {
 			Situation: "a hostile server answers " + cs.command + " with a line that never ends",
 			Faults:    []string{"garbage:" + cs.command + "=endless"},
 			Probe:     with(Probe{}),
-			Want:      Want{Step: cs.step, Code: cs.area + ".malformed"},
+			Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".malformed")},
 		})
 	}
 	return out
@@ -194,9 +194,9 @@ func stepFaults() []Scenario {
 
 // slowWarnings: STARTTLS repeats CAPABILITY inside its own step, so a slow
 // CAPABILITY makes both steps slow.
-func slowWarnings(area string) []string {
+func slowWarnings(area string) []prober.Code {
 	if area == "capability" {
-		return []string{"capability.slow", "starttls.slow"}
+		return []prober.Code{"capability.slow", "starttls.slow"}
 	}
-	return []string{area + ".slow"}
+	return []prober.Code{prober.Code(area + ".slow")}
 }

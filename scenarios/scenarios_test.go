@@ -13,8 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/imapprobe/imapprobe/faults"
-	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/diagnoses.md")
@@ -52,10 +52,10 @@ func stepSummary(r *prober.Report) string {
 	for _, s := range r.Steps {
 		b.WriteString("  " + s.Name + " " + string(s.Status))
 		if s.Diagnosis != nil {
-			b.WriteString(" " + s.Diagnosis.Code + ": " + s.Diagnosis.Detail)
+			b.WriteString(" " + string(s.Diagnosis.Code) + ": " + s.Diagnosis.Detail)
 		}
 		for _, w := range s.Warnings {
-			b.WriteString(" [warn " + w.Code + "]")
+			b.WriteString(" [warn " + string(w.Code) + "]")
 		}
 		b.WriteString("\n")
 	}
@@ -68,7 +68,7 @@ func TestCatalogCoverage(t *testing.T) {
 	t.Parallel()
 	all := scenarios.All()
 	verified := scenarios.Verifiers(all)
-	known := map[string]bool{}
+	known := map[prober.Code]bool{}
 	for _, c := range prober.Catalog() {
 		known[c.Code] = true
 		_, produced := verified[c.Code]

@@ -45,12 +45,12 @@ func RunAll(ctx context.Context, list []Scenario, parallel int, done func(Result
 
 // String renders a Want or Outcome as "step/code" with its warnings.
 func (w Want) String() string {
-	s := w.Code
+	s := string(w.Code)
 	if w.Step != "" {
-		s = w.Step + "/" + w.Code
+		s = w.Step + "/" + s
 	}
 	for _, warn := range w.Warnings {
-		s += " !" + warn
+		s += " !" + string(warn)
 	}
 	return s
 }

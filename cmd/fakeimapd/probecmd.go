@@ -12,8 +12,8 @@ import (
 	"strings"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
-	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 // probeServer is what the imapprobe command for a scenario needs to know
@@ -59,7 +59,7 @@ func probeCommand(sc scenarios.Scenario, srv probeServer, caPEM []byte, dir stri
 		}
 	}
 	if p.NoCredentials && needsLogin(p.QuitAfter) {
-		return nil, nil, probeSideOnly{"imapprobe refuses to run without credentials (exit 2) before it connects; the prober library, called with none, reports " + sc.Want.Code}
+		return nil, nil, probeSideOnly{"imapprobe refuses to run without credentials (exit 2) before it connects; the prober library, called with none, reports " + string(sc.Want.Code)}
 	}
 
 	tlsMode := prober.TLSMode(p.TLS)

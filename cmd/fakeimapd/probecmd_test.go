@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
-	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 // testProbeServer is a fake as fakeimapd --scenario starts it, at fixed

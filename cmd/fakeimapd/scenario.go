@@ -103,12 +103,12 @@ func scenarioProbe(sc *scenarios.Scenario, srv *fakeserver.Server, stderr io.Wri
 
 // wantText is a verdict as --list-scenarios shows it.
 func wantText(w scenarios.Want) string {
-	s := w.Code
+	s := string(w.Code)
 	if w.Step != "" {
-		s = w.Step + "/" + w.Code
+		s = w.Step + "/" + s
 	}
 	for _, warn := range w.Warnings {
-		s += " (warning " + warn + ")"
+		s += " (warning " + string(warn) + ")"
 	}
 	return s
 }

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imapprobe/imapprobe/scenarios"
 	"github.com/imapprobe/imapprobe/prober"
+	"github.com/imapprobe/imapprobe/scenarios"
 )
 
 const demoHelp = `usage: imapprobe demo [--scenario NAME] [-v] [--json] [--list] [--parallel N]

@@ -26,7 +26,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "imapprobe explain: give one code, e.g. imapprobe explain auth.failed\n")
 		return prober.ExitUsage
 	}
-	c, ok := prober.Lookup(strings.ToLower(strings.TrimSpace(args[0])))
+	c, ok := prober.Lookup(prober.Code(strings.ToLower(strings.TrimSpace(args[0]))))
 	if !ok {
 		fmt.Fprintf(stderr, "imapprobe explain: unknown code %q: run imapprobe explain (no code) to list them all\n", args[0])
 		return prober.ExitUsage
