@@ -90,3 +90,45 @@ func TestCredentialPrecedence(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenErrorNeverHoldsTheToken: a server that quotes the token in its
+// OAuth error challenge, as a JSON key, escaped, or deep in raw text past
+// the 4 KiB the report keeps, never gets it into the report.
+func TestTokenErrorNeverHoldsTheToken(t *testing.T) {
+	t.Parallel()
+	const token = "Tok-Canary/0815"
+	cases := map[string]string{
+		"token as a JSON key":        `{"` + token + `":"x","status":"invalid_token"}`,
+		"token with \\/ in a value":  `{"status":"invalid_token","token":"Tok-Canary\/0815"}`,
+		"upper-cased in raw text":    "not json " + strings.ToUpper(token),
+		"raw text, token after 4096": strings.Repeat("x", 4090) + token + strings.Repeat("y", 100),
+	}
+	for name, challenge := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := (&pt.Server{Implicit: goodTLS(t), Caps: "IMAP4rev1 AUTH=XOAUTH2 SASL-IR", Handlers: map[string]pt.Handler{
+				"AUTHENTICATE": func(c *pt.Conv, tag, _ string) bool {
+					c.Send("+ " + base64.StdEncoding.EncodeToString([]byte(challenge)))
+					if _, err := c.ReadLine(); err != nil {
+						return false
+					}
+					c.Send(tag + " NO [AUTHENTICATIONFAILED] Invalid credentials")
+					return true
+				}}}).Start(t)
+			o := baseOptions(t)
+			o.Password, o.Token = "", token
+			r := Probe(context.Background(), target(srv, TLSImplicit), o)
+			assertFailure(t, r, StepAuth, "auth.token_rejected")
+			out, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			low := strings.ToLower(string(out))
+			for _, form := range []string{strings.ToLower(token), "tok-canary", strings.ToLower(base64.StdEncoding.EncodeToString([]byte(token)))} {
+				if i := strings.Index(low, form); i >= 0 {
+					t.Errorf("the report holds %q: …%s…", form, out[max(0, i-60):min(len(out), i+60)])
+				}
+			}
+		})
+	}
+}
