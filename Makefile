@@ -4,7 +4,7 @@ GO      ?= go
 PKGS    ?= ./...
 BIN     ?= bin
 
-.PHONY: all build test test-go lint fmt-check vet staticcheck cover demo bench realservers clean
+.PHONY: all build test test-go lint fmt-check vet staticcheck cover demo bench fuzz fuzz-smoke realservers clean
 
 all: build
 
@@ -14,7 +14,7 @@ build:
 # The README's test command. It readies the real-server dependencies
 # (Dovecot, a container engine) where it can, runs every suite under the race
 # detector, then lints.
-test: realservers test-go lint
+test: realservers test-go fuzz-smoke lint
 
 FIDELITY ?= $(CURDIR)/$(BIN)/fidelity.txt
 
@@ -44,6 +44,22 @@ staticcheck:
 cover:
 	$(GO) test -count=1 -coverprofile=coverage.out $(PKGS)
 	$(GO) tool cover -func=coverage.out | tail -n 1
+
+# Every Fuzz target, FUZZTIME each (5m by default); make test runs each for
+# a few seconds as a smoke test. Failing inputs land in testdata/fuzz/.
+FUZZTIME ?= 5m
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$f in $$pkg for $(FUZZTIME)"; \
+	    mkdir -p $(BIN); \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$(BIN)/fuzz.log 2>&1 || \
+	      { cat $(BIN)/fuzz.log; exit 1; }; \
+	  done; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
