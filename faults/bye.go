@@ -12,7 +12,13 @@ type Bye struct {
 	// Text follows "* BYE "; empty means DefaultByeText.
 	Text string `json:"text,omitempty"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "bye", zero: func() Fault { return new(Bye) }, parse: parseBye, forms: []form{
+		{"bye:COMMAND[=TEXT]", "bye:FETCH=Server shutting down"},
+	}})
 }
 
 // DefaultByeText is the BYE text when a bye fault gives none.
@@ -42,9 +48,6 @@ func (b *Bye) check() *fieldError {
 // Kind returns "bye".
 func (b *Bye) Kind() string { return "bye" }
 
-// Scope returns the fault's scope.
-func (b *Bye) Scope() *Scope { return &b.scope }
-
 // Spec returns the text form.
 func (b *Bye) Spec() string {
 	s := "bye:" + b.Command
@@ -55,8 +58,8 @@ func (b *Bye) Spec() string {
 }
 
 // OnCommand says BYE to a matching command and closes.
-func (b *Bye) OnCommand(c ConnInfo, cmd Command) Action {
-	if !matchCommand(b.Command, cmd) || !b.scope.Fire(c.User) {
+func (b *Bye) OnCommand(_ ConnInfo, cmd Command) Action {
+	if !matchCommand(b.Command, cmd) {
 		return Action{}
 	}
 	text := b.Text

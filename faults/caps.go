@@ -22,7 +22,14 @@ type Caps struct {
 	// Capability is upper-case, e.g. "STARTTLS" or "AUTH=PLAIN".
 	Capability string `json:"capability"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "caps", zero: func() Fault { return new(Caps) }, parse: plain(parseCaps), forms: []form{
+		{"caps:-CAP | caps:+CAP", "caps:-STARTTLS"},
+		{"caps:refuse=AUTH=MECH", "caps:refuse=AUTH=PLAIN"},
+	}})
 }
 
 // RefuseReply answers AUTHENTICATE with a mechanism refused by caps:refuse.
@@ -79,9 +86,6 @@ func (c *Caps) check() *fieldError {
 // Kind returns "caps".
 func (c *Caps) Kind() string { return "caps" }
 
-// Scope returns the fault's scope.
-func (c *Caps) Scope() *Scope { return &c.scope }
-
 // Spec returns the text form.
 func (c *Caps) Spec() string {
 	var s string
@@ -100,22 +104,30 @@ func (c *Caps) Spec() string {
 // after the refusal.
 func (c *Caps) firesBeforeUser() bool { return c.Op == capsRefuse }
 
-// Capabilities applies the edit to one capability list.
-func (c *Caps) Capabilities(ci ConnInfo, caps []string) []string {
+// Capabilities applies an add or remove edit to one capability list.
+func (c *Caps) Capabilities(_ ConnInfo, caps []string) []string {
 	has := slices.Contains(caps, c.Capability)
 	switch {
-	case c.Op == capsRemove && has && c.scope.Fire(ci.User):
+	case c.Op == capsRemove && has:
 		return slices.DeleteFunc(slices.Clone(caps), func(s string) bool { return s == c.Capability })
-	case c.Op == capsAdd && !has && c.scope.Fire(ci.User),
-		c.Op == capsRefuse && !has:
+	case c.Op == capsAdd && !has:
+		return append(slices.Clip(caps), c.Capability)
+	}
+	return caps
+}
+
+// advertise adds the mechanism that refuse refuses, to every list: the
+// refusal is what the scope counts.
+func (c *Caps) advertise(caps []string) []string {
+	if c.Op == capsRefuse && !slices.Contains(caps, c.Capability) {
 		return append(slices.Clip(caps), c.Capability)
 	}
 	return caps
 }
 
 // OnAuthenticate refuses the advertised mechanism.
-func (c *Caps) OnAuthenticate(ci ConnInfo, mechanism string) Action {
-	if c.Op != capsRefuse || "AUTH="+strings.ToUpper(mechanism) != c.Capability || !c.scope.Fire(ci.User) {
+func (c *Caps) OnAuthenticate(_ ConnInfo, mechanism string) Action {
+	if c.Op != capsRefuse || "AUTH="+strings.ToUpper(mechanism) != c.Capability {
 		return Action{}
 	}
 	return Action{Reply: RefuseReply}

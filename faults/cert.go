@@ -27,11 +27,13 @@ import (
 // only when MinVersion says so, which the cap does; Go clients refuse
 // anything below TLS 1.2 unless their MinVersion allows it, and FIPS 140
 // mode allows TLS 1.2 and up only.
+//
+// nth and times count TLS handshakes.
 type Cert struct {
 	Variant string `json:"variant"`
 
-	scope Scope
-	mu    sync.Mutex
+	scoped
+	mu sync.Mutex
 	// made caches the certificate per authority: generating is slow.
 	made map[*certs.Authority]tls.Certificate
 }
@@ -54,6 +56,12 @@ const ExpiringIn = 3 * 24 * time.Hour
 // WrongHost is the only name a cert:wrong-host certificate is valid for.
 const WrongHost = "mail.example.invalid"
 
+func init() {
+	register(kind{name: "cert", zero: func() Fault { return new(Cert) }, parse: plain(parseCert), forms: []form{
+		{"cert:VARIANT", "cert:expired"},
+	}})
+}
+
 func parseCert(_, args string) (Fault, error) { return &Cert{Variant: args}, nil }
 
 func (f *Cert) check() *fieldError {
@@ -65,20 +73,14 @@ func (f *Cert) check() *fieldError {
 // Kind returns "cert".
 func (f *Cert) Kind() string { return "cert" }
 
-// Scope returns the fault's scope; nth and times count TLS handshakes.
-func (f *Cert) Scope() *Scope { return &f.scope }
-
 // Spec returns the text form.
 func (f *Cert) Spec() string { return "cert:" + f.Variant + scopeSuffix(&f.scope) }
 
 func (f *Cert) firesBeforeUser() bool { return true }
 
 // TLSConfig returns a copy of good with the bad certificate or the
-// version cap, or good itself when the scope does not fire.
+// version cap.
 func (f *Cert) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, error) {
-	if !f.scope.Fire("") {
-		return good, nil
-	}
 	cfg := good.Clone()
 	if v, ok := tlsCaps[f.Variant]; ok {
 		cfg.MinVersion, cfg.MaxVersion = tls.VersionTLS10, v

@@ -21,7 +21,15 @@ type Delay struct {
 	Duration Duration `json:"duration"`
 	Jitter   Duration `json:"jitter,omitempty"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "delay", zero: func() Fault { return new(Delay) }, parse: plain(parseDelay), forms: []form{
+		{"delay:COMMAND=DURATION[,jitter=DURATION]", "delay:SELECT|EXAMINE=3s"},
+		{"delay:greeting=DURATION[,jitter=DURATION]", "delay:greeting=500ms"},
+		{"delay:tls=DURATION[,jitter=DURATION]", "delay:tls=1s,jitter=100ms"},
+	}})
 }
 
 const (
@@ -93,9 +101,6 @@ func (d *Delay) check() *fieldError {
 // Kind returns "delay".
 func (d *Delay) Kind() string { return "delay" }
 
-// Scope returns the fault's scope.
-func (d *Delay) Scope() *Scope { return &d.scope }
-
 // Spec returns the text form.
 func (d *Delay) Spec() string {
 	s := "delay:" + d.Target + "=" + time.Duration(d.Duration).String()
@@ -107,8 +112,8 @@ func (d *Delay) Spec() string {
 
 func (d *Delay) firesBeforeUser() bool { return d.Target == targetGreeting || d.Target == targetTLS }
 
-func (d *Delay) act(target string, c ConnInfo) Action {
-	if d.Target != target || !d.scope.Fire(c.User) {
+func (d *Delay) act(target string) Action {
+	if d.Target != target {
 		return Action{}
 	}
 	wait := time.Duration(d.Duration)
@@ -119,15 +124,15 @@ func (d *Delay) act(target string, c ConnInfo) Action {
 }
 
 // OnGreeting delays the greeting.
-func (d *Delay) OnGreeting(c ConnInfo) Action { return d.act(targetGreeting, c) }
+func (d *Delay) OnGreeting(ConnInfo) Action { return d.act(targetGreeting) }
 
 // BeforeHandshake delays the TLS handshake.
-func (d *Delay) BeforeHandshake(c ConnInfo) Action { return d.act(targetTLS, c) }
+func (d *Delay) BeforeHandshake(ConnInfo) Action { return d.act(targetTLS) }
 
 // OnCommand delays the reply to a matching command.
-func (d *Delay) OnCommand(c ConnInfo, cmd Command) Action {
+func (d *Delay) OnCommand(_ ConnInfo, cmd Command) Action {
 	if d.firesBeforeUser() || !matchCommand(d.Target, cmd) {
 		return Action{}
 	}
-	return d.act(d.Target, c)
+	return d.act(d.Target)
 }

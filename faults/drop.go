@@ -28,7 +28,18 @@ type Drop struct {
 	Bytes int64 `json:"bytes,omitempty"`
 	RST   bool  `json:"rst,omitempty"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "drop", zero: func() Fault { return new(Drop) }, parse: plain(parseDrop), example: "drop:FETCH+120",
+		forms: []form{
+			{"drop:on-accept[,rst]", "drop:on-accept,rst"},
+			{"drop:after-greeting[,rst]", "drop:after-greeting"},
+			{"drop:COMMAND[,rst]", "drop:FETCH"},
+			{"drop:COMMAND+BYTES[,rst]", "drop:FETCH+120"},
+			{"drop:bytes=BYTES[,rst]", "drop:bytes=4096"},
+		}})
 }
 
 const (
@@ -100,9 +111,6 @@ func parseCount(spec, s string) (int64, error) {
 // Kind returns "drop".
 func (d *Drop) Kind() string { return "drop" }
 
-// Scope returns the fault's scope.
-func (d *Drop) Scope() *Scope { return &d.scope }
-
 // Spec returns the text form.
 func (d *Drop) Spec() string {
 	s := "drop:" + d.At
@@ -130,16 +138,14 @@ func (d *Drop) mode() CloseMode {
 }
 
 // OnAccept closes a fresh connection.
-func (d *Drop) OnAccept(c ConnInfo) Action {
-	if d.At != dropOnAccept || !d.scope.Fire(c.User) {
-		return Action{}
-	}
-	return Action{Close: d.mode()}
-}
+func (d *Drop) OnAccept(ConnInfo) Action { return d.at(dropOnAccept) }
 
 // OnGreeting closes the connection once the greeting is sent.
-func (d *Drop) OnGreeting(c ConnInfo) Action {
-	if d.At != dropAfterGreeting || !d.scope.Fire(c.User) {
+func (d *Drop) OnGreeting(ConnInfo) Action { return d.at(dropAfterGreeting) }
+
+// at closes the connection if the fault is for the point where.
+func (d *Drop) at(where string) Action {
+	if d.At != where {
 		return Action{}
 	}
 	return Action{Close: d.mode()}
@@ -147,16 +153,16 @@ func (d *Drop) OnGreeting(c ConnInfo) Action {
 
 // OnCommand closes the connection when a matching command arrives, or
 // Bytes into its response.
-func (d *Drop) OnCommand(c ConnInfo, cmd Command) Action {
-	if d.firesBeforeUser() || !matchCommand(d.At, cmd) || !d.scope.Fire(c.User) {
+func (d *Drop) OnCommand(_ ConnInfo, cmd Command) Action {
+	if d.firesBeforeUser() || !matchCommand(d.At, cmd) {
 		return Action{}
 	}
 	return Action{Close: d.mode(), CutAfter: d.Bytes}
 }
 
 // WrapWriter cuts the connection after Bytes bytes in total.
-func (d *Drop) WrapWriter(c ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
-	if d.At != dropBytes || !d.scope.Fire(c.User) {
+func (d *Drop) WrapWriter(_ ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
+	if d.At != dropBytes {
 		return w
 	}
 	return &cutWriter{w: w, left: d.Bytes, closer: closer, mode: d.mode()}

@@ -11,7 +11,10 @@
 // Faults decide; the server acts. A fault implements one or more hook
 // interfaces below and answers with an Action; a Set merges the actions of
 // all its faults at each hook, and the server carries out the merged Action.
-// The package knows nothing of the prober.
+// A hook says what its fault would do, whatever its Scope: the Set alone
+// applies scopes (see Observed). Each kind registers itself from its own
+// file (registry.go), and Grammar lists every kind's spec forms. The
+// package knows nothing of the prober.
 package faults
 
 import (
@@ -131,6 +134,8 @@ type HandshakeHook interface {
 
 // TLSHook chooses the TLS configuration a connection is offered. good is
 // the server's normal configuration and ca the authority that signed it.
+// The Set calls it only when the fault's Scope fires (every handshake is
+// an occurrence), and it returns good itself to change nothing.
 // Implementations should cache what they generate.
 type TLSHook interface {
 	TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config, error)

@@ -17,7 +17,13 @@ type Garbage struct {
 	Command string `json:"command"`
 	Variant string `json:"variant"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "garbage", zero: func() Fault { return new(Garbage) }, parse: plain(parseGarbage), forms: []form{
+		{"garbage:COMMAND=VARIANT", "garbage:FETCH=broken-fetch"},
+	}})
 }
 
 // garbageVariants lists the garbage fault variants.
@@ -51,17 +57,14 @@ func (g *Garbage) check() *fieldError {
 // Kind returns "garbage".
 func (g *Garbage) Kind() string { return "garbage" }
 
-// Scope returns the fault's scope.
-func (g *Garbage) Scope() *Scope { return &g.scope }
-
 // Spec returns the text form.
 func (g *Garbage) Spec() string {
 	return "garbage:" + g.Command + "=" + g.Variant + scopeSuffix(&g.scope)
 }
 
 // OnCommand corrupts the response to a matching command.
-func (g *Garbage) OnCommand(c ConnInfo, cmd Command) Action {
-	if !matchCommand(g.Command, cmd) || !g.scope.Fire(c.User) {
+func (g *Garbage) OnCommand(_ ConnInfo, cmd Command) Action {
+	if !matchCommand(g.Command, cmd) {
 		return Action{}
 	}
 	switch g.Variant {

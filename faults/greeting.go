@@ -16,12 +16,22 @@ import (
 //	greeting:http      an HTTP/1.1 400 response, then close
 //	greeting:random    64 fixed pseudo-random bytes, then close
 //	greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
+//
+// nth and times count connections.
 type Greeting struct {
 	Variant string `json:"variant"`
 	// Text is the greeting line for Variant "text", without CRLF.
 	Text string `json:"text,omitempty"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "greeting", zero: func() Fault { return new(Greeting) }, parse: parseGreeting,
+		example: "greeting:text=* OK ready", forms: []form{
+			{"greeting:VARIANT", "greeting:bye"},
+			{"greeting:text=TEXT", "greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready."},
+		}})
 }
 
 // greetingVariants lists the greeting fault variants.
@@ -80,9 +90,6 @@ func (g *Greeting) check() *fieldError {
 // Kind returns "greeting".
 func (g *Greeting) Kind() string { return "greeting" }
 
-// Scope returns the fault's scope; nth and times count connections.
-func (g *Greeting) Scope() *Scope { return &g.scope }
-
 // Spec returns the text form.
 func (g *Greeting) Spec() string {
 	s := "greeting:" + g.Variant
@@ -95,10 +102,7 @@ func (g *Greeting) Spec() string {
 func (g *Greeting) firesBeforeUser() bool { return true }
 
 // OnGreeting replaces the greeting.
-func (g *Greeting) OnGreeting(c ConnInfo) Action {
-	if !g.scope.Fire(c.User) {
-		return Action{}
-	}
+func (g *Greeting) OnGreeting(ConnInfo) Action {
 	switch g.Variant {
 	case "bye":
 		return Action{Greeting: ByeGreeting, Close: CloseFIN}

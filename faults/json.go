@@ -86,9 +86,9 @@ func Unmarshal(data []byte) (Fault, error) {
 	if err := json.Unmarshal(obj.get("kind"), &name); err != nil || name == "" {
 		return nil, fmt.Errorf(`faults: missing "kind" in %s; valid kinds: %s`, abbrev(data), strings.Join(Kinds(), ", "))
 	}
-	k, ok := kinds[asciiLower(name)]
-	if !ok {
-		return nil, fmt.Errorf("faults: unknown kind %q in %s; valid kinds: %s", name, abbrev(data), strings.Join(Kinds(), ", "))
+	k, err := lookup(name, abbrev(data))
+	if err != nil {
+		return nil, err
 	}
 	f := k.zero()
 	where := fmt.Sprintf("faults: %s fault %s", f.Kind(), abbrev(data))

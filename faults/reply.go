@@ -18,7 +18,13 @@ type Reply struct {
 	// Reply is what follows the tag, e.g. "NO [NOPERM] access denied".
 	Reply string `json:"reply"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "reply", zero: func() Fault { return new(Reply) }, parse: parseReply, forms: []form{
+		{"reply:COMMAND=NO|BAD [CODE] TEXT", "reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox"},
+	}})
 }
 
 func parseReply(spec, rest string) (Fault, string, error) {
@@ -54,17 +60,14 @@ func (r *Reply) check() *fieldError {
 // Kind returns "reply".
 func (r *Reply) Kind() string { return "reply" }
 
-// Scope returns the fault's scope.
-func (r *Reply) Scope() *Scope { return &r.scope }
-
 // Spec returns the text form.
 func (r *Reply) Spec() string {
 	return "reply:" + r.Command + "=" + finalText(r.Reply) + scopeSuffix(&r.scope)
 }
 
 // OnCommand answers a matching command with the reply.
-func (r *Reply) OnCommand(c ConnInfo, cmd Command) Action {
-	if !matchCommand(r.Command, cmd) || !r.scope.Fire(c.User) {
+func (r *Reply) OnCommand(_ ConnInfo, cmd Command) Action {
+	if !matchCommand(r.Command, cmd) {
 		return Action{}
 	}
 	return Action{Reply: r.Reply}

@@ -17,7 +17,13 @@ type Rewrite struct {
 	Old     string `json:"old"`
 	New     string `json:"new"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "rewrite", zero: func() Fault { return new(Rewrite) }, parse: parseRewrite, forms: []form{
+		{"rewrite:COMMAND=OLD>NEW", "rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9"},
+	}})
 }
 
 func parseRewrite(spec, rest string) (Fault, string, error) {
@@ -55,17 +61,14 @@ func (r *Rewrite) check() *fieldError {
 // Kind returns "rewrite".
 func (r *Rewrite) Kind() string { return "rewrite" }
 
-// Scope returns the fault's scope.
-func (r *Rewrite) Scope() *Scope { return &r.scope }
-
 // Spec returns the text form.
 func (r *Rewrite) Spec() string {
 	return "rewrite:" + r.Command + "=" + untilText(r.Old, '>') + ">" + finalText(r.New) + scopeSuffix(&r.scope)
 }
 
 // OnCommand rewrites the response lines to a matching command.
-func (r *Rewrite) OnCommand(c ConnInfo, cmd Command) Action {
-	if !matchCommand(r.Command, cmd) || !r.scope.Fire(c.User) {
+func (r *Rewrite) OnCommand(_ ConnInfo, cmd Command) Action {
+	if !matchCommand(r.Command, cmd) {
 		return Action{}
 	}
 	old, repl := []byte(r.Old), []byte(r.New)

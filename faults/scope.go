@@ -4,6 +4,12 @@ import "sync"
 
 // Scope narrows when a fault fires: for one user, only on the Nth matching
 // occurrence, or at most Times times. The zero value fires always.
+//
+// A kind never asks its Scope: a hook reports what the fault would do
+// (a non-zero Action, a changed list, another writer or configuration),
+// and the Set counts that occurrence here and drops the effect when the
+// Scope says no. So nth and times count the occurrences that the fault
+// would act on, the same way for every kind.
 type Scope struct {
 	User  string `json:"user,omitempty"`
 	Nth   int    `json:"nth,omitempty"`
@@ -32,3 +38,9 @@ func (s *Scope) Fire(user string) bool {
 	s.fired++
 	return true
 }
+
+// scoped gives a fault type its Scope; every kind embeds it.
+type scoped struct{ scope Scope }
+
+// Scope returns the fault's scope, which the Set applies.
+func (s *scoped) Scope() *Scope { return &s.scope }

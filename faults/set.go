@@ -67,12 +67,28 @@ func chain(first, then func([]byte) []byte) func([]byte) []byte {
 // Observed is a Set whose hook methods also report each fault that acted,
 // so a server can record which faults fired. Fired, if not nil, is called
 // with the hook's name ("accept", "handshake", "tls", "greeting",
-// "capabilities", "command", "writer") and the fault. A fault acts when it
-// returns a non-zero Action, a different TLS configuration, a changed
-// capability list or another writer.
+// "capabilities", "command", "writer") and the fault.
+//
+// Observed is the one dispatcher of the hooks, and so the one place where
+// scope applies: a fault's hook says what it would do, and a non-zero
+// Action, a different TLS configuration, a changed capability list or
+// another writer is an occurrence. The fault's Scope counts it, and the
+// fault acts on it (its effect is kept, Fired is told) only if the Scope
+// says so. A TLSHook fault is asked its Scope first, as every handshake is
+// an occurrence for it and its configuration may be costly to make.
 type Observed struct {
 	Set   Set
 	Fired func(hook string, f Fault)
+}
+
+// fires counts an occurrence of f at hook against f's Scope and reports
+// whether f acts on it, telling Fired if so.
+func (o Observed) fires(hook string, f Fault, user string) bool {
+	if !f.Scope().Fire(user) {
+		return false
+	}
+	o.fired(hook, f)
+	return true
 }
 
 func (o Observed) fired(hook string, f Fault) {
@@ -81,16 +97,15 @@ func (o Observed) fired(hook string, f Fault) {
 	}
 }
 
-// collect merges the actions of every fault that implements hook H.
-func collect[H any](o Observed, hook string, act func(H) Action) Action {
+// collect merges the actions of every fault that implements hook H and
+// fires.
+func collect[H any](o Observed, hook string, c ConnInfo, act func(H) Action) Action {
 	var out Action
 	for _, f := range o.Set {
 		if h, ok := f.(H); ok {
-			a := act(h)
-			if !a.IsZero() {
-				o.fired(hook, f)
+			if a := act(h); !a.IsZero() && o.fires(hook, f, c.User) {
+				out = Merge(out, a)
 			}
-			out = Merge(out, a)
 		}
 	}
 	return out
@@ -98,22 +113,22 @@ func collect[H any](o Observed, hook string, act func(H) Action) Action {
 
 // OnAccept merges the AcceptHook actions for a fresh connection.
 func (o Observed) OnAccept(c ConnInfo) Action {
-	return collect(o, "accept", func(h AcceptHook) Action { return h.OnAccept(c) })
+	return collect(o, "accept", c, func(h AcceptHook) Action { return h.OnAccept(c) })
 }
 
 // BeforeHandshake merges the HandshakeHook actions before a TLS handshake.
 func (o Observed) BeforeHandshake(c ConnInfo) Action {
-	return collect(o, "handshake", func(h HandshakeHook) Action { return h.BeforeHandshake(c) })
+	return collect(o, "handshake", c, func(h HandshakeHook) Action { return h.BeforeHandshake(c) })
 }
 
 // OnGreeting merges the GreetingHook actions.
 func (o Observed) OnGreeting(c ConnInfo) Action {
-	return collect(o, "greeting", func(h GreetingHook) Action { return h.OnGreeting(c) })
+	return collect(o, "greeting", c, func(h GreetingHook) Action { return h.OnGreeting(c) })
 }
 
 // OnCommand merges the CommandHook actions for a command.
 func (o Observed) OnCommand(c ConnInfo, cmd Command) Action {
-	return collect(o, "command", func(h CommandHook) Action { return h.OnCommand(c, cmd) })
+	return collect(o, "command", c, func(h CommandHook) Action { return h.OnCommand(c, cmd) })
 }
 
 // OnAuthenticate is OnCommand for an AUTHENTICATE command whose mechanism
@@ -122,7 +137,7 @@ func (o Observed) OnCommand(c ConnInfo, cmd Command) Action {
 // instead of OnCommand for AUTHENTICATE.
 func (o Observed) OnAuthenticate(c ConnInfo, cmd Command, mechanism string) Action {
 	return Merge(o.OnCommand(c, cmd),
-		collect(o, "command", func(h AuthHook) Action { return h.OnAuthenticate(c, mechanism) }))
+		collect(o, "command", c, func(h AuthHook) Action { return h.OnAuthenticate(c, mechanism) }))
 }
 
 // TLSConfig returns the TLS configuration to offer one connection, or good
@@ -134,7 +149,7 @@ func (o Observed) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config,
 	cfg := good
 	for _, f := range o.Set {
 		h, ok := f.(TLSHook)
-		if !ok {
+		if !ok || !f.Scope().Fire("") {
 			continue
 		}
 		next, err := h.TLSConfig(cfg, ca)
@@ -149,15 +164,26 @@ func (o Observed) TLSConfig(good *tls.Config, ca *certs.Authority) (*tls.Config,
 	return cfg, nil
 }
 
+// advertiser is implemented by a fault that changes every capability list
+// outside its Scope: caps:refuse advertises the mechanism it refuses, and
+// its Scope counts the refusals.
+type advertiser interface {
+	advertise(caps []string) []string
+}
+
 // Capabilities passes caps through every CapabilityHook in order.
 func (o Observed) Capabilities(c ConnInfo, caps []string) []string {
 	for _, f := range o.Set {
-		if h, ok := f.(CapabilityHook); ok {
-			next := h.Capabilities(c, slices.Clone(caps))
-			if !slices.Equal(next, caps) {
+		if a, ok := f.(advertiser); ok {
+			if next := a.advertise(slices.Clone(caps)); !slices.Equal(next, caps) {
 				o.fired("capabilities", f)
+				caps = next
 			}
-			caps = next
+		}
+		if h, ok := f.(CapabilityHook); ok {
+			if next := h.Capabilities(c, slices.Clone(caps)); !slices.Equal(next, caps) && o.fires("capabilities", f, c.User) {
+				caps = next
+			}
 		}
 	}
 	return caps
@@ -170,11 +196,9 @@ func (o Observed) Capabilities(c ConnInfo, caps []string) []string {
 func (o Observed) WrapWriter(c ConnInfo, w io.Writer, closer func(CloseMode)) io.Writer {
 	for _, f := range o.Set {
 		if h, ok := f.(WriterHook); ok {
-			next := h.WrapWriter(c, w, closer)
-			if next != w {
-				o.fired("writer", f)
+			if next := h.WrapWriter(c, w, closer); next != w && o.fires("writer", f, c.User) {
+				w = next
 			}
-			w = next
 		}
 	}
 	return w

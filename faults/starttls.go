@@ -4,10 +4,18 @@ package faults
 //
 //	starttls:stall       answer OK, then never start the handshake
 //	starttls:plaintext   answer OK, then keep talking plaintext
+//
+// nth and times count STARTTLS commands.
 type StartTLS struct {
 	Mode string `json:"mode"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "starttls", zero: func() Fault { return new(StartTLS) }, parse: plain(parseStartTLS), forms: []form{
+		{"starttls:stall|plaintext", "starttls:stall"},
+	}})
 }
 
 var startTLSModes = map[string]StartTLSMode{"stall": StartTLSStall, "plaintext": StartTLSPlaintext}
@@ -23,17 +31,14 @@ func (s *StartTLS) check() *fieldError {
 // Kind returns "starttls".
 func (s *StartTLS) Kind() string { return "starttls" }
 
-// Scope returns the fault's scope; nth and times count STARTTLS commands.
-func (s *StartTLS) Scope() *Scope { return &s.scope }
-
 // Spec returns the text form.
 func (s *StartTLS) Spec() string { return "starttls:" + s.Mode + scopeSuffix(&s.scope) }
 
 func (s *StartTLS) firesBeforeUser() bool { return true }
 
 // OnCommand changes how STARTTLS is answered.
-func (s *StartTLS) OnCommand(c ConnInfo, cmd Command) Action {
-	if cmd.Name != "STARTTLS" || !s.scope.Fire(c.User) {
+func (s *StartTLS) OnCommand(_ ConnInfo, cmd Command) Action {
+	if cmd.Name != "STARTTLS" {
 		return Action{}
 	}
 	return Action{StartTLS: startTLSModes[s.Mode]}

@@ -119,33 +119,32 @@ func untilText(t string, sep byte) string {
 	return t
 }
 
-// parseScope reads scope options: "" or ";KEY=VALUE" repeated.
-func parseScope(spec, s string) (scopeOptions, error) {
-	var o scopeOptions
+// parseScope reads scope options, "" or ";KEY=VALUE" repeated, into o.
+func parseScope(spec, s string, o *Scope) error {
 	if s == "" {
-		return o, nil
+		return nil
 	}
 	seen := map[string]bool{}
 	for opt := range strings.SplitSeq(s[1:], ";") {
 		key, val, _ := strings.Cut(opt, "=")
 		if !isScopeOption(opt) {
-			return o, specError(spec, fmt.Sprintf("unknown option %q", opt),
+			return specError(spec, fmt.Sprintf("unknown option %q", opt),
 				"valid options: user=NAME, nth=N, times=N")
 		}
 		if seen[key] {
-			return o, specError(spec, fmt.Sprintf("repeated option %q", key), "give each option once")
+			return specError(spec, fmt.Sprintf("repeated option %q", key), "give each option once")
 		}
 		seen[key] = true
 		switch key {
 		case "user":
 			if val == "" {
-				return o, specError(spec, "empty user", "write user=NAME")
+				return specError(spec, "empty user", "write user=NAME")
 			}
 			o.User = val
 		default:
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 {
-				return o, specError(spec, fmt.Sprintf("bad %s %q", key, val),
+				return specError(spec, fmt.Sprintf("bad %s %q", key, val),
 					fmt.Sprintf("want a whole number of 1 or more, e.g. %s=2", key))
 			}
 			if key == "nth" {
@@ -155,7 +154,7 @@ func parseScope(spec, s string) (scopeOptions, error) {
 			}
 		}
 	}
-	return o, nil
+	return nil
 }
 
 // scopeSuffix is the spec form of s, "" for the zero scope.

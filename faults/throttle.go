@@ -25,7 +25,14 @@ type Throttle struct {
 	// Chunk is the largest single write; 0 means no limit.
 	Chunk int `json:"chunk,omitempty"`
 
-	scope Scope
+	scoped
+}
+
+func init() {
+	register(kind{name: "throttle", zero: func() Fault { return new(Throttle) }, parse: plain(parseThrottle), forms: []form{
+		{"throttle:rate=BYTES_PER_SECOND[,chunk=N]", "throttle:rate=1024"},
+		{"throttle:chunk=N", "throttle:chunk=1"},
+	}})
 }
 
 func parseThrottle(spec, args string) (Fault, error) {
@@ -66,9 +73,6 @@ func (t *Throttle) check() *fieldError {
 // Kind returns "throttle".
 func (t *Throttle) Kind() string { return "throttle" }
 
-// Scope returns the fault's scope.
-func (t *Throttle) Scope() *Scope { return &t.scope }
-
 // Spec returns the text form.
 func (t *Throttle) Spec() string {
 	var opts []string
@@ -84,10 +88,7 @@ func (t *Throttle) Spec() string {
 func (t *Throttle) firesBeforeUser() bool { return true }
 
 // WrapWriter slows the connection's writes.
-func (t *Throttle) WrapWriter(c ConnInfo, w io.Writer, _ func(CloseMode)) io.Writer {
-	if !t.scope.Fire(c.User) {
-		return w
-	}
+func (t *Throttle) WrapWriter(_ ConnInfo, w io.Writer, _ func(CloseMode)) io.Writer {
 	return newSlowWriter(w, t.Rate, t.Chunk, time.Now, time.Sleep)
 }
 
