@@ -41,7 +41,7 @@ func (c *conn) readCommands() {
 func (c *conn) readClientLine() ([]byte, bool) {
 	line, err := c.fr.line()
 	if err != nil {
-		c.setClosedBy("client")
+		c.setClosedBy(ClosedByClient)
 		return nil, false
 	}
 	return line, true
@@ -170,8 +170,7 @@ func (c *conn) forwardCommand(line []byte, literalUser bool) bool {
 	}
 	err := c.fr.command(line, onLine, onLiteral)
 	if errors.Is(err, errLiteralTooLarge) {
-		c.setClosedBy("fault")
-		c.closeWith(faults.CloseFIN)
+		c.closeFor(ClosedByFault, faults.CloseFIN)
 	}
 	return err == nil
 }
@@ -182,20 +181,4 @@ func (c *conn) skipLiterals(line []byte) bool {
 	followNonSync := func(_ []byte, _ int64, nonSync bool) (bool, error) { return nonSync, nil }
 	discard := func(io.Reader, int64) error { return nil } // the framer discards what is left
 	return c.fr.command(line, followNonSync, discard) == nil
-}
-
-func (c *conn) backend() *backendSession {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.be
-}
-
-func (c *conn) forward(p []byte) bool {
-	be := c.backend()
-	if be == nil {
-		return false
-	}
-	_ = be.conn.SetWriteDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
-	_, err := be.conn.Write(p)
-	return err == nil
 }

@@ -1,17 +1,10 @@
 package fakeserver
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"strings"
-
-	"github.com/imapprobe/imapprobe/faults"
 )
 
 const (
@@ -47,41 +40,57 @@ func WithMaxFaults(n int) ControlOption { return func(c *controlConfig) { c.maxF
 // ControlHandler is a Toxiproxy-style HTTP API over the server, so a test in
 // any language can switch faults during a run:
 //
-//	GET    /faults       the active faults with their fired counts, as JSON
-//	PUT    /faults       replace them: a JSON array (fault objects or spec strings)
-//	POST   /faults       add faults: JSON as for PUT, or text specs, one a line
-//	DELETE /faults       clear them
-//	GET    /connections  the connection records, as JSON
-//	DELETE /connections  forget the records of ended connections
-//	GET    /ca.pem       the CA certificate that signs the good certificate
+//	GET    /faults         the active faults with their names and fired counts, as JSON
+//	PUT    /faults         replace them: a JSON array (fault objects or spec strings)
+//	POST   /faults         add faults: JSON as for PUT, or text specs, one a line
+//	DELETE /faults         clear them
+//	GET    /faults/{name}  one fault, as JSON
+//	PUT    /faults/{name}  replace that one, keeping its name and place
+//	DELETE /faults/{name}  remove that one
+//	GET    /connections    the connection records, as JSON
+//	DELETE /connections    forget the records of ended connections
+//	GET    /ca.pem         the CA certificate that signs the good certificate
 //
 // GET, and PUT, POST and DELETE on /faults, answer a JSON array of
-// {"spec": TEXT, "fault": FAULT_JSON, "fired": N}; PUT and POST also take
-// that form back, so GET's output can be PUT again.
+// {"name": NAME, "spec": TEXT, "fault": FAULT_JSON, "fired": N}; PUT and
+// POST also take that form back, so GET's output can be PUT again. A fault
+// object or status in a body may carry "name"; a fault without one is
+// named KIND-N (reply-1). /faults/{name} answers one such object (DELETE:
+// 204), or 404 for a name no active fault has.
 //
 // It defends against web pages as loopback daemons do (see controlGuard):
 // the Host must be the listen address or localhost, a browser's Origin must
 // be the API's own, and a mutation needs Content-Type: application/json or
 // the header "X-Imapprobe-Control: 1". Errors are one line of text: 400 bad
-// input, 401 missing token, 403 refused request, 405, 413 body too large or
-// too many faults.
+// input, 401 missing token, 403 refused request, 404 no such fault, 405,
+// 409 fault name taken, 413 body too large or too many faults.
 func (s *Server) ControlHandler(opts ...ControlOption) http.Handler {
 	cfg := controlConfig{maxFaults: DefaultMaxFaults}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	capped := func(merge func(cur, read []namedFault) []namedFault) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			s.changeFromBody(w, r, func(cur, read []namedFault) ([]namedFault, error) {
+				next := merge(cur, read)
+				if len(next) > cfg.maxFaults {
+					return nil, apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("too many faults: %d would be active, the limit is %d; DELETE /faults or PUT a shorter list", len(next), cfg.maxFaults)}
+				}
+				return next, nil
+			})
+		}
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /faults", s.writeFaults)
-	mux.HandleFunc("PUT /faults", func(w http.ResponseWriter, r *http.Request) {
-		s.changeFaults(w, r, cfg.maxFaults, func(_, set faults.Set) faults.Set { return set })
-	})
-	mux.HandleFunc("POST /faults", func(w http.ResponseWriter, r *http.Request) {
-		s.changeFaults(w, r, cfg.maxFaults, func(cur, set faults.Set) faults.Set { return append(cur, set...) })
-	})
+	mux.HandleFunc("PUT /faults", capped(func(_, read []namedFault) []namedFault { return read }))
+	mux.HandleFunc("POST /faults", capped(func(cur, read []namedFault) []namedFault { return append(cur, read...) }))
 	mux.HandleFunc("DELETE /faults", func(w http.ResponseWriter, r *http.Request) {
 		s.SetFaults(nil)
 		s.writeFaults(w, r)
 	})
+	mux.HandleFunc("GET /faults/{name}", s.writeFault)
+	mux.HandleFunc("PUT /faults/{name}", s.replaceFault)
+	mux.HandleFunc("DELETE /faults/{name}", s.deleteFault)
 	mux.HandleFunc("GET /connections", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Connections())
 	})
@@ -96,6 +105,28 @@ func (s *Server) ControlHandler(opts ...ControlOption) http.Handler {
 	return &controlGuard{next: mux, token: cfg.token}
 }
 
+// apiError is a control request refused with an HTTP status.
+type apiError struct {
+	status int
+	text   string
+}
+
+func (e apiError) Error() string { return e.text }
+
+// errNoFault is the answer for a name no active fault has.
+func errNoFault(name string) apiError {
+	return apiError{http.StatusNotFound, fmt.Sprintf("no fault named %q: GET /faults lists the names", abbrev(name))}
+}
+
+// fail answers err as one line: its own status for an apiError, else 400.
+func fail(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	if e, ok := errors.AsType[apiError](err); ok {
+		status = e.status
+	}
+	http.Error(w, err.Error(), status)
+}
+
 func (s *Server) writeFaults(w http.ResponseWriter, _ *http.Request) {
 	st, err := s.FaultStatuses()
 	if err != nil {
@@ -105,120 +136,82 @@ func (s *Server) writeFaults(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, st)
 }
 
-// errTooMany is a change that would pass the fault cap.
-type errTooMany struct{ n, max int }
-
-func (e errTooMany) Error() string {
-	return fmt.Sprintf("too many faults: %d would be active, the limit is %d; DELETE /faults or PUT a shorter list", e.n, e.max)
-}
-
-// changeFaults reads faults from the body and applies merge(current, read)
-// under the server's fault lock, refusing a result over max.
-func (s *Server) changeFaults(w http.ResponseWriter, r *http.Request, max int, merge func(cur, read faults.Set) faults.Set) {
-	set, err := readFaults(w, r)
-	if err != nil {
-		status := http.StatusBadRequest
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			status = http.StatusRequestEntityTooLarge
-			err = fmt.Errorf("body over %d bytes: send fewer faults", maxControlBody)
-		}
-		http.Error(w, err.Error(), status)
-		return
+// changeFromBody reads faults from the body and applies merge(current,
+// read) under the server's fault lock, then answers the list.
+func (s *Server) changeFromBody(w http.ResponseWriter, r *http.Request, merge func(cur, read []namedFault) ([]namedFault, error)) {
+	read, err := readFaults(w, r)
+	if err == nil {
+		err = s.changeNamed(func(cur []namedFault) ([]namedFault, error) { return merge(cur, read) })
 	}
-	err = s.UpdateFaults(func(cur faults.Set) (faults.Set, error) {
-		next := merge(cur, set)
-		if len(next) > max {
-			return nil, errTooMany{len(next), max}
-		}
-		return next, nil
-	})
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusRequestEntityTooLarge)
+		fail(w, err)
 		return
 	}
 	s.writeFaults(w, r)
 }
 
-// readFaults reads a request body: text specs (one a line, blank lines and
-// # comments skipped) or a JSON faults list.
-func readFaults(w http.ResponseWriter, r *http.Request) (faults.Set, error) {
-	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxControlBody))
-	if !isTextSpecs(r.Header.Get("Content-Type"), body) {
-		data, err := io.ReadAll(body)
-		if err != nil {
-			return nil, err
-		}
-		return faults.Decode(bytes.NewReader(unwrapStatuses(data)))
-	}
-	var specs []string
-	sc := bufio.NewScanner(body)
-	sc.Buffer(nil, maxControlBody)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			specs = append(specs, line)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return nil, err
-		}
-		return nil, fmt.Errorf("read specs: %w", err)
-	}
-	return faults.ParseAll(specs)
-}
-
-// unwrapStatuses turns a JSON array in GET /faults' form, entries
-// {"spec","fault","fired"}, into a faults list; other JSON passes as is.
-func unwrapStatuses(data []byte) []byte {
-	var entries []json.RawMessage
-	if json.Unmarshal(data, &entries) != nil {
-		return data
-	}
-	changed := false
-	for i, e := range entries {
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(e, &obj) != nil {
-			continue
-		}
-		if f, ok := obj["fault"]; ok && obj["kind"] == nil {
-			entries[i], changed = f, true
-		}
-	}
-	if !changed {
-		return data
-	}
-	out, err := json.Marshal(entries)
+// writeFault answers GET /faults/{name}.
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	st, err := s.FaultStatuses()
 	if err != nil {
-		return data
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
 	}
-	return out
+	for _, f := range st {
+		if f.Name == name {
+			writeJSON(w, f)
+			return
+		}
+	}
+	fail(w, errNoFault(name))
 }
 
-// isTextSpecs says whether a body holds text specs, one a line, rather
-// than JSON: text/plain says so, application/json says not, and anything
-// else (curl --data sends a form type) is JSON only if it starts with [ or {.
-func isTextSpecs(contentType string, body *bufio.Reader) bool {
-	switch ct, _, _ := mime.ParseMediaType(contentType); ct {
-	case "text/plain":
-		return true
-	case "application/json":
-		return false
+// replaceFault answers PUT /faults/{name}: the body is one fault, which
+// takes the place and name of the one named (its fired count starts at 0).
+func (s *Server) replaceFault(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	read, err := readFaults(w, r)
+	switch {
+	case err != nil:
+	case len(read) != 1:
+		err = fmt.Errorf("PUT /faults/%s takes one fault, got %d; PUT /faults replaces the whole list", abbrev(name), len(read))
+	case read[0].name != "" && read[0].name != name:
+		err = fmt.Errorf("the body names fault %q, the path %q; leave \"name\" out or make them the same", abbrev(read[0].name), abbrev(name))
+	default:
+		err = s.changeNamed(func(cur []namedFault) ([]namedFault, error) {
+			for i := range cur {
+				if cur[i].name == name {
+					cur[i].fault = read[0].fault
+					return cur, nil
+				}
+			}
+			return nil, errNoFault(name)
+		})
 	}
-	for {
-		b, err := body.Peek(1)
-		if err != nil {
-			return true
-		}
-		switch b[0] {
-		case ' ', '\t', '\r', '\n':
-			_, _ = body.ReadByte()
-		case '[', '{':
-			return false
-		default:
-			return true
-		}
+	if err != nil {
+		fail(w, err)
+		return
 	}
+	s.writeFault(w, r)
+}
+
+// deleteFault answers DELETE /faults/{name}.
+func (s *Server) deleteFault(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	err := s.changeNamed(func(cur []namedFault) ([]namedFault, error) {
+		for i := range cur {
+			if cur[i].name == name {
+				return append(cur[:i], cur[i+1:]...), nil
+			}
+		}
+		return nil, errNoFault(name)
+	})
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -1,12 +1,44 @@
 package fakeserver
 
 import (
+	"bytes"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/imapprobe/imapprobe/faults"
 )
+
+// Fault dispatch: the front asks the active faults at each hook and
+// carries out the Action they return; what fired goes to the record.
+
+// faults is the active fault set, reporting each fault that acts to the
+// connection's record.
+func (c *conn) faults() faults.Observed {
+	st := c.srv.faults.Load()
+	return faults.Observed{Set: st.set, Fired: func(hook string, f faults.Fault) {
+		st.count(f)
+		c.fired(hook, f)
+	}}
+}
+
+// wrapWriter puts the writer faults between the front and the client.
+func (c *conn) wrapWriter() io.Writer {
+	closer := func(m faults.CloseMode) { c.closeFor(ClosedByFault, m) }
+	return c.faults().WrapWriter(c.info(), transportWriter{c}, closer)
+}
+
+// rewriteCaps passes a backend line's capability list through the
+// persona, then the capability hook.
+func (c *conn) rewriteCaps(line []byte) []byte {
+	if !bytes.Contains(line, []byte("CAPABILITY ")) {
+		return line
+	}
+	return rewriteCaps(line, func(caps []string) []string {
+		return c.faults().Capabilities(c.info(), c.persona.caps(caps))
+	})
+}
 
 // pre carries out the Delay and Raw of an action; false if the connection
 // closed meanwhile.
@@ -26,8 +58,7 @@ func (c *conn) post(a faults.Action) bool {
 	case a.Endless:
 		c.endless()
 	case a.Close != faults.CloseNone:
-		c.setClosedBy("fault")
-		c.closeWith(a.Close)
+		c.closeFor(ClosedByFault, a.Close)
 	default:
 		return false
 	}
@@ -54,18 +85,18 @@ func (c *conn) silence() {
 	c.detach()
 	_ = c.currentTransport().SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle))
 	_, _ = io.Copy(io.Discard, c.br)
-	c.setClosedBy("client")
+	c.setClosedBy(ClosedByClient)
 }
 
-// EndlessStart begins the line an Endless action writes; filler bytes
+// endlessStart begins the line an Endless action writes; filler bytes
 // without a line ending follow until the client leaves.
-const EndlessStart = "* OK "
+const endlessStart = "* OK "
 
 // endless writes one never-ending line until the client leaves.
 func (c *conn) endless() {
 	c.detach()
 	chunk := []byte(strings.Repeat("x", 4096))
-	if !c.write([]byte(EndlessStart)) {
+	if !c.write([]byte(endlessStart)) {
 		return
 	}
 	for {
@@ -75,8 +106,33 @@ func (c *conn) endless() {
 		default:
 		}
 		if !c.write(chunk) {
-			c.setClosedBy("client")
+			c.setClosedBy(ClosedByClient)
 			return
 		}
 	}
+}
+
+// fired records that f acted at hook, in the record and the transcript.
+func (c *conn) fired(hook string, f faults.Fault) {
+	c.mu.Lock()
+	if !slices.ContainsFunc(c.acted, func(g faults.Fault) bool { return sameFault(f, g) }) {
+		c.acted = append(c.acted, f)
+	}
+	c.mu.Unlock()
+	c.rec.fired(hook, f)
+	c.tap.Note("fault %s at %s", f.Spec(), hook)
+}
+
+// unfired lists the specs of the faults active now that did not fire on
+// the connection, so a fault that never matches is visible in the log.
+func (c *conn) unfired() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, f := range c.srv.faults.Load().set {
+		if !slices.ContainsFunc(c.acted, func(g faults.Fault) bool { return sameFault(f, g) }) {
+			out = append(out, f.Spec())
+		}
+	}
+	return out
 }

@@ -2,7 +2,6 @@ package fakeserver
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"regexp"
 	"slices"
@@ -47,19 +46,6 @@ func ParsePersona(s string) (Persona, error) {
 
 // WithPersona sets the server the fake looks like (default PersonaGoImap).
 func WithPersona(p Persona) Option { return func(c *config) { c.persona = p } }
-
-// DovecotTiming is the fixed "(N.NNN + N.NNN secs)" the Dovecot persona
-// puts where Dovecot reports how long a post-login command took.
-const DovecotTiming = "(0.001 + 0.000 secs)"
-
-var dovecotTimings = regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
-
-// NormalizeTimings replaces Dovecot's command timings, such as
-// "(0.001 + 0.000 + 0.001 secs)", by "(T secs)", so that recorded Dovecot
-// bytes compare across runs.
-func NormalizeTimings(line string) string {
-	return dovecotTimings.ReplaceAllString(line, "(T secs)")
-}
 
 // personaSpec is what a persona changes. The zero value changes nothing.
 type personaSpec struct {
@@ -134,104 +120,12 @@ type statusRule struct {
 	match *regexp.Regexp
 	// status replaces the reply: {code} is the group "code", {Name} the
 	// group "name" capitalised, {mailbox} the command's first argument,
-	// {caps} the group "caps", {timing} DovecotTiming.
+	// {caps} the group "caps", {timing} dovecotTiming.
 	status   string
 	untagged []string // lines sent before, without CRLF
 	// capsUntagged moves the group "caps" into an untagged CAPABILITY
 	// line when the connection asked for it (untaggedLoginCaps).
 	capsUntagged bool
-}
-
-var (
-	dovecotPreLogin = []string{"IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE", "LITERAL+"}
-	// Dovecot 2.3.19's post-login list, in its order, without what the
-	// backend lacks: SORT SORT=DISPLAY THREAD=REFERENCES THREAD=REFS
-	// THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE I18NLEVEL=1
-	// CONDSTORE QRESYNC ESORT WITHIN CONTEXT=SEARCH BINARY SNIPPET=FUZZY
-	// PREVIEW=FUZZY PREVIEW SAVEDATE NOTIFY ACL RIGHTS=texk.
-	dovecotPostLogin = []string{
-		"IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
-		"UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED",
-		"ESEARCH", "SEARCHRES", "LIST-STATUS", "MOVE", "STATUS=SIZE", "LITERAL+",
-	}
-	// DovecotPostLoginMissing are the capabilities of Dovecot's post-login
-	// list that the Dovecot persona does not advertise, because the backend
-	// does not implement them.
-	DovecotPostLoginMissing = []string{
-		"SORT", "SORT=DISPLAY", "THREAD=REFERENCES", "THREAD=REFS", "THREAD=ORDEREDSUBJECT",
-		"MULTIAPPEND", "URL-PARTIAL", "CATENATE", "I18NLEVEL=1", "CONDSTORE", "QRESYNC",
-		"ESORT", "WITHIN", "CONTEXT=SEARCH", "BINARY", "SNIPPET=FUZZY", "PREVIEW=FUZZY",
-		"PREVIEW", "SAVEDATE", "NOTIFY", "ACL", "RIGHTS=texk",
-	}
-)
-
-const (
-	plaintextAlert = "* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, " +
-		"but your client did it anyway. If anyone was listening, the password was exposed."
-	plaintextRefused = "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
-)
-
-// noopDone matches the backend's reply to a NOOP sent for a viaNoop command.
-var noopDone = regexp.MustCompile(`^OK NOOP completed$`)
-
-const dovecotID = `* ID ("name" "Dovecot")`
-
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-
-var dovecotSpec = &personaSpec{
-	greeting:          "Dovecot (Debian) ready.",
-	preAuthGreeting:   "Logged in as %s",
-	preLogin:          dovecotPreLogin,
-	postLogin:         dovecotPostLogin,
-	mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
-	literalPlus:       true,
-	startTLSText:      "Begin TLS negotiation now.",
-	untaggedLoginCaps: true,
-	// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
-	invalidSASL:        map[string]string{"=": "!"},
-	bareEmptyChallenge: true,
-	errorChallenges: map[string]string{
-		"XOAUTH2":     b64(`{"status":"401","schemes":"bearer","scope":"mail"}`),
-		"OAUTHBEARER": b64(`{"status":"invalid_token"}`),
-	},
-	viaNoop: []noopCommand{{"ID", anyState}, {"ENABLE", beforeLogin}},
-	rules: []statusRule{
-		{commands: []string{"ID"}, when: beforeLogin, match: noopDone,
-			untagged: []string{dovecotID}, status: "OK ID completed."},
-		{commands: []string{"ID"}, when: afterLogin, match: noopDone,
-			untagged: []string{dovecotID}, status: "OK ID completed {timing}."},
-		{commands: []string{"ENABLE"}, when: beforeLogin, match: noopDone,
-			untagged: []string{"* ENABLED"}, status: "OK ENABLE ignored in non-authenticated state."},
-		{commands: []string{"CAPABILITY"}, when: beforeLogin, match: regexp.MustCompile(`^OK CAPABILITY completed$`),
-			status: "OK Pre-login capabilities listed, post-login capabilities have more."},
-		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^OK \[CAPABILITY (?P<caps>[^\]]*)\] (Logged in|\S+ authentication successful)$`),
-			status: "OK [CAPABILITY {caps}] Logged in", capsUntagged: true},
-		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[AUTHENTICATIONFAILED\] Authentication failed$`),
-			status: "NO [AUTHENTICATIONFAILED] Authentication failed."},
-		{commands: []string{"LOGIN"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
-			untagged: []string{plaintextAlert}, status: plaintextRefused},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
-			status: plaintextRefused},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD Malformed SASL response$`),
-			status: "BAD Invalid base64 data in continued response"},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD AUTHENTICATE cancelled$`),
-			status: "BAD Authentication aborted by client."},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO SASL mechanism not supported$`),
-			status: "BAD Unsupported authentication mechanism."},
-		{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
-			status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
-		{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
-			status: "NO [NOPERM] Permission denied {timing}."},
-		{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
-		{when: beforeLogin, match: noopDone, status: "OK NOOP completed."},
-		{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),
-			status: "OK {code}{Name} completed {timing}."},
-	},
-	untagged: []untaggedRule{
-		{regexp.MustCompile(`^\* OK \[CLOSED\] Previous mailbox is now closed$`), "* OK [CLOSED] Previous mailbox closed."},
-		{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
-		{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
-	},
 }
 
 func (p Persona) spec() *personaSpec {
@@ -398,7 +292,7 @@ func (p *personaConn) apply(r statusRule, m []string, tag, rest, ending string) 
 		"{code}", group("code"),
 		"{Name}", capitalise(group("name")),
 		"{mailbox}", firstAString(rest),
-		"{timing}", DovecotTiming,
+		"{timing}", dovecotTiming,
 		"{caps}", group("caps"),
 	).Replace(r.status)
 	var b strings.Builder

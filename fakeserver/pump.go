@@ -41,7 +41,7 @@ func (c *conn) pump(be *backendSession) {
 		line, err := readLine(be.br, maxServerLine)
 		if err != nil {
 			if !be.detached.Load() {
-				c.setClosedBy("server")
+				c.setClosedBy(ClosedByServer)
 				c.closeGraceful()
 			}
 			return
@@ -102,8 +102,7 @@ func (c *conn) send(head *pendingCmd, p []byte) bool {
 		if mode == faults.CloseNone {
 			mode = faults.CloseFIN
 		}
-		c.setClosedBy("fault")
-		c.closeWith(mode)
+		c.closeFor(ClosedByFault, mode)
 		return false
 	}
 	if head != nil && head.cutLeft > 0 {

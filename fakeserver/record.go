@@ -33,7 +33,7 @@ type ConnRecord struct {
 	Faults   []FiredFault    `json:"faults,omitempty"`
 	// Closed says who ended the connection: "client", "server" (after
 	// LOGOUT or a backend BYE), "fault", "shutdown", or "" while open.
-	Closed string `json:"closed,omitempty"`
+	Closed CloseReason `json:"closed,omitempty"`
 	// Transcript is the IMAP dialogue, above TLS, with credentials masked
 	// by internal/redact; C: lines are the client's.
 	Transcript []wiretap.Line `json:"transcript,omitempty"`
@@ -162,7 +162,7 @@ func (s *Server) logConn(r ConnRecord, unfired []string) {
 		slog.String("commands", strings.Join(cmds, ", ")),
 		slog.String("faults", strings.Join(fired, "; ")),
 		slog.String("unfired", strings.Join(unfired, "; ")),
-		slog.String("closed", r.Closed),
+		slog.String("closed", string(r.Closed)),
 		slog.Duration("duration", r.End.Sub(r.Start).Round(time.Millisecond)),
 	)
 }

@@ -1,0 +1,92 @@
+package fakeserver
+
+import (
+	"net"
+	"time"
+
+	"github.com/imapprobe/imapprobe/faults"
+)
+
+// CloseReason says who ended a connection, in ConnRecord.Closed.
+type CloseReason string
+
+const (
+	// ClosedByClient: the client left, or stopped answering until the
+	// idle timeout.
+	ClosedByClient CloseReason = "client"
+	// ClosedByServer: the backend ended the session (after LOGOUT, or a
+	// BYE).
+	ClosedByServer CloseReason = "server"
+	// ClosedByFault: a fault closed or reset the connection.
+	ClosedByFault CloseReason = "fault"
+	// ClosedByShutdown: the server was closed.
+	ClosedByShutdown CloseReason = "shutdown"
+)
+
+// setClosedBy records why the connection ends; the first reason stays.
+func (c *conn) setClosedBy(why CloseReason) {
+	c.mu.Lock()
+	if c.closedBy == "" {
+		c.closedBy = why
+	}
+	c.mu.Unlock()
+}
+
+// closeFor records why and closes the connection as mode says.
+func (c *conn) closeFor(why CloseReason, mode faults.CloseMode) {
+	c.setClosedBy(why)
+	c.closeWith(mode)
+}
+
+// closeWith ends the client connection without a TLS close_notify, as a
+// crash or a middlebox would: a FIN, or with CloseRST a reset.
+func (c *conn) closeWith(mode faults.CloseMode) {
+	c.closeOnce.Do(func() {
+		if tcp, ok := c.raw.(*net.TCPConn); ok && mode == faults.CloseRST {
+			_ = tcp.SetLinger(0)
+		}
+		c.raw.Close()
+		close(c.closed)
+		if be := c.backend(); be != nil {
+			be.conn.Close()
+		}
+	})
+}
+
+// closeGraceful ends the connection as a well-behaved server does after
+// LOGOUT: TLS close_notify, then FIN.
+func (c *conn) closeGraceful() {
+	c.mu.Lock()
+	tc := c.tlsConn
+	c.mu.Unlock()
+	if tc != nil {
+		c.wmu.Lock()
+		_ = tc.SetWriteDeadline(time.Now().Add(time.Second))
+		_ = tc.CloseWrite()
+		c.wmu.Unlock()
+	}
+	c.closeWith(faults.CloseFIN)
+}
+
+// finish ends the connection when serve returns: a reason not yet set is
+// the client's (ClosedByShutdown if the server is closing); the record is
+// completed and logged.
+func (c *conn) finish() {
+	c.closeFor(ClosedByClient, faults.CloseFIN)
+	c.detach()
+	c.srv.mu.Lock()
+	delete(c.srv.conns, c)
+	shutdown := c.srv.closed
+	c.srv.mu.Unlock()
+	c.mu.Lock()
+	by := c.closedBy
+	c.mu.Unlock()
+	if shutdown && by == ClosedByClient {
+		by = ClosedByShutdown
+	}
+	c.rec.update(func(r *ConnRecord) {
+		r.End = time.Now()
+		r.Closed = by
+	})
+	c.srv.logConn(c.rec.snapshot(), c.unfired())
+}
