@@ -118,6 +118,11 @@ func FuzzParseURL(f *testing.F) {
 		if w := strings.ToLower(prefix + user); w == "imap" || w == "imaps" {
 			return
 		}
+		// a user with / ? or # ends the authority before the colon: what
+		// follows is a path, query or fragment, never userinfo
+		if strings.ContainsAny(user, "/?#") {
+			return
+		}
 		raw := prefix + user + ":" + pw + "@" + rest
 		target, err := ParseURL(raw)
 		out := strings.Join([]string{target.Host, target.User, target.Mailbox, target.ConnectAddr}, " ")
