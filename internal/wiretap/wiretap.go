@@ -151,15 +151,36 @@ func (r *Recorder) Last(dir Dir) string {
 	return ""
 }
 
-func (r *Recorder) add(at time.Time, dir Dir, text string, incomplete bool) {
+// add records a line and reports whether it was kept (false: only
+// counted, over Limits.MaxLines).
+func (r *Recorder) add(at time.Time, dir Dir, text string, incomplete bool) bool {
 	text = Escape(text, r.lim.MaxText)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.lim.MaxLines > 0 && len(r.lines) >= r.lim.MaxLines {
 		r.omitted++
-		return
+		return false
 	}
 	r.lines = append(r.lines, Line{At: at.Sub(r.start), Dir: dir, Text: text, Incomplete: incomplete})
+	return true
+}
+
+// retract takes back the last line from dir (kept tells whether add kept
+// it): a line recorded at a CR that the next byte showed was not its end.
+// Only the splitter of dir adds dir's lines, so the last one is that line.
+func (r *Recorder) retract(dir Dir, kept bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !kept {
+		r.omitted--
+		return
+	}
+	for i := len(r.lines) - 1; i >= 0; i-- {
+		if r.lines[i].Dir == dir {
+			r.lines = append(r.lines[:i], r.lines[i+1:]...)
+			return
+		}
+	}
 }
 
 // Escape makes s safe to print on a terminal: control characters and
@@ -256,10 +277,10 @@ func (c *Conn) Err() error {
 func (c *Conn) Pending() (string, bool) {
 	c.in.mu.Lock()
 	defer c.in.mu.Unlock()
-	if len(c.in.buf) == 0 && c.in.litLeft == 0 {
+	if len(c.in.line.buf) == 0 && c.in.line.litLeft == 0 {
 		return "", false
 	}
-	return Escape(c.in.rec.red.Line(c.in.side, c.in.buf), 120), true
+	return Escape(c.in.rec.red.Line(c.in.side, c.in.line.buf), 120), true
 }
 
 // LiteralLeft returns how many bytes of a literal from the peer are still
@@ -267,201 +288,5 @@ func (c *Conn) Pending() (string, bool) {
 func (c *Conn) LiteralLeft() int64 {
 	c.in.mu.Lock()
 	defer c.in.mu.Unlock()
-	return c.in.litLeft
-}
-
-// splitter turns one direction's byte stream into logical lines.
-type splitter struct {
-	rec     *Recorder
-	side    redact.Side
-	enforce bool
-
-	mu        sync.Mutex
-	buf       []byte // logical line so far, bounded
-	dropped   int    // bytes not kept in buf
-	phys      int    // length of the current physical line
-	litLeft   int64  // literal bytes still expected
-	litInline bool
-	// litEnd is where the last literal's content ends in buf: only text
-	// after it may announce another literal, so that content such as
-	// "Ab{40}" is never taken for an announcement.
-	litEnd  int
-	started time.Time
-	flushed bool
-	wantLF  bool // a chunk ended in CR: its line is recorded, the LF is still to come
-}
-
-func (s *splitter) bufCap() int { return s.rec.lim.MaxLine + 4*inlineLiteral }
-
-func (s *splitter) keep(b []byte) {
-	room := s.bufCap() - len(s.buf)
-	if room < len(b) {
-		s.dropped += len(b) - max(room, 0)
-		b = b[:max(room, 0)]
-	}
-	s.buf = append(s.buf, b...)
-}
-
-func (s *splitter) feed(p []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(p) > 0 {
-		if s.wantLF {
-			s.wantLF = false
-			if p[0] == '\n' {
-				p = p[1:]
-				continue
-			}
-		}
-		if s.started.IsZero() {
-			s.started = time.Now()
-		}
-		if s.litLeft > 0 {
-			n := int64(len(p))
-			if n > s.litLeft {
-				n = s.litLeft
-			}
-			if s.litInline {
-				s.keep(p[:n])
-			}
-			s.litLeft -= n
-			p = p[n:]
-			if s.litLeft == 0 {
-				s.litEnd = len(s.buf)
-			}
-			continue
-		}
-		i := 0
-		for i < len(p) && p[i] != '\n' {
-			i++
-		}
-		s.phys += i
-		if s.enforce && s.rec.lim.MaxLine > 0 && s.phys > s.rec.lim.MaxLine {
-			s.keep(p[:min(i, 80)])
-			return &LimitError{What: "line", Limit: int64(s.rec.lim.MaxLine), Size: int64(s.phys), Head: s.head(false)}
-		}
-		s.keep(p[:i])
-		if i == len(p) {
-			if p[i-1] != '\r' {
-				return nil
-			}
-			// A reader such as imapclient completes a command on the CR
-			// (it reads the LF later): record the line now, so that it
-			// lands in the step that received it.
-			s.wantLF = true
-			return s.endPhysical()
-		}
-		p = p[i+1:]
-		if err := s.endPhysical(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// endPhysical handles a line end: either a literal follows or the logical
-// line is complete.
-func (s *splitter) endPhysical() error {
-	s.phys = 0
-	if n := len(s.buf); n > 0 && s.buf[n-1] == '\r' {
-		s.buf = s.buf[:n-1]
-	} else {
-		s.rec.mu.Lock()
-		if s.rec.bareLF == nil {
-			s.rec.bareLF = map[Dir]int{}
-		}
-		s.rec.bareLF[s.dir()]++
-		s.rec.mu.Unlock()
-	}
-	size, ok := LiteralSize(s.buf[min(s.litEnd, len(s.buf)):])
-	if !ok {
-		s.emit(false)
-		return nil
-	}
-	if s.enforce && s.rec.lim.MaxLiteral > 0 && (size < 0 || size > s.rec.lim.MaxLiteral) {
-		if size < 0 {
-			size = -1
-		}
-		return &LimitError{What: "literal", Limit: s.rec.lim.MaxLiteral, Size: size, Head: s.head(true)}
-	}
-	s.keep([]byte("\r\n"))
-	s.litLeft = max(size, 0)
-	s.litInline = size <= inlineLiteral
-	if !s.litInline {
-		s.keep(fmt.Appendf(nil, "[%d bytes]", size))
-	}
-	return nil
-}
-
-// head quotes the start (or, for a literal announcement, the end) of the
-// offending line for a LimitError, masked before it is shortened so that
-// no part of a secret survives the cut. It uses a copy of the redaction
-// state: the line never completes.
-func (s *splitter) head(tail bool) string {
-	masked := s.rec.red.Peek(s.side, s.buf)
-	if tail {
-		masked = masked[max(0, len(masked)-80):]
-	} else {
-		masked = masked[:min(len(masked), 80)]
-	}
-	return Escape(masked, 100)
-}
-
-func (s *splitter) dir() Dir {
-	if s.side == redact.Server {
-		return Server
-	}
-	return Client
-}
-
-// flush records a partial line as it is, marked incomplete.
-func (s *splitter) flush() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.flushed || len(s.buf) == 0 && s.litLeft == 0 {
-		return
-	}
-	s.flushed = true // once: LiteralLeft keeps its value for the caller
-	s.buf = append(s.buf, " …(incomplete)"...)
-	s.emit(true)
-}
-
-func (s *splitter) emit(incomplete bool) {
-	text := s.rec.red.Line(s.side, s.buf)
-	if s.dropped > 0 {
-		text += fmt.Sprintf("…(+%d bytes)", s.dropped)
-	}
-	s.rec.add(s.started, s.dir(), text, incomplete)
-	s.buf, s.dropped, s.started, s.litEnd = s.buf[:0], 0, time.Time{}, 0
-	if cap(s.buf) > 4*inlineLiteral {
-		s.buf = nil // do not pin a large buffer
-	}
-}
-
-// LiteralSize reports whether line (without its CRLF) ends with a literal
-// announcement {N}, {N+} or ~{N}, and its size (-1 when too large to
-// represent). Readers above a tap use it too, so that they and the
-// transcript agree on where literals are.
-func LiteralSize(line []byte) (int64, bool) {
-	n := len(line)
-	if n < 3 || line[n-1] != '}' {
-		return 0, false
-	}
-	end := n - 1
-	if line[end-1] == '+' || line[end-1] == '-' {
-		end--
-	}
-	start := end
-	for start > 0 && line[start-1] >= '0' && line[start-1] <= '9' {
-		start--
-	}
-	if start == end || start == 0 || line[start-1] != '{' {
-		return 0, false
-	}
-	digits := string(line[start:end])
-	size, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return -1, true
-	}
-	return size, true
+	return c.in.line.litLeft
 }
