@@ -6,8 +6,7 @@ package faults
 //	bye:SELECT=Server shutting down for maintenance
 //	bye:*                      (with DefaultByeText)
 type Bye struct {
-	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
-	// joined by "|" (SELECT|EXAMINE).
+	// Command is a command target, as Reply.Command.
 	Command string `json:"command"`
 	// Text follows "* BYE "; empty means DefaultByeText.
 	Text string `json:"text,omitempty"`
@@ -16,9 +15,7 @@ type Bye struct {
 }
 
 func init() {
-	register(kind{name: "bye", zero: func() Fault { return new(Bye) }, parse: parseBye, forms: []form{
-		{"bye:COMMAND[=TEXT]", "bye:FETCH=Server shutting down"},
-	}})
+	register(new(Bye), parseBye, form{"bye:COMMAND[=TEXT]", "bye:FETCH=Server shutting down"})
 }
 
 // DefaultByeText is the BYE text when a bye fault gives none.
@@ -37,11 +34,9 @@ func parseBye(spec, rest string) (Fault, string, error) {
 }
 
 func (b *Bye) check() *fieldError {
-	cmd, e := checkCommand("command", b.Command)
-	if e != nil {
+	if e := canonCommand("command", &b.Command); e != nil {
 		return e
 	}
-	b.Command = cmd
 	return checkText("text", b.Text)
 }
 

@@ -26,10 +26,10 @@ type Caps struct {
 }
 
 func init() {
-	register(kind{name: "caps", zero: func() Fault { return new(Caps) }, parse: plain(parseCaps), forms: []form{
-		{"caps:-CAP | caps:+CAP", "caps:-STARTTLS"},
-		{"caps:refuse=AUTH=MECH", "caps:refuse=AUTH=PLAIN"},
-	}})
+	register(new(Caps), plain(parseCaps),
+		form{"caps:-CAP | caps:+CAP", "caps:-STARTTLS"},
+		form{"caps:refuse=AUTH=MECH", "caps:refuse=AUTH=PLAIN"},
+	)
 }
 
 // RefuseReply answers AUTHENTICATE with a mechanism refused by caps:refuse.

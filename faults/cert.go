@@ -57,9 +57,7 @@ const ExpiringIn = 3 * 24 * time.Hour
 const WrongHost = "mail.example.invalid"
 
 func init() {
-	register(kind{name: "cert", zero: func() Fault { return new(Cert) }, parse: plain(parseCert), forms: []form{
-		{"cert:VARIANT", "cert:expired"},
-	}})
+	register(new(Cert), plain(parseCert), form{"cert:VARIANT", "cert:expired"})
 }
 
 func parseCert(_, args string) (Fault, error) { return &Cert{Variant: args}, nil }

@@ -69,20 +69,16 @@ func badUTF8(b []byte) int {
 
 // asciiUpper upper-cases ASCII letters only, so that no other character
 // folds into a valid name (as U+017F "ſ" does into "S").
-func asciiUpper(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'a' <= r && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		return r
-	}, s)
-}
+func asciiUpper(s string) string { return shiftASCII(s, 'a', 'z', 'A'-'a') }
 
 // asciiLower lower-cases ASCII letters only.
-func asciiLower(s string) string {
+func asciiLower(s string) string { return shiftASCII(s, 'A', 'Z', 'a'-'A') }
+
+// shiftASCII adds by to every character from lo to hi.
+func shiftASCII(s string, lo, hi, by rune) string {
 	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r - 'A' + 'a'
+		if lo <= r && r <= hi {
+			return r + by
 		}
 		return r
 	}, s)

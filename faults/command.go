@@ -46,6 +46,16 @@ func checkCommand(field, s string, extra ...string) (string, *fieldError) {
 	return up, nil
 }
 
+// canonCommand checks the command target *target as checkCommand does,
+// and makes it canonical.
+func canonCommand(field string, target *string, extra ...string) *fieldError {
+	cmd, e := checkCommand(field, *target, extra...)
+	if e == nil {
+		*target = cmd
+	}
+	return e
+}
+
 // checkOneCommand checks one alternative of a command target.
 // written is its spelling in the spec, for the error message.
 func checkOneCommand(field, up, written string, extra []string) *fieldError {

@@ -25,11 +25,11 @@ type Delay struct {
 }
 
 func init() {
-	register(kind{name: "delay", zero: func() Fault { return new(Delay) }, parse: plain(parseDelay), forms: []form{
-		{"delay:COMMAND=DURATION[,jitter=DURATION]", "delay:SELECT|EXAMINE=3s"},
-		{"delay:greeting=DURATION[,jitter=DURATION]", "delay:greeting=500ms"},
-		{"delay:tls=DURATION[,jitter=DURATION]", "delay:tls=1s,jitter=100ms"},
-	}})
+	register(new(Delay), plain(parseDelay),
+		form{"delay:COMMAND=DURATION[,jitter=DURATION]", "delay:SELECT|EXAMINE=3s"},
+		form{"delay:greeting=DURATION[,jitter=DURATION]", "delay:greeting=500ms"},
+		form{"delay:tls=DURATION[,jitter=DURATION]", "delay:tls=1s,jitter=100ms"},
+	)
 }
 
 const (
@@ -79,11 +79,9 @@ func (d *Delay) check() *fieldError {
 	if t := asciiLower(d.Target); t == targetGreeting || t == targetTLS {
 		d.Target = t
 	} else {
-		cmd, e := checkCommand("target", d.Target, targetGreeting, targetTLS)
-		if e != nil {
+		if e := canonCommand("target", &d.Target, targetGreeting, targetTLS); e != nil {
 			return e
 		}
-		d.Target = cmd
 	}
 	for _, f := range []struct {
 		name string

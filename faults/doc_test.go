@@ -121,21 +121,40 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+// namedFault is a fault type whose Kind is what the test says.
+type namedFault struct {
+	scoped
+	kind string
+}
+
+func (f *namedFault) Kind() string { return f.kind }
+func (f *namedFault) Spec() string { return f.kind }
+
 // TestRegisterRefusesDuplicates: a second kind of the same name, or one
-// without its parts, panics at init rather than shadowing the first.
+// badly named or without forms, panics at init rather than shadowing or
+// hiding a kind. (Not parallel: a register that failed to panic would
+// write the registry.)
 func TestRegisterRefusesDuplicates(t *testing.T) {
-	for _, k := range []kind{
-		*kinds["delay"],
-		{name: "Upper", zero: kinds["delay"].zero, parse: kinds["delay"].parse, forms: kinds["delay"].forms},
-		{name: "noforms", zero: kinds["delay"].zero, parse: kinds["delay"].parse},
+	delay := kinds["delay"]
+	for _, tt := range []struct {
+		proto Fault
+		forms []form
+	}{
+		{new(Delay), delay.forms},
+		{&namedFault{kind: "Upper"}, delay.forms},
+		{&namedFault{kind: ""}, delay.forms},
+		{&namedFault{kind: "noforms"}, nil},
 	} {
 		func() {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("register(%q) did not panic", k.name)
+					t.Errorf("register(%q) did not panic", tt.proto.Kind())
 				}
 			}()
-			register(k)
+			register(tt.proto, delay.parse, tt.forms...)
 		}()
+	}
+	if _, ok := kinds["noforms"]; ok || kinds["delay"] != delay {
+		t.Errorf("a refused kind changed the registry")
 	}
 }

@@ -32,14 +32,14 @@ type Drop struct {
 }
 
 func init() {
-	register(kind{name: "drop", zero: func() Fault { return new(Drop) }, parse: plain(parseDrop), example: "drop:FETCH+120",
-		forms: []form{
-			{"drop:on-accept[,rst]", "drop:on-accept,rst"},
-			{"drop:after-greeting[,rst]", "drop:after-greeting"},
-			{"drop:COMMAND[,rst]", "drop:FETCH"},
-			{"drop:COMMAND+BYTES[,rst]", "drop:FETCH+120"},
-			{"drop:bytes=BYTES[,rst]", "drop:bytes=4096"},
-		}})
+	k := register(new(Drop), plain(parseDrop),
+		form{"drop:on-accept[,rst]", "drop:on-accept,rst"},
+		form{"drop:after-greeting[,rst]", "drop:after-greeting"},
+		form{"drop:COMMAND[,rst]", "drop:FETCH"},
+		form{"drop:COMMAND+BYTES[,rst]", "drop:FETCH+120"},
+		form{"drop:bytes=BYTES[,rst]", "drop:bytes=4096"},
+	)
+	k.example = "drop:FETCH+120" // a JSON hint with a command and a byte count
 }
 
 const (
@@ -84,11 +84,9 @@ func (d *Drop) check() *fieldError {
 	case dropOnAccept, dropAfterGreeting, dropBytes:
 		d.At = at
 	default:
-		cmd, e := checkCommand("at", d.At, dropOnAccept, dropAfterGreeting, dropBytes+"=N")
-		if e != nil {
+		if e := canonCommand("at", &d.At, dropOnAccept, dropAfterGreeting, dropBytes+"=N"); e != nil {
 			return e
 		}
-		d.At = cmd
 	}
 	switch {
 	case d.Bytes < 0, d.At == dropBytes && d.Bytes == 0:

@@ -74,10 +74,7 @@ func TestParseQuoted(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
-			f, err := Parse(tt.in)
-			if err != nil {
-				t.Fatal(err)
-			}
+			f := mustParse(t, tt.in)
 			if got := mustMarshal(t, f); got != tt.json {
 				t.Errorf("Marshal:\n got %s\nwant %s", got, tt.json)
 			}
@@ -90,7 +87,7 @@ func TestParseQuoted(t *testing.T) {
 
 func TestParseQuotedErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ spec, want string }{
+	tests := []refusal{
 		{`reply:SELECT="NO x`, `faults: unclosed quote in "reply:SELECT=\"NO x"; end a quoted text with "`},
 		{`reply:SELECT="NO \x"`, `faults: bad escape in a quoted text in "reply:SELECT=\"NO \\x\""; only \" (a quote) and \\ (a backslash) are escapes`},
 		{`reply:SELECT="NO x" y`, `faults: " y" after the closing quote in "reply:SELECT=\"NO x\" y"; end the text with its quote, then only ;OPTION=VALUE`},
@@ -98,18 +95,7 @@ func TestParseQuotedErrors(t *testing.T) {
 		{`greeting:text="";times=1`, `faults: empty greeting text in "greeting:text=\"\";times=1"; give the greeting line, e.g. * OK ready`},
 		{`reply:SELECT="NO x";tmes=1`, `faults: unknown option "tmes=1" in "reply:SELECT=\"NO x\";tmes=1"; valid options: user=NAME, nth=N, times=N`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.spec, func(t *testing.T) {
-			t.Parallel()
-			f, err := Parse(tt.spec)
-			if err == nil {
-				t.Fatalf("Parse(%q) = %s, want an error", tt.spec, f.Spec())
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-		})
-	}
+	wantAllRefused(t, parseBytes, tests)
 }
 
 // TestInvalidUnicodeRefused: nothing in a spec or JSON fault is turned
@@ -171,10 +157,7 @@ func TestInvalidUnicodeRefused(t *testing.T) {
 // does), so a reply text reads as written.
 func TestMarshalKeepsHTML(t *testing.T) {
 	t.Parallel()
-	f, err := Parse("reply:*=NO <a> & <b>")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustParse(t, "reply:*=NO <a> & <b>")
 	want := `{"kind":"reply","command":"*","reply":"NO <a> & <b>"}`
 	if got := mustMarshal(t, f); got != want {
 		t.Errorf("Marshal = %s, want %s", got, want)
@@ -212,13 +195,7 @@ func TestJSONStrict(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := Unmarshal([]byte(tt.in))
-			if err == nil {
-				t.Fatalf("accepted %s as %s", tt.in, f.Spec())
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
+			wantRefused(t, Unmarshal, tt.in, tt.want)
 		})
 	}
 }

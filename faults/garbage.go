@@ -12,8 +12,7 @@ import "bytes"
 //
 // Except for short-literal and endless, the command then runs normally.
 type Garbage struct {
-	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
-	// joined by "|" (SELECT|EXAMINE).
+	// Command is a command target, as Reply.Command.
 	Command string `json:"command"`
 	Variant string `json:"variant"`
 
@@ -21,9 +20,7 @@ type Garbage struct {
 }
 
 func init() {
-	register(kind{name: "garbage", zero: func() Fault { return new(Garbage) }, parse: plain(parseGarbage), forms: []form{
-		{"garbage:COMMAND=VARIANT", "garbage:FETCH=broken-fetch"},
-	}})
+	register(new(Garbage), plain(parseGarbage), form{"garbage:COMMAND=VARIANT", "garbage:FETCH=broken-fetch"})
 }
 
 // garbageVariants lists the garbage fault variants.
@@ -45,12 +42,11 @@ func parseGarbage(spec, args string) (Fault, error) {
 }
 
 func (g *Garbage) check() *fieldError {
-	cmd, e := checkCommand("command", g.Command)
-	if e != nil {
+	if e := canonCommand("command", &g.Command); e != nil {
 		return e
 	}
-	g.Command = cmd
-	g.Variant, e = oneOf("variant", "garbage variant", g.Variant, garbageVariants)
+	v, e := oneOf("variant", "garbage variant", g.Variant, garbageVariants)
+	g.Variant = v
 	return e
 }
 

@@ -27,11 +27,11 @@ type Greeting struct {
 }
 
 func init() {
-	register(kind{name: "greeting", zero: func() Fault { return new(Greeting) }, parse: parseGreeting,
-		example: "greeting:text=* OK ready", forms: []form{
-			{"greeting:VARIANT", "greeting:bye"},
-			{"greeting:text=TEXT", "greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready."},
-		}})
+	k := register(new(Greeting), parseGreeting,
+		form{"greeting:VARIANT", "greeting:bye"},
+		form{"greeting:text=TEXT", "greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready."},
+	)
+	k.example = "greeting:text=* OK ready" // a JSON hint with both fields
 }
 
 // greetingVariants lists the greeting fault variants.

@@ -63,7 +63,7 @@ func TestDecode(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	t.Parallel()
-	kinds := "valid kinds: bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle"
+	kinds := "valid kinds: " + wantKinds
 	tests := []struct{ name, in, want string }{
 		{"unknown kind", `[{"kind":"delya"}]`, `faults: unknown kind "delya" in {"kind":"delya"}; ` + kinds},
 		{"no kind", `[{"target":"SELECT"}]`, `faults: missing "kind" in {"target":"SELECT"}; ` + kinds},

@@ -11,7 +11,7 @@ import (
 // did not write (as "missing \"=\" in \"reply:SELECT=\"" was).
 func TestJSONMissingFields(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, want string }{
+	tests := []refusal{
 		{`{"kind":"reply","command":"SELECT|EXAMINE"}`,
 			`faults: reply fault {"kind":"reply","command":"SELECT|EXAMINE"}: missing "reply"; e.g. {"kind":"reply","command":"SELECT|EXAMINE","reply":"NO [NONEXISTENT] no such mailbox"}`},
 		{`{"kind":"reply"}`,
@@ -31,18 +31,7 @@ func TestJSONMissingFields(t *testing.T) {
 		{`{"kind":"caps","op":"remove"}`,
 			`faults: caps fault {"kind":"caps","op":"remove"}: missing "capability"; e.g. {"kind":"caps","op":"remove","capability":"STARTTLS"}`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			t.Parallel()
-			f, err := Unmarshal([]byte(tt.in))
-			if err == nil {
-				t.Fatalf("accepted as %s", f.Spec())
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-		})
-	}
+	wantAllRefused(t, Unmarshal, tests)
 }
 
 // TestJSONErrorsSpeakJSON: for every kind, a bare {"kind":K} is refused

@@ -3,6 +3,7 @@ package faults
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -20,28 +21,37 @@ type kind struct {
 	parse func(spec, rest string) (f Fault, scope string, err error)
 	// forms are the kind's lines of the grammar, in the order shown.
 	forms []form
-	// example is the spec shown when a JSON fault lacks fields; register
-	// makes it the first form's example if empty.
+	// example is the spec shown when a JSON fault lacks fields: the first
+	// form's, unless the kind's file sets another.
 	example string
 }
 
 // form is one line of the grammar: a syntax and a spec of that form,
-// which TestGrammarExamples parses.
+// which TestRegistry parses.
 type form struct{ syntax, example string }
 
 // kinds is the registry, by name. It is written only by init functions.
 var kinds = map[string]*kind{}
 
-// register adds a kind to the registry; a kind's file calls it from init.
-func register(k kind) {
-	if _, dup := kinds[k.name]; dup || k.name == "" || k.name != asciiLower(k.name) ||
-		k.zero == nil || k.parse == nil || len(k.forms) == 0 {
-		panic(fmt.Sprintf("faults: kind %q registered twice or incompletely", k.name))
+// register adds the kind of proto, a pointer to a fault type's zero
+// value, named by its Kind, to the registry. A kind's file calls it from
+// init, with the kind's text parser and its grammar forms.
+func register(proto Fault, parse func(spec, rest string) (Fault, string, error), forms ...form) *kind {
+	t := reflect.TypeOf(proto)
+	name := proto.Kind()
+	if _, dup := kinds[name]; dup || name == "" || name != asciiLower(name) ||
+		t.Kind() != reflect.Pointer || parse == nil || len(forms) == 0 {
+		panic(fmt.Sprintf("faults: kind %q registered twice or incompletely", name))
 	}
-	if k.example == "" {
-		k.example = k.forms[0].example
+	k := &kind{
+		name:    name,
+		zero:    func() Fault { return reflect.New(t.Elem()).Interface().(Fault) },
+		parse:   parse,
+		forms:   forms,
+		example: forms[0].example,
 	}
-	kinds[k.name] = &k
+	kinds[name] = k
+	return k
 }
 
 // plain adapts the parser of a kind without free text: its ARGS end at

@@ -22,27 +22,24 @@ type Reply struct {
 }
 
 func init() {
-	register(kind{name: "reply", zero: func() Fault { return new(Reply) }, parse: parseReply, forms: []form{
-		{"reply:COMMAND=NO|BAD [CODE] TEXT", "reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox"},
-	}})
+	register(new(Reply), parseReply, form{"reply:COMMAND=NO|BAD [CODE] TEXT", "reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox"})
 }
 
 func parseReply(spec, rest string) (Fault, string, error) {
-	cmd, value, _, ok := cutName(rest)
-	if !ok || cmd == "" {
-		return nil, "", specError(spec, `missing "="`, "write reply:COMMAND=NO|BAD [CODE] text")
+	cmd, value, err := cutTarget(spec, rest, "write reply:COMMAND=NO|BAD [CODE] text")
+	if err != nil {
+		return nil, "", err
 	}
 	reply, scope, err := readFinal(spec, value)
 	return &Reply{Command: cmd, Reply: reply}, scope, err
 }
 
 func (r *Reply) check() *fieldError {
-	cmd, e := checkCommand("command", r.Command)
-	if e != nil {
+	if e := canonCommand("command", &r.Command); e != nil {
 		return e
 	}
-	r.Command = cmd
-	if e := checkText("reply", r.Reply); e != nil {
+	e := checkText("reply", r.Reply)
+	if e != nil {
 		return e
 	}
 	status, text, _ := strings.Cut(r.Reply, " ")

@@ -11,8 +11,7 @@ import "bytes"
 //
 // The text to find may not contain ">"; the replacement may be empty.
 type Rewrite struct {
-	// Command is "*" or upper-case IMAP command names, "UID FETCH" style,
-	// joined by "|" (SELECT|EXAMINE).
+	// Command is a command target, as Reply.Command.
 	Command string `json:"command"`
 	Old     string `json:"old"`
 	New     string `json:"new"`
@@ -21,15 +20,13 @@ type Rewrite struct {
 }
 
 func init() {
-	register(kind{name: "rewrite", zero: func() Fault { return new(Rewrite) }, parse: parseRewrite, forms: []form{
-		{"rewrite:COMMAND=OLD>NEW", "rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9"},
-	}})
+	register(new(Rewrite), parseRewrite, form{"rewrite:COMMAND=OLD>NEW", "rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9"})
 }
 
 func parseRewrite(spec, rest string) (Fault, string, error) {
-	cmd, edit, _, ok := cutName(rest)
-	if !ok || cmd == "" {
-		return nil, "", specError(spec, `missing "="`, "write rewrite:COMMAND=OLD>NEW")
+	cmd, edit, err := cutTarget(spec, rest, "write rewrite:COMMAND=OLD>NEW")
+	if err != nil {
+		return nil, "", err
 	}
 	old, edit, ok, err := readUntil(spec, edit, '>')
 	if err != nil {
@@ -44,11 +41,9 @@ func parseRewrite(spec, rest string) (Fault, string, error) {
 }
 
 func (r *Rewrite) check() *fieldError {
-	cmd, e := checkCommand("command", r.Command)
-	if e != nil {
+	if e := canonCommand("command", &r.Command); e != nil {
 		return e
 	}
-	r.Command = cmd
 	if r.Old == "" {
 		return &fieldError{"old", "empty text to find", "give the text to replace, e.g. [READ-WRITE]"}
 	}

@@ -16,6 +16,44 @@ import (
 // actionOpts compares Actions; Rewrite is a func, checked separately.
 var actionOpts = cmpopts.IgnoreFields(Action{}, "Rewrite")
 
+func mustParse(t *testing.T, spec string) Fault {
+	t.Helper()
+	f, err := Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// wantRefused checks that read refuses in with exactly the error want.
+func wantRefused(t *testing.T, read func([]byte) (Fault, error), in, want string) {
+	t.Helper()
+	f, err := read([]byte(in))
+	if err == nil {
+		t.Fatalf("accepted %q as %s, want an error", in, f.Spec())
+	}
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+}
+
+// refusal is an input that must be refused, with its exact error.
+type refusal struct{ in, want string }
+
+// wantAllRefused runs wantRefused on each refusal, in parallel subtests.
+func wantAllRefused(t *testing.T, read func([]byte) (Fault, error), tests []refusal) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			wantRefused(t, read, tt.in, tt.want)
+		})
+	}
+}
+
+// parseBytes is Parse in Unmarshal's shape, for wantRefused.
+func parseBytes(b []byte) (Fault, error) { return Parse(string(b)) }
+
 func mustSet(t *testing.T, specs ...string) Set {
 	t.Helper()
 	set, err := ParseAll(specs)
@@ -302,10 +340,7 @@ func TestSetTLSConfig(t *testing.T) {
 
 func TestRewriteEditsResponseLines(t *testing.T) {
 	t.Parallel()
-	f, err := Parse("rewrite:SELECT=[READ-WRITE]>[READ-ONLY];times=1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := mustParse(t, "rewrite:SELECT=[READ-WRITE]>[READ-ONLY];times=1")
 	set := Set{f}
 	a := set.OnCommand(ConnInfo{}, Command{Tag: "a", Name: "SELECT"})
 	if a.Rewrite == nil {

@@ -13,9 +13,7 @@ type StartTLS struct {
 }
 
 func init() {
-	register(kind{name: "starttls", zero: func() Fault { return new(StartTLS) }, parse: plain(parseStartTLS), forms: []form{
-		{"starttls:stall|plaintext", "starttls:stall"},
-	}})
+	register(new(StartTLS), plain(parseStartTLS), form{"starttls:stall|plaintext", "starttls:stall"})
 }
 
 var startTLSModes = map[string]StartTLSMode{"stall": StartTLSStall, "plaintext": StartTLSPlaintext}

@@ -172,6 +172,17 @@ func scopeSuffix(s *Scope) string {
 	return b.String()
 }
 
+// cutTarget splits a free-text kind's rest at its first "=", which must
+// come before any ";": the command target and the text after "=". usage
+// says how to write the spec.
+func cutTarget(spec, rest, usage string) (cmd, value string, err error) {
+	cmd, value, _, ok := cutName(rest)
+	if !ok || cmd == "" {
+		return "", "", specError(spec, `missing "="`, usage)
+	}
+	return cmd, value, nil
+}
+
 // cutName splits a free-text kind's ARGS at the first "=" or ";": the
 // name before it, and the value after "=" (hasValue) or the scope
 // options from ";" on.

@@ -29,10 +29,10 @@ type Throttle struct {
 }
 
 func init() {
-	register(kind{name: "throttle", zero: func() Fault { return new(Throttle) }, parse: plain(parseThrottle), forms: []form{
-		{"throttle:rate=BYTES_PER_SECOND[,chunk=N]", "throttle:rate=1024"},
-		{"throttle:chunk=N", "throttle:chunk=1"},
-	}})
+	register(new(Throttle), plain(parseThrottle),
+		form{"throttle:rate=BYTES_PER_SECOND[,chunk=N]", "throttle:rate=1024"},
+		form{"throttle:chunk=N", "throttle:chunk=1"},
+	)
 }
 
 func parseThrottle(spec, args string) (Fault, error) {
