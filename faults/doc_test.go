@@ -127,8 +127,15 @@ type namedFault struct {
 	kind string
 }
 
-func (f *namedFault) Kind() string { return f.kind }
-func (f *namedFault) Spec() string { return f.kind }
+func (f *namedFault) Kind() string       { return f.kind }
+func (f *namedFault) Spec() string       { return f.kind }
+func (f *namedFault) check() *fieldError { return nil }
+
+// uncheckedFault has no check method, which validate needs.
+type uncheckedFault struct{ scoped }
+
+func (*uncheckedFault) Kind() string { return "unchecked" }
+func (*uncheckedFault) Spec() string { return "unchecked" }
 
 // TestRegisterRefusesDuplicates: a second kind of the same name, or one
 // badly named or without forms, panics at init rather than shadowing or
@@ -144,6 +151,7 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 		{&namedFault{kind: "Upper"}, delay.forms},
 		{&namedFault{kind: ""}, delay.forms},
 		{&namedFault{kind: "noforms"}, nil},
+		{new(uncheckedFault), delay.forms},
 	} {
 		func() {
 			defer func() {
@@ -154,7 +162,7 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 			register(tt.proto, delay.parse, tt.forms...)
 		}()
 	}
-	if _, ok := kinds["noforms"]; ok || kinds["delay"] != delay {
+	if kinds["noforms"] != nil || kinds["unchecked"] != nil || kinds["delay"] != delay {
 		t.Errorf("a refused kind changed the registry")
 	}
 }

@@ -34,13 +34,14 @@ type form struct{ syntax, example string }
 var kinds = map[string]*kind{}
 
 // register adds the kind of proto, a pointer to a fault type's zero
-// value, named by its Kind, to the registry. A kind's file calls it from
+// value that has a check method, named by its Kind, to the registry. A kind's file calls it from
 // init, with the kind's text parser and its grammar forms.
 func register(proto Fault, parse func(spec, rest string) (Fault, string, error), forms ...form) *kind {
 	t := reflect.TypeOf(proto)
 	name := proto.Kind()
+	_, checks := proto.(checker)
 	if _, dup := kinds[name]; dup || name == "" || name != asciiLower(name) ||
-		t.Kind() != reflect.Pointer || parse == nil || len(forms) == 0 {
+		t.Kind() != reflect.Pointer || !checks || parse == nil || len(forms) == 0 {
 		panic(fmt.Sprintf("faults: kind %q registered twice or incompletely", name))
 	}
 	k := &kind{
@@ -85,7 +86,7 @@ func Kinds() []string {
 // order of Kinds (COMMAND is "*", an IMAP command name such as FETCH or
 // UID FETCH, or several joined by "|"). Scope options may follow any form;
 // see Parse. README.md's grammar block and Parse's documentation are
-// generated from it (go test ./faults -run TestGrammarDocs -update), and
+// generated from it (go test ./faults -run TestREADMEGrammar -update), and
 // fakeimapd --help may print it as it is.
 func Grammar() string {
 	return grammar(false)
