@@ -80,7 +80,7 @@ const OK = "ok"
 const (
 	shortStep = 400 * time.Millisecond
 	stall     = 1500 * time.Millisecond
-	slowMark  = 150 * time.Millisecond
+	slowMark  = 250 * time.Millisecond // under slowDelay and the throttled FETCH, over any other step on a loaded machine
 	slowDelay = "350ms"
 )
 
