@@ -8,21 +8,21 @@
 //   - the SASL initial response of AUTHENTICATE (SASL-IR),
 //   - every client line of an AUTHENTICATE exchange (continuation responses,
 //     which carry PLAIN, XOAUTH2 and OAUTHBEARER credentials),
-//   - and, as a second line of defence, any occurrence of a known secret
-//     registered with NewSession (see Encodings), also inside a base64
-//     SASL challenge from the server.
+//   - a server continuation, in SASL or not, whose base64 decodes to text
+//     holding a registered secret (raw or behind JSON escapes, in keys too),
+//   - and, as a second line of defence, any occurrence of a secret
+//     registered with NewSession (see Encodings): in any ASCII case,
+//     behind JSON escapes, and inside any base64 text.
+//
+// Text cut short (LineCut, Peek) also loses a tail that may begin a
+// secret; mask before cutting, never after.
 package redact
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/json"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/imapprobe/imapprobe/internal/authmech"
 )
 
 // Marker replaces every masked secret.
@@ -45,107 +45,126 @@ const minSecretLen = 3
 // Session masks the secrets of one IMAP connection. Lines must be fed in the
 // order they crossed the wire. It is safe for concurrent use.
 type Session struct {
+	pats []pattern // the registered secrets' forms; never changed
+
 	mu      sync.Mutex
 	saslTag string // tag of the AUTHENTICATE exchange in progress
 	inSASL  bool
-	lower   []string // the registered secrets, ASCII lower-case
+	// scratch space for the search, reused under mu
+	fold   []byte
+	rs, us [][2]int
+	un     unescaped
 }
 
 // NewSession returns a Session that additionally masks every occurrence of
-// the given secrets (empty and very short ones are ignored).
+// the given secrets (empty and very short ones are ignored), without
+// regard to ASCII case, Go-quoted or JSON-escaped, and inside any base64
+// text (see buildPatterns).
 func NewSession(secrets ...string) *Session {
-	s := &Session{}
-	seen := map[string]bool{}
-	for _, sec := range secrets {
-		if low := lowerASCII(sec); len(sec) >= minSecretLen && !seen[low] {
-			seen[low] = true
-			s.lower = append(s.lower, low)
-		}
-	}
-	// longest first, so that a secret inside a longer one's encoding does
-	// not break the longer match
-	sort.Slice(s.lower, func(i, j int) bool { return len(s.lower[i]) > len(s.lower[j]) })
-	return s
+	return &Session{pats: buildPatterns(secrets)}
 }
 
 // Line returns the masked form of one logical line: a command or response
 // without its final CRLF, with any literal contents inline after their
 // {N}CRLF announcement.
 func (s *Session) Line(from Side, line []byte) string {
+	return s.line(from, line, false, true)
+}
+
+// LineCut is Line for a line of which only the start was kept (or that
+// ended early): a tail that may begin a secret is masked too, so that no
+// prefix of a secret survives the cut.
+func (s *Session) LineCut(from Side, line []byte) string {
+	return s.line(from, line, true, true)
+}
+
+// Peek is LineCut without its effect on the session's state: for a line
+// that is still arriving or will never complete, quoted in an error.
+func (s *Session) Peek(from Side, line []byte) string {
+	return s.line(from, line, true, false)
+}
+
+func (s *Session) line(from Side, line []byte, cut, advance bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	tag, in := s.saslTag, s.inSASL
 	var out string
 	if from == Client {
 		out = s.clientLine(line)
 	} else {
-		out = s.serverLine(line)
+		out = s.serverLine(line, cut)
 	}
-	return s.scrub(out)
-}
-
-// Peek is Line without its effect on the session's state: for a line that
-// will never complete, quoted in an error.
-func (s *Session) Peek(from Side, line []byte) string {
-	s.mu.Lock()
-	c := &Session{saslTag: s.saslTag, inSASL: s.inSASL, lower: s.lower}
-	s.mu.Unlock()
-	return c.Line(from, line)
+	if !advance {
+		s.saslTag, s.inSASL = tag, in
+	}
+	return s.scrub(out, cut)
 }
 
 // Scrub masks the registered secrets in free text such as error messages.
+// Scrub before cutting text short: a cut can split a secret.
 func (s *Session) Scrub(text string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.scrub(text)
+	return s.scrub(text, false)
 }
 
 // scrub replaces every registered secret, matched without regard to ASCII
-// case: a server may upper-case what it echoes (a capability, a flag).
-func (s *Session) scrub(text string) string {
-	for _, sec := range s.lower {
-		low := lowerASCII(text)
-		if !strings.Contains(low, sec) {
-			continue
-		}
-		var b strings.Builder
-		for {
-			i := strings.Index(low, sec)
-			if i < 0 {
-				break
-			}
-			b.WriteString(text[:i])
-			b.WriteString(Marker)
-			text, low = text[i+len(sec):], low[i+len(sec):]
-		}
-		b.WriteString(text)
-		text = b.String()
+// case (a server may upper-case what it echoes: a capability, a flag),
+// also behind JSON escapes. With cut, a tail that begins a secret goes too.
+func (s *Session) scrub(text string, cut bool) string {
+	if len(s.pats) == 0 {
+		return text
 	}
-	return text
-}
-
-// lowerASCII folds ASCII letters only, so that byte offsets stay aligned
-// with the original text.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
+	defer s.release()
+	s.fold = foldInto(s.fold, text)
+	rs := find(s.pats, s.fold, s.rs[:0], cut)
+	if strings.IndexByte(text, '\\') >= 0 && s.un.unescape(text) {
+		s.us = find(s.pats, s.un.low, s.us[:0], cut)
+		for _, r := range s.us {
+			rs = append(rs, [2]int{s.un.start[r[0]], s.un.end[r[1]-1]})
 		}
 	}
-	return s
+	s.rs = rs
+	if len(rs) == 0 {
+		return text
+	}
+	return mask(text, rs)
 }
 
-func (s *Session) serverLine(line []byte) string {
+// holds reports whether decoded text (a continuation's payload) holds a
+// secret, raw or behind JSON escapes.
+func (s *Session) holds(raw []byte, cut bool) bool {
+	defer s.release()
+	text := string(raw)
+	s.fold = foldInto(s.fold, text)
+	if s.rs = find(s.pats, s.fold, s.rs[:0], cut); len(s.rs) > 0 {
+		return true
+	}
+	if s.un.unescape(text) {
+		s.us = find(s.pats, s.un.low, s.us[:0], cut)
+	}
+	return len(s.us) > 0
+}
+
+// release drops scratch space grown by a long line, so that an idle
+// connection pins no more than a few KiB.
+func (s *Session) release() {
+	const keep = 8 << 10
+	if cap(s.fold) > keep {
+		s.fold = nil
+	}
+	if cap(s.un.low) > keep {
+		s.un = unescaped{}
+	}
+	s.rs, s.us = s.rs[:0], s.us[:0]
+}
+
+func (s *Session) serverLine(line []byte, cut bool) string {
 	if len(line) > 0 && line[0] == '+' {
 		// a continuation, in SASL or not (a broken server answering
 		// LOGIN with the password in base64): mask one that decodes to
-		// a secret
-		if s.challengeHoldsSecret(line[1:]) {
+		// text holding a secret, such as an error JSON quoting the token
+		if raw, ok := decodeB64(line[1:], cut); ok && s.holds(raw, cut) {
 			return "+ " + Marker
 		}
 		return string(line)
@@ -158,42 +177,6 @@ func (s *Session) serverLine(line []byte) string {
 		s.inSASL = false
 	}
 	return string(line)
-}
-
-// challengeHoldsSecret reports whether a base64 SASL challenge decodes to
-// text holding a registered secret: a broken server quoting the token back
-// in its error JSON.
-func (s *Session) challengeHoldsSecret(b64 []byte) bool {
-	raw, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(b64)))
-	if err != nil || len(raw) == 0 {
-		return false
-	}
-	if s.scrub(string(raw)) != string(raw) {
-		return true
-	}
-	// JSON escapes (\/, \u0041) hide a secret from a plain search
-	var v any
-	return json.Unmarshal(raw, &v) == nil && s.jsonHoldsSecret(v)
-}
-
-func (s *Session) jsonHoldsSecret(v any) bool {
-	switch v := v.(type) {
-	case string:
-		return s.scrub(v) != v
-	case map[string]any:
-		for k, x := range v {
-			if s.scrub(k) != k || s.jsonHoldsSecret(x) {
-				return true
-			}
-		}
-	case []any:
-		for _, x := range v {
-			if s.jsonHoldsSecret(x) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func isBye(line []byte) bool {
@@ -212,8 +195,8 @@ func (s *Session) clientLine(line []byte) string {
 		return string(line)
 	}
 	cmd, args, hasArgs := cutBlank(rest)
-	switch strings.ToUpper(string(cmd)) {
-	case "LOGIN":
+	switch {
+	case bytes.EqualFold(cmd, []byte("LOGIN")):
 		if !hasArgs {
 			return string(line)
 		}
@@ -222,7 +205,7 @@ func (s *Session) clientLine(line []byte) string {
 			return string(tag) + " " + string(cmd) + " " + Marker
 		}
 		return string(tag) + " " + string(cmd) + " " + string(args[:n]) + " " + Marker
-	case "AUTHENTICATE":
+	case bytes.EqualFold(cmd, []byte("AUTHENTICATE")):
 		s.inSASL, s.saslTag = true, string(tag)
 		if !hasArgs {
 			return string(line)
@@ -291,27 +274,4 @@ func cutBlank(b []byte) (before, after []byte, found bool) {
 		j++
 	}
 	return b[:i], b[j:], true
-}
-
-// Encodings returns secret together with the encodings in which it travels
-// in IMAP authentication, for NewSession: raw, base64, Go-quoted, and the
-// base64 of every wire form of every SASL mechanism in authmech.All for
-// user. Register the result so that a secret echoed back by a broken peer
-// or quoted in an error is masked as well.
-func Encodings(user, secret string) []string {
-	if secret == "" {
-		return nil
-	}
-	b64 := base64.StdEncoding.EncodeToString
-	q := strconv.Quote(secret)
-	out := []string{secret, b64([]byte(secret)), q[1 : len(q)-1]}
-	for _, m := range authmech.All {
-		if m.Wire == nil {
-			continue
-		}
-		for _, w := range m.Wire(user, secret) {
-			out = append(out, b64(w))
-		}
-	}
-	return out
 }

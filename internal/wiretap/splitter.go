@@ -192,8 +192,9 @@ func (s *splitter) literalError(size int64) error {
 
 // head quotes the start (or, for a literal announcement, the end) of the
 // offending line for a LimitError, masked before it is shortened so that
-// no part of a secret survives the cut. It uses a copy of the redaction
-// state: the line never completes.
+// no part of a secret survives the cut, and with Peek, which masks a tail
+// that may begin a secret (buf holds only the start of the line) and
+// leaves the redaction state alone: the line never completes.
 func (s *splitter) head(tail bool) string {
 	b := s.line.buf
 	if s.line.ann.cr && s.line.dropped == 0 && len(b) > 0 {
@@ -231,7 +232,13 @@ func (s *splitter) flush() {
 // emit records the line and starts a new one.
 func (s *splitter) emit(incomplete bool) bool {
 	l := &s.line
-	text := s.rec.red.Line(s.side, l.buf)
+	var text string
+	if l.dropped > 0 || incomplete {
+		// cut short: a secret may straddle the end of buf
+		text = s.rec.red.LineCut(s.side, l.buf)
+	} else {
+		text = s.rec.red.Line(s.side, l.buf)
+	}
 	if l.dropped > 0 {
 		text += fmt.Sprintf("…(+%d bytes)", l.dropped)
 	}

@@ -280,7 +280,9 @@ func (c *Conn) Pending() (string, bool) {
 	if len(c.in.line.buf) == 0 && c.in.line.litLeft == 0 {
 		return "", false
 	}
-	return Escape(c.in.rec.red.Line(c.in.side, c.in.line.buf), 120), true
+	// Peek: the line is still arriving, so it may end in part of a secret,
+	// and it must not move the redaction state before it is complete
+	return Escape(c.in.rec.red.Peek(c.in.side, c.in.line.buf), 120), true
 }
 
 // LiteralLeft returns how many bytes of a literal from the peer are still
