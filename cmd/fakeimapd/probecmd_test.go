@@ -64,7 +64,7 @@ func TestProbeCommand(t *testing.T) {
 		{scenario: "plaintext-to-993", want: "imap://alice@127.0.0.1:1993/INBOX --tls none --password-file /run/fi/password --timeout 400ms"},
 		{scenario: "tls-legacy-allowed", want: "imaps://alice@127.0.0.1:1993/INBOX --password-file /run/fi/password --ca-file /run/fi/ca.pem --allow-weak-tls"},
 		{scenario: "mailbox-read-only", want: "imap://alice@127.0.0.1:1143/INBOX --password-file /run/fi/password --ca-file /run/fi/ca.pem --select"},
-		{scenario: "capability-slow", want: "imap://alice@127.0.0.1:1143/INBOX --password-file /run/fi/password --ca-file /run/fi/ca.pem --slow 150ms"},
+		{scenario: "capability-slow", want: "imap://alice@127.0.0.1:1143/INBOX --password-file /run/fi/password --ca-file /run/fi/ca.pem --slow 250ms"},
 		{scenario: "healthy-login", want: "imap://alice@127.0.0.1:1143/INBOX --auth login --password-file /run/fi/password --ca-file /run/fi/ca.pem"},
 		{scenario: "healthy-connection-only", want: "imap://alice@127.0.0.1:1143/INBOX --ca-file /run/fi/ca.pem --quit-after capability",
 			files: map[string]string{d + "/ca.pem": "CA"}},
