@@ -43,15 +43,8 @@ func TestAuthWire(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line() // greeting
-			for i := 0; i < len(tt.steps); i += 2 {
-				r.send(tt.steps[i])
-				got, want := r.line(), tt.steps[i+1]
-				if !strings.HasPrefix(got, want) {
-					t.Fatalf("after %q: got %q, want prefix %q", tt.steps[i], got, want)
-				}
-			}
+			r := greeted(t, srv)
+			r.exchange(tt.steps, strings.HasPrefix)
 			r.send("z LOGOUT\r\n")
 			r.until("z OK")
 			recs := srv.Connections()
@@ -213,14 +206,8 @@ func TestPlainMalformed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
-			for i := 0; i < len(tt.steps); i += 2 {
-				r.send(tt.steps[i])
-				if got := r.line(); got != tt.steps[i+1] {
-					t.Fatalf("after %q: %q, want %q", tt.steps[i], got, tt.steps[i+1])
-				}
-			}
+			r := greeted(t, srv)
+			r.exchange(tt.steps, func(got, want string) bool { return got == want })
 			r.send("b NOOP\r\n")
 			if got := r.line(); !strings.HasPrefix(got, "b OK") {
 				t.Fatalf("NOOP after the failure: %q", got)

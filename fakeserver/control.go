@@ -70,27 +70,27 @@ func (s *Server) ControlHandler(opts ...ControlOption) http.Handler {
 		o(&cfg)
 	}
 	capped := func(merge func(cur, read []namedFault) []namedFault) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			s.changeFromBody(w, r, func(cur, read []namedFault) ([]namedFault, error) {
+		return answer(func(w http.ResponseWriter, r *http.Request) error {
+			return s.changeFromBody(w, r, func(cur, read []namedFault) ([]namedFault, error) {
 				next := merge(cur, read)
 				if len(next) > cfg.maxFaults {
 					return nil, apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("too many faults: %d would be active, the limit is %d; DELETE /faults or PUT a shorter list", len(next), cfg.maxFaults)}
 				}
 				return next, nil
 			})
-		}
+		})
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /faults", s.writeFaults)
+	mux.HandleFunc("GET /faults", answer(s.writeFaults))
 	mux.HandleFunc("PUT /faults", capped(func(_, read []namedFault) []namedFault { return read }))
 	mux.HandleFunc("POST /faults", capped(func(cur, read []namedFault) []namedFault { return append(cur, read...) }))
-	mux.HandleFunc("DELETE /faults", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("DELETE /faults", answer(func(w http.ResponseWriter, r *http.Request) error {
 		s.SetFaults(nil)
-		s.writeFaults(w, r)
-	})
-	mux.HandleFunc("GET /faults/{name}", s.writeFault)
-	mux.HandleFunc("PUT /faults/{name}", s.replaceFault)
-	mux.HandleFunc("DELETE /faults/{name}", s.deleteFault)
+		return s.writeFaults(w, r)
+	}))
+	mux.HandleFunc("GET /faults/{name}", answer(s.writeFault))
+	mux.HandleFunc("PUT /faults/{name}", answer(s.replaceFault))
+	mux.HandleFunc("DELETE /faults/{name}", answer(s.deleteFault))
 	mux.HandleFunc("GET /connections", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Connections())
 	})
@@ -127,91 +127,98 @@ func fail(w http.ResponseWriter, err error) {
 	http.Error(w, err.Error(), status)
 }
 
-func (s *Server) writeFaults(w http.ResponseWriter, _ *http.Request) {
+// answer adapts a handler that returns its error: the error is the answer.
+func answer(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			fail(w, err)
+		}
+	}
+}
+
+func (s *Server) writeFaults(w http.ResponseWriter, _ *http.Request) error {
 	st, err := s.FaultStatuses()
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return apiError{http.StatusInternalServerError, err.Error()}
 	}
 	writeJSON(w, st)
+	return nil
 }
 
 // changeFromBody reads faults from the body and applies merge(current,
 // read) under the server's fault lock, then answers the list.
-func (s *Server) changeFromBody(w http.ResponseWriter, r *http.Request, merge func(cur, read []namedFault) ([]namedFault, error)) {
+func (s *Server) changeFromBody(w http.ResponseWriter, r *http.Request, merge func(cur, read []namedFault) ([]namedFault, error)) error {
 	read, err := readFaults(w, r)
-	if err == nil {
-		err = s.changeNamed(func(cur []namedFault) ([]namedFault, error) { return merge(cur, read) })
-	}
 	if err != nil {
-		fail(w, err)
-		return
+		return err
 	}
-	s.writeFaults(w, r)
+	if err := s.changeNamed(func(cur []namedFault) ([]namedFault, error) { return merge(cur, read) }); err != nil {
+		return err
+	}
+	return s.writeFaults(w, r)
 }
 
 // writeFault answers GET /faults/{name}.
-func (s *Server) writeFault(w http.ResponseWriter, r *http.Request) {
+func (s *Server) writeFault(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	st, err := s.FaultStatuses()
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return apiError{http.StatusInternalServerError, err.Error()}
 	}
 	for _, f := range st {
 		if f.Name == name {
 			writeJSON(w, f)
-			return
+			return nil
 		}
 	}
-	fail(w, errNoFault(name))
+	return errNoFault(name)
 }
 
 // replaceFault answers PUT /faults/{name}: the body is one fault, which
 // takes the place and name of the one named (its fired count starts at 0).
-func (s *Server) replaceFault(w http.ResponseWriter, r *http.Request) {
+func (s *Server) replaceFault(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	read, err := readFaults(w, r)
 	switch {
 	case err != nil:
+		return err
 	case len(read) != 1:
-		err = fmt.Errorf("PUT /faults/%s takes one fault, got %d; PUT /faults replaces the whole list", abbrev(name), len(read))
+		return fmt.Errorf("PUT /faults/%s takes one fault, got %d; PUT /faults replaces the whole list", abbrev(name), len(read))
 	case read[0].name != "" && read[0].name != name:
-		err = fmt.Errorf("the body names fault %q, the path %q; leave \"name\" out or make them the same", abbrev(read[0].name), abbrev(name))
-	default:
-		err = s.changeNamed(func(cur []namedFault) ([]namedFault, error) {
-			for i := range cur {
-				if cur[i].name == name {
-					cur[i].fault = read[0].fault
-					return cur, nil
-				}
-			}
-			return nil, errNoFault(name)
-		})
+		return fmt.Errorf("the body names fault %q, the path %q; leave \"name\" out or make them the same", abbrev(read[0].name), abbrev(name))
 	}
+	err = s.changeOne(name, func(cur []namedFault, i int) []namedFault {
+		cur[i].fault = read[0].fault
+		return cur
+	})
 	if err != nil {
-		fail(w, err)
-		return
+		return err
 	}
-	s.writeFault(w, r)
+	return s.writeFault(w, r)
 }
 
 // deleteFault answers DELETE /faults/{name}.
-func (s *Server) deleteFault(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	err := s.changeNamed(func(cur []namedFault) ([]namedFault, error) {
+func (s *Server) deleteFault(w http.ResponseWriter, r *http.Request) error {
+	err := s.changeOne(r.PathValue("name"), func(cur []namedFault, i int) []namedFault {
+		return append(cur[:i], cur[i+1:]...)
+	})
+	if err == nil {
+		w.WriteHeader(http.StatusNoContent)
+	}
+	return err
+}
+
+// changeOne changes the list at the fault named name under the fault
+// lock, or fails with 404 if no fault has that name.
+func (s *Server) changeOne(name string, change func(cur []namedFault, i int) []namedFault) error {
+	return s.changeNamed(func(cur []namedFault) ([]namedFault, error) {
 		for i := range cur {
 			if cur[i].name == name {
-				return append(cur[:i], cur[i+1:]...), nil
+				return change(cur, i), nil
 			}
 		}
 		return nil, errNoFault(name)
 	})
-	if err != nil {
-		fail(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

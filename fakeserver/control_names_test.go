@@ -3,7 +3,6 @@ package fakeserver_test
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -214,31 +213,20 @@ func TestControlConcurrentNamed(t *testing.T) {
 	}
 	srv := fakeserver.New(t, withSpecs(t, specs...))
 	hs := controlAPI(t, srv)
-	send := func(method, path, body string, want int) {
-		r, _ := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
-		r.Header.Set(fakeserver.ControlHeader, "1")
-		resp, err := hs.Client().Do(r)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s %s: %d, want %d", method, path, resp.StatusCode, want)
-		}
-	}
 	var wg sync.WaitGroup
 	var want []string
 	for i := range n {
 		name := fmt.Sprintf("reply-%d", i+1)
 		if i%2 == 0 {
-			wg.Go(func() { send("DELETE", "/faults/"+name, "", 204) })
+			wg.Go(func() { sendMarked(t, hs, "DELETE", "/faults/"+name, "", 204) })
 		} else {
 			want = append(want, fmt.Sprintf("%s=drop:FETCH+%d", name, i))
-			wg.Go(func() { send("PUT", "/faults/"+name, fmt.Sprintf("drop:FETCH+%d", i), 200) })
+			wg.Go(func() { sendMarked(t, hs, "PUT", "/faults/"+name, fmt.Sprintf("drop:FETCH+%d", i), 200) })
 		}
 		want = append(want, fmt.Sprintf("new%02d=drop:LIST+%d", i, i+1))
-		wg.Go(func() { send("POST", "/faults", fmt.Sprintf(`{"name":"new%02d","spec":"drop:LIST+%d"}`, i, i+1), 200) })
+		wg.Go(func() {
+			sendMarked(t, hs, "POST", "/faults", fmt.Sprintf(`{"name":"new%02d","spec":"drop:LIST+%d"}`, i, i+1), 200)
+		})
 	}
 	wg.Wait()
 	got := named(t, srv)

@@ -94,6 +94,22 @@ func (req controlReq) do(t *testing.T, hs *httptest.Server) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// sendMarked sends a change with ControlHeader and checks its status; it
+// reports with t.Error, so goroutines may call it.
+func sendMarked(t *testing.T, hs *httptest.Server, method, path, body string, want int) {
+	r, _ := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
+	r.Header.Set(fakeserver.ControlHeader, "1")
+	resp, err := hs.Client().Do(r)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Errorf("%s %s %q: %d, want %d", method, path, body, resp.StatusCode, want)
+	}
+}
+
 var marked = map[string]string{fakeserver.ControlHeader: "1"}
 
 func with(h map[string]string, kv ...string) map[string]string {
@@ -242,19 +258,7 @@ func TestControlConcurrentPosts(t *testing.T) {
 	for i := range n {
 		spec := fmt.Sprintf("reply:NOOP=NO [UNAVAILABLE] g%02d", i)
 		want = append(want, spec)
-		wg.Go(func() {
-			r, _ := http.NewRequest("POST", hs.URL+"/faults", strings.NewReader(spec))
-			r.Header.Set(fakeserver.ControlHeader, "1")
-			resp, err := hs.Client().Do(r)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Errorf("POST %s: %d", spec, resp.StatusCode)
-			}
-		})
+		wg.Go(func() { sendMarked(t, hs, "POST", "/faults", spec, 200) })
 	}
 	wg.Wait()
 	got := srv.Faults().Specs()
@@ -274,8 +278,7 @@ func TestControlFiredCounts(t *testing.T) {
 		withSpecs(t, "delay:greeting=1ms", "delay:NOOP=1ms", "reply:EXAMINE=NO [NONEXISTENT] gone", "delay:FETCH=1ms"))
 	hs := controlAPI(t, srv)
 
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
+	r := greeted(t, srv)
 	r.loginRaw(srv)
 	r.send("n1 NOOP\r\nn2 noop\r\n")
 	r.until("n2 ")
@@ -285,8 +288,7 @@ func TestControlFiredCounts(t *testing.T) {
 	}
 	r.send("z LOGOUT\r\n")
 	r.until("z OK")
-	r2 := dialRaw(t, srv.Addr(), nil)
-	r2.line()
+	r2 := greeted(t, srv)
 	r2.send("n NOOP\r\nz LOGOUT\r\n")
 	r2.until("z OK")
 	waitEnded(t, srv, 2)

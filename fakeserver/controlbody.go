@@ -91,12 +91,14 @@ func takeNames(data []byte) ([]string, []byte, error) {
 		}
 		at := -1
 		for i, m := range members {
-			if m.key == "faults" && at >= 0 {
+			// encoding/json, in faults.Decode, matches the key so.
+			if !strings.EqualFold(m.key, "faults") {
+				continue
+			}
+			if at >= 0 {
 				return nil, nil, errors.New(`"faults" is given twice; give the list once`)
 			}
-			if m.key == "faults" {
-				at = i
-			}
+			at = i
 		}
 		if at >= 0 {
 			names, arr, err := takeArrayNames(members[at].value)
@@ -122,12 +124,15 @@ func takeArrayNames(data []byte) ([]string, []byte, error) {
 		kept := members[:0:0]
 		byKey := map[string]json.RawMessage{}
 		for _, m := range members {
-			byKey[m.key] = m.value
-			if m.key != "name" {
+			switch {
+			case m.key != "name":
 				kept = append(kept, m)
-			} else if json.Unmarshal(m.value, &names[i]) != nil {
+			case byKey["name"] != nil:
+				return nil, nil, fmt.Errorf(`fault entry %d: "name" is given twice; give it once`, i+1)
+			case json.Unmarshal(m.value, &names[i]) != nil:
 				return nil, nil, fmt.Errorf(`fault entry %d: "name" must be a JSON string such as "slow-select", got %s`, i+1, abbrev(string(m.value)))
 			}
+			byKey[m.key] = m.value
 		}
 		switch {
 		case byKey["kind"] == nil && byKey["fault"] != nil:

@@ -33,8 +33,7 @@ func TestDelay(t *testing.T) {
 		t.Run(tt.spec, func(t *testing.T) {
 			t.Parallel()
 			srv := plainServer(t, tt.spec)
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
+			r := greeted(t, srv)
 			if tt.login {
 				r.loginRaw(srv)
 			}

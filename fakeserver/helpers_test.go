@@ -116,6 +116,18 @@ func (r *rawConn) send(s string) {
 	}
 }
 
+// exchange sends the client lines of steps, which alternate with the
+// server line expected after each, and checks each answer with ok.
+func (r *rawConn) exchange(steps []string, ok func(got, want string) bool) {
+	r.t.Helper()
+	for i := 0; i < len(steps); i += 2 {
+		r.send(steps[i])
+		if got := r.line(); !ok(got, steps[i+1]) {
+			r.t.Fatalf("after %q: got %q, want %q", steps[i], got, steps[i+1])
+		}
+	}
+}
+
 // until reads lines up to and including the one starting with prefix.
 func (r *rawConn) until(prefix string) []string {
 	r.t.Helper()
@@ -238,12 +250,20 @@ func tlsServer(t *testing.T, specs ...string) *fakeserver.Server {
 // (implicit TLS, or plaintext with plaintext auth).
 const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
 
+// greeted connects a raw client to srv's main address and reads the
+// greeting, whatever it is.
+func greeted(t *testing.T, srv *fakeserver.Server) *rawConn {
+	t.Helper()
+	r := dialRaw(t, srv.Addr(), nil)
+	r.line()
+	return r
+}
+
 // loggedInRaw connects a raw client to srv's plaintext address, reads the
 // greeting and logs in as the first user.
 func loggedInRaw(t *testing.T, srv *fakeserver.Server) *rawConn {
 	t.Helper()
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
+	r := greeted(t, srv)
 	r.loginRaw(srv)
 	return r
 }
@@ -261,8 +281,7 @@ func openInbox(t *testing.T, srv *fakeserver.Server) *rawConn {
 // plaintext client and checks the OK.
 func startTLSRaw(t *testing.T, srv *fakeserver.Server, pipelined string) *rawConn {
 	t.Helper()
-	r := dialRaw(t, srv.Addr(), nil)
-	r.line()
+	r := greeted(t, srv)
 	r.send("a STARTTLS\r\n" + pipelined)
 	if l := r.line(); l != "a OK Begin TLS negotiation now\r\n" {
 		t.Fatalf("STARTTLS: %q", l)

@@ -37,8 +37,7 @@ func TestLiteralContentLooksLikeAnnouncement(t *testing.T) {
 			if sent == "" {
 				sent = "Wr{99999999}"
 			}
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
+			r := greeted(t, srv)
 			r.send("a LOGIN alice {" + strconv.Itoa(len(sent)) + "}\r\n")
 			if l := r.line(); l != "+ Ready for literal data\r\n" {
 				t.Fatalf("after the announcement: %q", l)
@@ -83,8 +82,7 @@ func TestClientBounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := plainServer(t)
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line()
+			r := greeted(t, srv)
 			r.send(tt.send)
 			// A reset is a close too: the client's unread bytes make the
 			// kernel send one.

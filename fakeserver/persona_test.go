@@ -322,8 +322,7 @@ func TestPersonaDovecotExchanges(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := dialRaw(t, srv.Addr(), nil)
-			r.line() // greeting
+			r := greeted(t, srv)
 			for i := 0; i < len(tt.steps); i += 2 {
 				r.send(tt.steps[i] + "\r\n")
 				got := reply(r, tt.steps[i])
@@ -462,8 +461,7 @@ func TestPersonaDovecotAuthLoginSecrets(t *testing.T) {
 	const pass = "canary-login-mech-4e1b"
 	srv := fakeserver.New(t, fakeserver.WithPersona(fakeserver.PersonaDovecot), fakeserver.WithMode(fakeserver.ModePlaintext),
 		fakeserver.WithUser("alice", pass))
-	c := dialRaw(t, srv.Addr(), nil)
-	c.line()
+	c := greeted(t, srv)
 	c.send("a AUTHENTICATE LOGIN\r\n")
 	c.line()
 	c.send(b64("alice") + "\r\n")

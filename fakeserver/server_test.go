@@ -88,8 +88,7 @@ func TestRecordsBounded(t *testing.T) {
 	t.Parallel()
 	srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithMaxRecords(2))
 	for range 3 {
-		r := dialRaw(t, srv.Addr(), nil)
-		r.line()
+		r := greeted(t, srv)
 		r.send("x LOGOUT\r\n")
 		r.rest()
 	}

@@ -33,8 +33,9 @@ A fake IMAP server on loopback with injectable faults.
   --fault SPEC                    inject a fault (repeatable), e.g. 'delay:SELECT|EXAMINE=3s'
   --faults-file FILE.json         faults as JSON: [..] or {"faults":[..]}
   --ca-out FILE                   write the CA certificate (PEM) that clients must trust
-  --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET /connections);
-                                  changes need -H 'X-Imapprobe-Control: 1' or a JSON body (see README)
+  --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET/PUT/DELETE
+                                  /faults/NAME, GET /connections); changes need -H 'X-Imapprobe-Control: 1'
+                                  or a JSON body (see README)
   --control-token-file FILE       the control API needs "Authorization: Bearer TOKEN", TOKEN read from FILE
   --quiet                         log one line per connection, without the transcript
   --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults), and

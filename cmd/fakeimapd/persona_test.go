@@ -8,6 +8,8 @@ import (
 	"github.com/imapprobe/imapprobe/fakeserver"
 )
 
+// TestPersonaFlag: --persona takes goimap or dovecot, exactly as spelled,
+// and combines with --scenario.
 func TestPersonaFlag(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -24,21 +26,32 @@ func TestPersonaFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			o, err := parseFlags(tc.args, func(string) string { return "" })
-			if tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
+			o := parseCase(t, tc.args, tc.wantErr, func(got, want string) bool { return got == want })
+			if o == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if o.persona != tc.want {
 				t.Errorf("persona = %v, want %v", o.persona, tc.want)
 			}
 		})
 	}
+}
+
+// parseCase parses args with an empty environment. With wantErr set, the
+// error must match it and the options are nil.
+func parseCase(t *testing.T, args []string, wantErr string, match func(got, want string) bool) *options {
+	t.Helper()
+	o, err := parseFlags(args, func(string) string { return "" })
+	if wantErr != "" {
+		if err == nil || !match(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // TestPersonaDaemon: the built binary greets as Dovecot with --persona

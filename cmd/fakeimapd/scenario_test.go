@@ -8,6 +8,8 @@ import (
 	"github.com/imapprobe/imapprobe/fakeserver"
 )
 
+// TestScenarioFlag: --scenario sets the mode, faults and plaintext auth
+// of the scenario; an explicit --mode and --fault win or add.
 func TestScenarioFlag(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -26,15 +28,9 @@ func TestScenarioFlag(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
-			o, err := parseFlags(tc.args, func(string) string { return "" })
-			if tc.wantErr != "" {
-				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want prefix %q", err, tc.wantErr)
-				}
+			o := parseCase(t, tc.args, tc.wantErr, strings.HasPrefix)
+			if o == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if o.mode != tc.wantMode {
 				t.Errorf("mode = %v, want %v", o.mode, tc.wantMode)
@@ -49,6 +45,8 @@ func TestScenarioFlag(t *testing.T) {
 	}
 }
 
+// TestListScenarios: --list-scenarios names each scenario with its
+// diagnosis and what it stands for.
 func TestListScenarios(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
