@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -106,10 +107,10 @@ func (s *Server) changeNamed(f func(current []namedFault) ([]namedFault, error))
 			continue
 		}
 		if !validName.MatchString(nf.name) {
-			return apiError{400, fmt.Sprintf("bad fault name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", abbrev(nf.name))}
+			return apiError{http.StatusBadRequest, fmt.Sprintf("bad fault name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", abbrev(nf.name))}
 		}
 		if taken[nf.name] {
-			return apiError{409, fmt.Sprintf("fault name %q is taken: DELETE /faults/%s first, PUT /faults/%s to replace it, or choose another name", nf.name, nf.name, nf.name)}
+			return apiError{http.StatusConflict, fmt.Sprintf("fault name %q is taken: DELETE /faults/%s first, PUT /faults/%s to replace it, or choose another name", nf.name, nf.name, nf.name)}
 		}
 		taken[nf.name] = true
 	}
