@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imapprobe/imapprobe/internal/authmech"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -147,10 +148,8 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 			return nil, usageError{err.Error()}
 		}
 	}
-	switch o.Auth {
-	case "", "login", "plain", "xoauth2", "oauthbearer":
-	default:
-		return nil, usagef("--auth %q: use login, plain, xoauth2 or oauthbearer", auth)
+	if _, ok := authmech.Lookup(o.Auth); o.Auth != "" && !ok {
+		return nil, usagef("--auth %q: use %s", auth, strings.Join(authmech.Names(), ", "))
 	}
 	for name, d := range map[string]time.Duration{"timeout": timeout, "total-timeout": total, "slow": slow, "expiry-warning": expiry} {
 		if d <= 0 {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/imapprobe/imapprobe/internal/authmech"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -28,7 +29,8 @@ type secretSources struct {
 // which it sent. The password is read first, so that --token-cmd's stderr
 // can be shown with both secrets masked. Errors never quote a secret.
 func readSecrets(ctx context.Context, o *prober.Options, t prober.Target, src secretSources, env func(string) string, stdin io.Reader, stderr io.Writer) error {
-	wantToken := o.Auth == "xoauth2" || o.Auth == "oauthbearer"
+	m, _ := authmech.Lookup(o.Auth)
+	wantToken := m.Credential == authmech.Token
 	switch {
 	case src.passwordFile == "-":
 		if f, ok := stdin.(*os.File); ok && isTerminal(f) {
