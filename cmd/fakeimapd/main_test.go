@@ -40,6 +40,9 @@ func TestMain(m *testing.M) {
 	if bin, err := buildBinary(); err == nil {
 		os.RemoveAll(filepath.Dir(bin))
 	}
+	if imapprobeDir != "" {
+		os.RemoveAll(imapprobeDir)
+	}
 	os.Exit(code)
 }
 

@@ -128,11 +128,16 @@ func TestProbeCommandEveryScenario(t *testing.T) {
 	}
 }
 
+// imapprobeDir holds the built imapprobe until TestMain removes it: a
+// test's cleanup would remove it under -count=2.
+var imapprobeDir string
+
 var buildImapprobe = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "imapprobe-test")
 	if err != nil {
 		return "", err
 	}
+	imapprobeDir = dir
 	bin := filepath.Join(dir, "imapprobe")
 	if out, err := exec.Command("go", "build", "-o", bin, "../imapprobe").CombinedOutput(); err != nil {
 		return "", &buildError{out}
@@ -149,7 +154,6 @@ func TestScenarioCommandReproduces(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(filepath.Dir(probe)) })
 	for _, name := range []string{"mailbox-renamed", "server-down", "dns-typo", "wrong-password", "healthy-oauthbearer",
 		"cert-untrusted-ca", "plaintext-login-refused", "tls-to-plaintext-port", "mailbox-read-only"} {
 		t.Run(name, func(t *testing.T) {
