@@ -52,6 +52,9 @@ func (u *unescaped) unescape(text string) (ok bool) {
 		if text[i] == '\\' && i+1 < len(text) {
 			r, n = jsonEscape(text[i:])
 		}
+		if n == 0 && partialEscape(text[i:]) {
+			break // text was cut inside an escape: its tail is the cut
+		}
 		if n == 0 {
 			put(text[i:i+1], i, i+1)
 			i++
@@ -98,6 +101,20 @@ func jsonEscape(b string) (r rune, n int) {
 		return r, 6
 	}
 	return 0, 0
+}
+
+// partialEscape reports whether b, the end of text, is the start of an
+// escape that a cut took the rest of: a backslash, or "\u" and up to
+// three hex digits.
+func partialEscape(b string) bool {
+	if b == `\` {
+		return true
+	}
+	if len(b) < 2 || len(b) > 5 || b[:2] != `\u` {
+		return false
+	}
+	_, ok := hex4(b[2:] + "0000"[len(b)-2:])
+	return ok
 }
 
 func hex4(b string) (rune, bool) {

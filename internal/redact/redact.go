@@ -50,10 +50,11 @@ type Session struct {
 	mu      sync.Mutex
 	saslTag string // tag of the AUTHENTICATE exchange in progress
 	inSASL  bool
-	// scratch space for the search, reused under mu
-	fold   []byte
-	rs, us [][2]int
-	un     unescaped
+	// scratch space for the search, reused under mu: one set for the
+	// text, one for a base64 payload decoded from it
+	fold, dfold []byte
+	rs, us, drs [][2]int
+	un, dun     unescaped
 }
 
 // NewSession returns a Session that additionally masks every occurrence of
@@ -121,8 +122,27 @@ func (s *Session) scrub(text string, cut bool) string {
 	if strings.IndexByte(text, '\\') >= 0 && s.un.unescape(text) {
 		s.us = find(s.pats, s.un.low, s.us[:0], cut)
 		for _, r := range s.us {
-			rs = append(rs, [2]int{s.un.start[r[0]], s.un.end[r[1]-1]})
+			e := s.un.end[r[1]-1]
+			if r[1] == len(s.un.low) {
+				e = len(text) // with a cut escape after it
+			}
+			rs = append(rs, [2]int{s.un.start[r[0]], e})
 		}
+	}
+	// base64 whose text holds a secret only behind JSON escapes (or in
+	// a case the inner forms miss): decode each long run and look
+	for a := 0; a < len(text); {
+		for a < len(text) && !b64Char(text[a]) {
+			a++
+		}
+		b := a
+		for b < len(text) && b64Char(text[b]) {
+			b++
+		}
+		if b-a >= minRun && s.runHolds(text[a:b], cut && b == len(text)) {
+			rs = append(rs, [2]int{a, b})
+		}
+		a = b
 	}
 	s.rs = rs
 	if len(rs) == 0 {
@@ -131,32 +151,47 @@ func (s *Session) scrub(text string, cut bool) string {
 	return mask(text, rs)
 }
 
-// holds reports whether decoded text (a continuation's payload) holds a
-// secret, raw or behind JSON escapes.
+// minRun is the shortest base64 run scrub decodes: 12 bytes, about the
+// shortest JSON that can quote a secret.
+const minRun = 16
+
+// runHolds decodes a base64 run at each of its four possible starts.
+func (s *Session) runHolds(run string, cut bool) bool {
+	for off := range 4 {
+		p := run[off:]
+		if raw, ok := decodeB64([]byte(p[:len(p)/4*4]), false); ok && s.holds(raw, cut) {
+			return true
+		}
+	}
+	return false
+}
+
+// holds reports whether decoded text (a base64 payload) holds a secret,
+// raw or behind JSON escapes. It has scratch space of its own, since
+// scrub calls it in the middle of a search.
 func (s *Session) holds(raw []byte, cut bool) bool {
-	defer s.release()
 	text := string(raw)
-	s.fold = foldInto(s.fold, text)
-	if s.rs = find(s.pats, s.fold, s.rs[:0], cut); len(s.rs) > 0 {
+	s.dfold = foldInto(s.dfold, text)
+	if s.drs = find(s.pats, s.dfold, s.drs[:0], cut); len(s.drs) > 0 {
 		return true
 	}
-	if s.un.unescape(text) {
-		s.us = find(s.pats, s.un.low, s.us[:0], cut)
+	if s.dun.unescape(text) {
+		s.drs = find(s.pats, s.dun.low, s.drs[:0], cut)
 	}
-	return len(s.us) > 0
+	return len(s.drs) > 0
 }
 
 // release drops scratch space grown by a long line, so that an idle
 // connection pins no more than a few KiB.
 func (s *Session) release() {
 	const keep = 8 << 10
-	if cap(s.fold) > keep {
-		s.fold = nil
+	if cap(s.fold) > keep || cap(s.dfold) > keep {
+		s.fold, s.dfold = nil, nil
 	}
-	if cap(s.un.low) > keep {
-		s.un = unescaped{}
+	if cap(s.un.low) > keep || cap(s.dun.low) > keep {
+		s.un, s.dun = unescaped{}, unescaped{}
 	}
-	s.rs, s.us = s.rs[:0], s.us[:0]
+	s.rs, s.us, s.drs = s.rs[:0], s.us[:0], s.drs[:0]
 }
 
 func (s *Session) serverLine(line []byte, cut bool) string {
