@@ -94,7 +94,7 @@ func TestThrottle(t *testing.T) {
 				// The budget starts when the connection does: allow for the
 				// greeting and login bytes already paid.
 				min := time.Duration(len(full)-400) * time.Second / 4000
-				if elapsed < min || elapsed > min+time.Second {
+				if elapsed < min || elapsed > min+timingSlack {
 					t.Fatalf("%d bytes took %v, want about %v", len(full), elapsed, min)
 				}
 			}
