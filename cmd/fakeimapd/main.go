@@ -3,7 +3,7 @@
 // faults injected from flags, a JSON file, or an HTTP control API.
 //
 //	fakeimapd --mode starttls --listen 127.0.0.1:1143 --tls-listen 127.0.0.1:1993 \
-//	    --fault 'delay:SELECT=2s' --ca-out ca.pem --control 127.0.0.1:8143
+//	    --fault 'delay:SELECT|EXAMINE=2s' --ca-out ca.pem --control 127.0.0.1:8143
 //
 // On start it prints one JSON line on stdout with its addresses; logs,
 // including each connection's masked transcript, go to stderr.
