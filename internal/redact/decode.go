@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"strings"
 	"encoding/base64"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -23,6 +24,21 @@ func decodeB64(p []byte, cut bool) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// hasEscape reports whether text may hold a JSON escape: a backslash
+// before one of "\/bfnrtu. IMAP's flags (\Seen, \HasNoChildren) do not.
+func hasEscape(text string) bool {
+	for {
+		i := strings.IndexByte(text, '\\')
+		if i < 0 || i+1 >= len(text) {
+			return false
+		}
+		if strings.IndexByte(`"\\/bfnrtu`, text[i+1]) >= 0 {
+			return true
+		}
+		text = text[i+1:]
+	}
 }
 
 // unescaped is text with its JSON escapes (\/, \", \u0041, surrogate

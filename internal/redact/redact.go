@@ -65,6 +65,13 @@ func NewSession(secrets ...string) *Session {
 	return &Session{pats: buildPatterns(secrets)}
 }
 
+// Fresh returns a new Session that masks the same secrets, at the start
+// of its own connection: the forms NewSession derives are shared, so a
+// server builds them once, not per connection.
+func (s *Session) Fresh() *Session {
+	return &Session{pats: s.pats}
+}
+
 // Line returns the masked form of one logical line: a command or response
 // without its final CRLF, with any literal contents inline after their
 // {N}CRLF announcement.
@@ -119,7 +126,7 @@ func (s *Session) scrub(text string, cut bool) string {
 	defer s.release()
 	s.fold = foldInto(s.fold, text)
 	rs := find(s.pats, s.fold, s.rs[:0], cut)
-	if strings.IndexByte(text, '\\') >= 0 && s.un.unescape(text) {
+	if hasEscape(text) && s.un.unescape(text) {
 		s.us = find(s.pats, s.un.low, s.us[:0], cut)
 		for _, r := range s.us {
 			e := s.un.end[r[1]-1]

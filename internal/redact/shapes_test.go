@@ -178,3 +178,48 @@ func TestOAuthBearerAuthzid(t *testing.T) {
 		}
 	}
 }
+
+// TestFresh: a fresh session masks the same secrets and starts outside
+// any SASL exchange.
+func TestFresh(t *testing.T) {
+	t.Parallel()
+	s := NewSession(Encodings("alice", "fresh-canary-1")...)
+	s.Line(Client, []byte("T1 AUTHENTICATE PLAIN"))
+	f := s.Fresh()
+	if got := f.Line(Client, []byte("T2 NOOP")); got != "T2 NOOP" {
+		t.Errorf("fresh session inherited the SASL state: %q", got)
+	}
+	if got := f.Line(Server, []byte("* OK FRESH-CANARY-1")); got != "* OK "+Marker {
+		t.Errorf("fresh session lost the secrets: %q", got)
+	}
+}
+
+// BenchmarkNewSession is the cost a server pays per connection without
+// Fresh, for five users each with a password and a token, and the cost
+// of a line with their secrets registered.
+func BenchmarkNewSession(b *testing.B) {
+	var secrets []string
+	for i := range 5 {
+		u := "user" + string(rune('a'+i)) + "@example.com"
+		secrets = append(secrets, Encodings(u, "password-"+u)...)
+		secrets = append(secrets, Encodings(u, "ya29.token-for-"+u+"-0123456789")...)
+	}
+	b.Run("NewSession", func(b *testing.B) {
+		for b.Loop() {
+			NewSession(secrets...)
+		}
+	})
+	s := NewSession(secrets...)
+	b.Run("Fresh", func(b *testing.B) {
+		for b.Loop() {
+			s.Fresh()
+		}
+	})
+	line := []byte("* 1 FETCH (FLAGS (\\Seen) UID 42 INTERNALDATE \"01-Jan-2024 00:00:00 +0000\")")
+	b.Run("Line", func(b *testing.B) {
+		for b.Loop() {
+			s.Line(Server, line)
+		}
+		b.ReportMetric(float64(len(s.pats)), "patterns")
+	})
+}

@@ -3,10 +3,14 @@ package wiretap
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/imapprobe/imapprobe/internal/redact"
 )
@@ -107,6 +111,42 @@ func FuzzSplitter(f *testing.F) {
 			if got, ok := a.size(); got != want || ok != wok {
 				t.Fatalf("%q: tracker (%d, %v), LiteralSize (%d, %v)", seg, got, ok, want, wok)
 			}
+		}
+	})
+}
+
+// escapeRef is Escape as it was before its ASCII fast path, rune by rune.
+func escapeRef(s string, limit int) string {
+	var b strings.Builder
+	for i, r := range s {
+		if limit > 0 && b.Len() >= limit {
+			fmt.Fprintf(&b, "…(+%d bytes)", len(s)-i)
+			break
+		}
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// FuzzEscape: Escape gives what the rune-by-rune reference gives.
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"plain", "a1 OK \x1b[31mred\r\n", "bad\xffbyte", "\u202egnp.exe\u200b\ufeff", "\U000e0001tag", "csi\u009b", "emoji 📬 中文"} {
+		f.Add(s, uint8(0))
+		f.Add(s, uint8(5))
+	}
+	f.Fuzz(func(t *testing.T, s string, limit uint8) {
+		if got, want := Escape(s, int(limit)), escapeRef(s, int(limit)); got != want {
+			t.Fatalf("Escape(%q, %d) = %q, want %q", s, limit, got, want)
 		}
 	})
 }

@@ -185,30 +185,61 @@ func (r *Recorder) retract(dir Dir, kept bool) {
 
 // Escape makes s safe to print on a terminal: control characters and
 // invalid UTF-8 become Go escapes, and text past max bytes (if max > 0) is
-// replaced by a count.
+// replaced by a count. Printable ASCII within the limit, most IMAP lines,
+// is returned as it is, without allocating.
 func Escape(s string, limit int) string {
+	if limit <= 0 || len(s) <= limit {
+		i := 0
+		for i < len(s) && plain(s[i]) {
+			i++
+		}
+		if i == len(s) {
+			return s
+		}
+	}
 	var b strings.Builder
-	for i, r := range s {
+	b.Grow(min(len(s), max(limit, 0)+16) + 16)
+	for i := 0; i < len(s); {
+		var a [24]byte
 		if limit > 0 && b.Len() >= limit {
-			fmt.Fprintf(&b, "…(+%d bytes)", len(s)-i)
+			b.WriteString("…(+")
+			b.Write(strconv.AppendInt(a[:0], int64(len(s)-i), 10))
+			b.WriteString(" bytes)")
 			break
 		}
+		if plain(s[i]) { // a run of printable ASCII, up to the limit
+			j := i + 1
+			for j < len(s) && plain(s[j]) && (limit <= 0 || b.Len()+j-i < limit) {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == utf8.RuneError && size == 1:
+			b.Write(append(append(a[:0], `\x`...), hexDigit[s[i]>>4], hexDigit[s[i]&15]))
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
+			q := strconv.AppendQuoteRune(a[:0], r)
+			b.Write(q[1 : len(q)-1])
 		case unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp):
 			// bidi overrides, zero-width and line-separator characters
 			// would let a server reorder or hide what the terminal shows
-			fmt.Fprintf(&b, `\u%04x`, r)
+			h := strconv.AppendInt(a[:0], int64(r), 16)
+			b.WriteString(`\u` + "000"[min(len(h), 4)-1:])
+			b.Write(h)
 		default:
-			b.WriteRune(r)
+			b.WriteString(s[i : i+size])
 		}
+		i += size
 	}
 	return b.String()
 }
+
+func plain(c byte) bool { return c >= 0x20 && c < 0x7f }
+
+const hexDigit = "0123456789abcdef"
 
 // Tap wraps c so that its traffic is recorded. local is the side this
 // process plays: redact.Client taps writes as C: and reads as S:, and
