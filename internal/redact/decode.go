@@ -2,8 +2,8 @@ package redact
 
 import (
 	"bytes"
-	"strings"
 	"encoding/base64"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
