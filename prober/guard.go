@@ -7,7 +7,7 @@ import (
 // guardGrace is how long past its deadline a step may take to notice it:
 // first before the connection is closed under it, then before the step is
 // abandoned.
-const guardGrace = 250 * time.Millisecond
+const guardGrace = time.Second
 
 // runGuarded runs fn on a goroutine of its own, so that a call that blocks
 // past every socket deadline (imapclient waits on channels that no
@@ -46,6 +46,14 @@ func (p *probe) runGuarded(name string, fn stepFunc, s *Step) bool {
 	p.closeConn()
 	select {
 	case r := <-done:
+		if r.ok {
+			// it finished, but late, and the connection is gone now: a
+			// later step must not read a closed connection as a drop
+			r.s.Diagnosis, r.ok = nil, false
+			*s = r.s
+			p.fail(s, genericCode(name, "timeout"), "the step finished only after its deadline ("+p.waitLimit()+"); the connection was closed")
+			return false
+		}
 		return take(r)
 	case <-time.After(guardGrace):
 	}
