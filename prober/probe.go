@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -252,11 +251,16 @@ func (p *probe) diag(code Code, detail string) Diagnosis {
 	}
 	d := Diagnosis{Code: code, Severity: info.Severity, Summary: info.Summary,
 		Detail: p.red.Scrub(detail), Hint: info.Fix}
-	if alert, ok := byeAlert(p.lastBye()); ok && (code.Kind() == "dropped" || code == "greeting.bye") {
+	if code.Kind() != "dropped" && code != "greeting.bye" {
+		return d
+	}
+	// only a closed connection needs the transcript's last BYE
+	bye := p.lastBye()
+	if alert, ok := byeAlert(bye); ok {
 		// the administrator's own words are the headline (RFC 9051 [ALERT])
 		d.Summary = "the server says: " + p.red.Scrub(alert)
 		d.Hint = "The server's administrator sent this alert to users: it usually means planned maintenance. Wait until the time it names and retry, or ask the administrator; nothing is wrong with your client or account."
-	} else if code.Kind() == "dropped" && !strings.HasPrefix(detail, "server said:") {
+	} else if bye == "" && code.Kind() == "dropped" {
 		d.Hint = "The server closed the connection without a BYE: look in the server's log for a crashed or killed process, and check firewalls, load balancers and NAT idle timeouts between you and the server."
 	}
 	return d
