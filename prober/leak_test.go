@@ -106,15 +106,7 @@ func TestTokenErrorNeverHoldsTheToken(t *testing.T) {
 	for name, challenge := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := (&pt.Server{Implicit: goodTLS(t), Caps: "IMAP4rev1 AUTH=XOAUTH2 SASL-IR", Handlers: map[string]pt.Handler{
-				"AUTHENTICATE": func(c *pt.Conv, tag, _ string) bool {
-					c.Send("+ " + base64.StdEncoding.EncodeToString([]byte(challenge)))
-					if _, err := c.ReadLine(); err != nil {
-						return false
-					}
-					c.Send(tag + " NO [AUTHENTICATIONFAILED] Invalid credentials")
-					return true
-				}}}).Start(t)
+			srv := tokenErrorServer(t, challenge).Start(t)
 			o := baseOptions(t)
 			o.Password, o.Token = "", token
 			r := Probe(context.Background(), target(srv, TLSImplicit), o)

@@ -357,6 +357,20 @@ func TestTokenErrorReply(t *testing.T) {
 	}
 }
 
+// tokenErrorServer takes XOAUTH2 only and answers AUTHENTICATE with the
+// given error challenge, then, after the client's reply, a tagged NO.
+func tokenErrorServer(t *testing.T, challenge string) *pt.Server {
+	return &pt.Server{Caps: "IMAP4rev1 SASL-IR AUTH=XOAUTH2", Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
+		"AUTHENTICATE": func(c *pt.Conv, tag, _ string) bool {
+			c.Send("+ " + base64.StdEncoding.EncodeToString([]byte(challenge)))
+			if _, err := c.ReadLine(); err != nil {
+				return false
+			}
+			c.Send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
+			return true
+		}}}
+}
+
 // A broken server may quote the token back in its error challenge; the
 // decoded token_error must not carry it, raw or JSON-escaped ("\/").
 func TestTokenErrorIsScrubbed(t *testing.T) {
@@ -370,15 +384,7 @@ func TestTokenErrorIsScrubbed(t *testing.T) {
 	for name, challenge := range challenges {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := (&pt.Server{Caps: "IMAP4rev1 SASL-IR AUTH=XOAUTH2", Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
-				"AUTHENTICATE": func(c *pt.Conv, tag, _ string) bool {
-					c.Send("+ " + base64.StdEncoding.EncodeToString([]byte(challenge)))
-					if _, err := c.ReadLine(); err != nil {
-						return false
-					}
-					c.Send(tag + " NO [AUTHENTICATIONFAILED] Authentication failed.")
-					return true
-				}}}).Start(t)
+			srv := tokenErrorServer(t, challenge).Start(t)
 			o := baseOptions(t)
 			o.Password, o.Token = "", token
 			r := Probe(context.Background(), target(srv, TLSImplicit), o)
