@@ -72,7 +72,7 @@ func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
 		id:       s.nextID.Add(1),
 		raw:      nc,
 		implicit: implicit,
-		tap:      wiretap.New(now, transcriptLimits, redact.NewSession(s.secrets...)),
+		tap:      wiretap.New(now, transcriptLimits, s.redact.Fresh()),
 		closed:   make(chan struct{}),
 		persona:  &personaConn{spec: s.cfg.persona.spec()},
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/imapprobe/imapprobe/faults"
 	"github.com/imapprobe/imapprobe/internal/certs"
+	"github.com/imapprobe/imapprobe/internal/redact"
 )
 
 // Server is a running fake IMAP server.
@@ -32,9 +33,9 @@ type Server struct {
 	goodTLS *tls.Config
 	users   *userDB
 	backend *backend
-	// secrets are the seeded secrets in their wire encodings, computed
-	// once for every connection's transcript masking.
-	secrets []string
+	// redact masks the seeded secrets in their wire encodings; its
+	// patterns are built once, and each connection takes a Fresh copy.
+	redact *redact.Session
 
 	plainLn, tlsLn net.Listener
 	plainMode      Mode // ModeStartTLS or ModePlaintext, for plainLn
@@ -123,7 +124,7 @@ func Start(opts ...Option) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.secrets = s.wireSecrets()
+	s.redact = redact.NewSession(s.wireSecrets()...)
 
 	s.plainMode = ModeStartTLS
 	if cfg.mode == ModePlaintext {
