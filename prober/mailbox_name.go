@@ -57,8 +57,8 @@ func decodeMUTF7(s string) (string, bool) {
 			units[j] = uint16(raw[2*j])<<8 | uint16(raw[2*j+1])
 		}
 		for _, r := range utf16.Decode(units) {
-			if r == utf8.RuneError || r < 0x20 || (r >= 0x20 && r < 0x7f) {
-				return "", false // printable ASCII must not be encoded
+			if r == utf8.RuneError || r < 0x7f {
+				return "", false // printable ASCII must not be encoded (RFC 3501 5.1.3); control characters are not taken as a name
 			}
 			b.WriteRune(r)
 		}
