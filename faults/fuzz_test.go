@@ -195,6 +195,14 @@ func sameMeaning(t *testing.T, entry json.RawMessage, flt Fault) {
 			if !given || asciiLower(fmt.Sprint(v)) != asciiLower(fmt.Sprint(w)) {
 				t.Fatalf("%s: %q became %v in %s", entry, k, w, js)
 			}
+		case "reply":
+			// The status keyword is case-insensitive and stored upper-case
+			// ("no x" is "NO x"); the rest stays byte for byte.
+			vs, vt, _ := strings.Cut(fmt.Sprint(v), " ")
+			ws, wt, _ := strings.Cut(fmt.Sprint(w), " ")
+			if !given || asciiLower(vs) != asciiLower(ws) || vt != wt {
+				t.Fatalf("%s: %q became %v in %s", entry, k, w, js)
+			}
 		case "duration", "jitter":
 			a, _ := time.ParseDuration(fmt.Sprint(v))
 			var b time.Duration
