@@ -4,7 +4,7 @@ GO      ?= go
 PKGS    ?= ./...
 BIN     ?= bin
 
-.PHONY: all build test test-go lint fmt-check vet staticcheck cover demo bench fuzz fuzz-smoke realservers clean
+.PHONY: all build test test-go lint fmt-check vet staticcheck cover demo bench bench-curl bench-conns fuzz fuzz-smoke realservers clean
 
 all: build
 
@@ -63,6 +63,15 @@ fuzz-smoke:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# imapprobe against curl (one message by UID) on a throwaway Dovecot and on
+# fakeimapd: medians of N interleaved runs, wall and CPU ratios. Not in test.
+bench-curl:
+	bench/curl-vs-imapprobe.sh
+
+# Idle-connection cost (bench/idle-conns.sh). Not in test.
+bench-conns:
+	bench/idle-conns.sh
 
 demo:
 	$(GO) run ./cmd/imapprobe demo
