@@ -81,7 +81,9 @@ func startBare(useTLS bool) (hello, func(), error) {
 	}
 	mem.AddUser(u)
 	opts := &imapserver.Options{
-		NewSession:   func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) { return mem.NewSession(), nil, nil },
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		Logger:       log.New(io.Discard, "", 0),
 		InsecureAuth: !useTLS,
