@@ -30,7 +30,7 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 # waitgreet PORT: up to 10 s for a TLS "* OK" greeting (not just an accept).
 waitgreet() {
 	for _ in $(seq 100); do
-		if timeout 2 openssl s_client -quiet -connect "127.0.0.1:$1" </dev/null 2>/dev/null | head -c 4 | grep -q '^\* OK'; then return 0; fi
+		if (sleep 1) | timeout 2 openssl s_client -quiet -connect "127.0.0.1:$1" 2>/dev/null | head -c 4 | grep -q '^\* OK'; then return 0; fi
 		sleep 0.1
 	done
 	echo "no greeting on 127.0.0.1:$1" >&2; return 1
