@@ -53,7 +53,7 @@ func (c *conn) readClientLine() ([]byte, bool) {
 func (c *conn) record(tag, name string, uid bool) {
 	cr := CommandRecord{Tag: tag, Name: name, UID: uid}
 	switch {
-	case !knownCommands[name]:
+	case !knownCommands()[name]:
 		cr = CommandRecord{Name: unknownCommand}
 	case !validTag(tag):
 		cr.Tag = ""

@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"encoding/base64"
 	"regexp"
+	"sync"
 )
 
 // The Dovecot persona: Dovecot 2.3 as Debian ships it, from bytes
@@ -12,13 +13,17 @@ import (
 // puts where Dovecot reports how long a post-login command took.
 const dovecotTiming = "(0.001 + 0.000 secs)"
 
-var dovecotTimingsRE = regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
+// dovecotTimingsRE and dovecotSpec are built on first use: a plain probe
+// links this package for demo but must not pay for its regexps at start-up.
+var dovecotTimingsRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\(\d+\.\d+( \+ \d+\.\d+)+ secs\)`)
+})
 
 // NormalizeTimings replaces Dovecot's command timings, such as
 // "(0.001 + 0.000 + 0.001 secs)", by "(T secs)", so that recorded Dovecot
 // bytes compare across runs.
 func NormalizeTimings(line string) string {
-	return dovecotTimingsRE.ReplaceAllString(line, "(T secs)")
+	return dovecotTimingsRE().ReplaceAllString(line, "(T secs)")
 }
 
 var (
@@ -50,65 +55,66 @@ const (
 	plaintextRefused = "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
 )
 
-// noopDone matches the backend's reply to a NOOP sent for a viaNoop command.
-var noopDone = regexp.MustCompile(`^OK NOOP completed$`)
-
 const dovecotID = `* ID ("name" "Dovecot")`
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
-var dovecotSpec = &personaSpec{
-	greeting:          "Dovecot (Debian) ready.",
-	preAuthGreeting:   "Logged in as %s",
-	preLogin:          dovecotPreLogin,
-	postLogin:         dovecotPostLogin,
-	mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
-	literalPlus:       true,
-	startTLSText:      "Begin TLS negotiation now.",
-	untaggedLoginCaps: true,
-	// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
-	invalidSASL:        map[string]string{"=": "!"},
-	bareEmptyChallenge: true,
-	errorChallenges: map[string]string{
-		"XOAUTH2":     b64(`{"status":"401","schemes":"bearer","scope":"mail"}`),
-		"OAUTHBEARER": b64(`{"status":"invalid_token"}`),
-	},
-	viaNoop: []noopCommand{{"ID", anyState}, {"ENABLE", beforeLogin}},
-	rules: []statusRule{
-		{commands: []string{"ID"}, when: beforeLogin, match: noopDone,
-			untagged: []string{dovecotID}, status: "OK ID completed."},
-		{commands: []string{"ID"}, when: afterLogin, match: noopDone,
-			untagged: []string{dovecotID}, status: "OK ID completed {timing}."},
-		{commands: []string{"ENABLE"}, when: beforeLogin, match: noopDone,
-			untagged: []string{"* ENABLED"}, status: "OK ENABLE ignored in non-authenticated state."},
-		{commands: []string{"CAPABILITY"}, when: beforeLogin, match: regexp.MustCompile(`^OK CAPABILITY completed$`),
-			status: "OK Pre-login capabilities listed, post-login capabilities have more."},
-		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^OK \[CAPABILITY (?P<caps>[^\]]*)\] (Logged in|\S+ authentication successful)$`),
-			status: "OK [CAPABILITY {caps}] Logged in", capsUntagged: true},
-		{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[AUTHENTICATIONFAILED\] Authentication failed$`),
-			status: "NO [AUTHENTICATIONFAILED] Authentication failed."},
-		{commands: []string{"LOGIN"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
-			untagged: []string{plaintextAlert}, status: plaintextRefused},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
-			status: plaintextRefused},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD Malformed SASL response$`),
-			status: "BAD Invalid base64 data in continued response"},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD AUTHENTICATE cancelled$`),
-			status: "BAD Authentication aborted by client."},
-		{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO SASL mechanism not supported$`),
-			status: "BAD Unsupported authentication mechanism."},
-		{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
-			status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
-		{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
-			status: "NO [NOPERM] Permission denied {timing}."},
-		{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
-		{when: beforeLogin, match: noopDone, status: "OK NOOP completed."},
-		{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),
-			status: "OK {code}{Name} completed {timing}."},
-	},
-	untagged: []untaggedRule{
-		{regexp.MustCompile(`^\* OK \[CLOSED\] Previous mailbox is now closed$`), "* OK [CLOSED] Previous mailbox closed."},
-		{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
-		{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
-	},
-}
+var dovecotSpec = sync.OnceValue(func() *personaSpec {
+	// noopDone matches the backend's reply to a NOOP sent for a viaNoop command.
+	noopDone := regexp.MustCompile(`^OK NOOP completed$`)
+	return &personaSpec{
+		greeting:          "Dovecot (Debian) ready.",
+		preAuthGreeting:   "Logged in as %s",
+		preLogin:          dovecotPreLogin,
+		postLogin:         dovecotPostLogin,
+		mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
+		literalPlus:       true,
+		startTLSText:      "Begin TLS negotiation now.",
+		untaggedLoginCaps: true,
+		// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
+		invalidSASL:        map[string]string{"=": "!"},
+		bareEmptyChallenge: true,
+		errorChallenges: map[string]string{
+			"XOAUTH2":     b64(`{"status":"401","schemes":"bearer","scope":"mail"}`),
+			"OAUTHBEARER": b64(`{"status":"invalid_token"}`),
+		},
+		viaNoop: []noopCommand{{"ID", anyState}, {"ENABLE", beforeLogin}},
+		rules: []statusRule{
+			{commands: []string{"ID"}, when: beforeLogin, match: noopDone,
+				untagged: []string{dovecotID}, status: "OK ID completed."},
+			{commands: []string{"ID"}, when: afterLogin, match: noopDone,
+				untagged: []string{dovecotID}, status: "OK ID completed {timing}."},
+			{commands: []string{"ENABLE"}, when: beforeLogin, match: noopDone,
+				untagged: []string{"* ENABLED"}, status: "OK ENABLE ignored in non-authenticated state."},
+			{commands: []string{"CAPABILITY"}, when: beforeLogin, match: regexp.MustCompile(`^OK CAPABILITY completed$`),
+				status: "OK Pre-login capabilities listed, post-login capabilities have more."},
+			{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^OK \[CAPABILITY (?P<caps>[^\]]*)\] (Logged in|\S+ authentication successful)$`),
+				status: "OK [CAPABILITY {caps}] Logged in", capsUntagged: true},
+			{commands: []string{"LOGIN", "AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[AUTHENTICATIONFAILED\] Authentication failed$`),
+				status: "NO [AUTHENTICATIONFAILED] Authentication failed."},
+			{commands: []string{"LOGIN"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
+				untagged: []string{plaintextAlert}, status: plaintextRefused},
+			{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO \[PRIVACYREQUIRED\] `),
+				status: plaintextRefused},
+			{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD Malformed SASL response$`),
+				status: "BAD Invalid base64 data in continued response"},
+			{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD AUTHENTICATE cancelled$`),
+				status: "BAD Authentication aborted by client."},
+			{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO SASL mechanism not supported$`),
+				status: "BAD Unsupported authentication mechanism."},
+			{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
+				status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
+			{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
+				status: "NO [NOPERM] Permission denied {timing}."},
+			{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
+			{when: beforeLogin, match: noopDone, status: "OK NOOP completed."},
+			{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),
+				status: "OK {code}{Name} completed {timing}."},
+		},
+		untagged: []untaggedRule{
+			{regexp.MustCompile(`^\* OK \[CLOSED\] Previous mailbox is now closed$`), "* OK [CLOSED] Previous mailbox closed."},
+			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
+			{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
+		},
+	}
+})

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/imapprobe/imapprobe/faults"
@@ -87,7 +88,9 @@ func sameFault(a, b faults.Fault) bool {
 }
 
 // validName is what a fault name may be: it goes in a URL path unescaped.
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+var validName = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+})
 
 // changeNamed replaces the active faults with f(current) under faultsMu,
 // so that two concurrent changes both land. If f fails, or a name is bad
@@ -106,7 +109,7 @@ func (s *Server) changeNamed(f func(current []namedFault) ([]namedFault, error))
 		if nf.name == "" {
 			continue
 		}
-		if !validName.MatchString(nf.name) {
+		if !validName().MatchString(nf.name) {
 			return apiError{http.StatusBadRequest, fmt.Sprintf("bad fault name %q: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", abbrev(nf.name))}
 		}
 		if taken[nf.name] {

@@ -130,7 +130,7 @@ type statusRule struct {
 
 func (p Persona) spec() *personaSpec {
 	if p == PersonaDovecot {
-		return dovecotSpec
+		return dovecotSpec()
 	}
 	return &personaSpec{}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
@@ -153,16 +154,16 @@ func isAStringChar(b byte) bool {
 // knownCommands are the command names a record keeps: IMAP4rev1,
 // IMAP4rev2 and common extensions. Any other "name" may be part of a
 // secret sent out of turn, so it is recorded as unknownCommand.
-var knownCommands = map[string]bool{}
-
-func init() {
+var knownCommands = sync.OnceValue(func() map[string]bool {
+	known := map[string]bool{}
 	for _, n := range strings.Fields(`APPEND AUTHENTICATE CAPABILITY CHECK CLOSE COMPRESS COPY CREATE DELETE
 		ENABLE EXAMINE EXPUNGE FETCH GETACL GETMETADATA GETQUOTA GETQUOTAROOT ID IDLE LIST LISTRIGHTS
 		LOGIN LOGOUT LSUB MOVE MYRIGHTS NAMESPACE NOOP RENAME REPLACE SEARCH SELECT SETACL SETMETADATA
 		SETQUOTA SORT STARTTLS STATUS STORE SUBSCRIBE THREAD UNAUTHENTICATE UNSELECT UNSUBSCRIBE XLIST`) {
-		knownCommands[n] = true
+		known[n] = true
 	}
-}
+	return known
+})
 
 // unknownCommand is the name recorded for a line that is not a known
 // command; its tag is dropped too.
