@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-sasl"
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -65,7 +66,7 @@ func TestAuthWire(t *testing.T) {
 // neither the records nor the log hold them.
 func TestNoSecretsInRecordsOrLog(t *testing.T) {
 	t.Parallel()
-	var logBuf syncBuffer
+	var logBuf testkit.Buffer
 	const pass, token = "canary-pass-3b7a", "canary-token-8d2f"
 	srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithUser("alice", pass),
 		fakeserver.WithToken("alice", token), fakeserver.WithLogger(newTextLogger(&logBuf)))

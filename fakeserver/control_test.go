@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // TestControlBodyForms: POST /faults takes text specs or JSON whatever the
@@ -273,7 +274,7 @@ func TestControlConcurrentPosts(t *testing.T) {
 // that did not fire on each connection.
 func TestControlFiredCounts(t *testing.T) {
 	t.Parallel()
-	var logBuf syncBuffer
+	var logBuf testkit.Buffer
 	srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithLogger(newTextLogger(&logBuf)),
 		withSpecs(t, "delay:greeting=1ms", "delay:NOOP=1ms", "reply:EXAMINE=NO [NONEXISTENT] gone", "delay:FETCH=1ms"))
 	hs := controlAPI(t, srv)

@@ -1,15 +1,13 @@
 package fakeserver_test
 
 import (
-	"bufio"
 	"io"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // recordLeakCases are client dialogues that put a secret where the
@@ -42,30 +40,22 @@ func recordLeakCases(secret string) map[string][]string {
 
 // talk runs one dialogue on a fresh connection, then LOGOUT, and reads
 // until the server closes. Writes may fail once the server has hung up.
-func talk(t *testing.T, addr string, writes []string) {
+func talk(t *testing.T, srv *fakeserver.Server, writes []string) {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(nc)
-	if _, err := br.ReadString('\n'); err != nil {
-		t.Fatalf("greeting: %v", err)
-	}
+	r := greeted(t, srv)
+	defer r.nc.Close()
 	for i, w := range writes {
-		if _, err := io.WriteString(nc, w); err != nil {
+		if _, err := io.WriteString(r.nc, w); err != nil {
 			return
 		}
 		if i < len(writes)-1 {
-			if _, err := br.ReadString('\n'); err != nil {
+			if _, err := r.br.ReadString('\n'); err != nil {
 				return
 			}
 		}
 	}
-	_, _ = io.WriteString(nc, "z LOGOUT\r\n")
-	_, _ = io.Copy(io.Discard, br)
+	_, _ = io.WriteString(r.nc, "z LOGOUT\r\n")
+	_, _ = io.Copy(io.Discard, r.br)
 }
 
 // TestRecordsNeverHoldSecrets sends each dialogue over a real socket with
@@ -84,11 +74,11 @@ func TestRecordsNeverHoldSecrets(t *testing.T) {
 			}
 			t.Run(secret+"/"+name, func(t *testing.T) {
 				t.Parallel()
-				var logBuf syncBuffer
+				var logBuf testkit.Buffer
 				srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext),
 					fakeserver.WithUser("alice", pass), fakeserver.WithToken("alice", token),
 					fakeserver.WithLogger(newTextLogger(&logBuf)), fakeserver.WithLogTranscripts())
-				talk(t, srv.Addr(), writes)
+				talk(t, srv, writes)
 				recs := waitEnded(t, srv, 1)
 				_, httpRecs := controlReq{method: "GET", path: "/connections"}.do(t, controlAPI(t, srv))
 

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapprobe/imapprobe/integration/realservers"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // TestDovecotLaunchers checks what the situation suites rely on, without
@@ -24,7 +24,7 @@ func TestDovecotLaunchers(t *testing.T) {
 	eachLauncher(t, func(t *testing.T, l realservers.Launcher) {
 		inst := startDovecot(t, l, realservers.Config{})
 
-		greeting := rawGreeting(t, inst.Addr())
+		greeting := testkit.Greeting(t, inst.Addr())
 		if !strings.HasPrefix(greeting, "* OK [CAPABILITY IMAP4rev1 ") || !strings.Contains(greeting, " STARTTLS ") || !strings.Contains(greeting, " AUTH=XOAUTH2 AUTH=OAUTHBEARER]") {
 			t.Errorf("greeting = %q; want an OK with STARTTLS and the OAuth mechanisms", greeting)
 		}
@@ -120,21 +120,6 @@ func heldPassword() string {
 		}
 	}
 	panic("no held user in DefaultUsers")
-}
-
-func rawGreeting(t *testing.T, addr string) string {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		t.Fatalf("greeting from %s: %v", addr, err)
-	}
-	return line
 }
 
 // withDeadline runs f with a watchdog: imapclient has no timeouts, so a

@@ -11,60 +11,41 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
-// buildBinary builds fakeimapd once per test binary run.
-var buildBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "fakeimapd-test")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "fakeimapd")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		return "", &buildError{out}
-	}
-	return bin, nil
-})
-
-type buildError struct{ out []byte }
-
-func (e *buildError) Error() string { return "go build: " + string(e.out) }
+// The commands the tests run as child processes; TestMain removes them.
+var (
+	fakeimapdBin = &testkit.Binary{Pkg: "."}
+	imapprobeBin = &testkit.Binary{Pkg: "../imapprobe"}
+)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := buildBinary(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
-	}
-	if imapprobeDir != "" {
-		os.RemoveAll(imapprobeDir)
-	}
+	fakeimapdBin.Remove()
+	imapprobeBin.Remove()
 	os.Exit(code)
 }
 
 type daemon struct {
 	cmd    *exec.Cmd
 	ready  ready
-	stderr *lockedBuffer
+	stderr *testkit.Buffer
 }
 
 func startDaemon(t *testing.T, env []string, args ...string) *daemon {
 	t.Helper()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(fakeimapdBin.Path(t), args...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &daemon{cmd: cmd, stderr: &lockedBuffer{}}
+	d := &daemon{cmd: cmd, stderr: &testkit.Buffer{}}
 	cmd.Stderr = d.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -90,21 +71,6 @@ func startDaemon(t *testing.T, env []string, args ...string) *daemon {
 	return d
 }
 
-func greeting(t *testing.T, addr string) string {
-	t.Helper()
-	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	l, err := bufio.NewReader(nc).ReadString('\n')
-	if err != nil {
-		t.Fatalf("greeting: %v", err)
-	}
-	return l
-}
-
 // TestControlAPIChangesNextConnection drives the built binary: a fault set
 // through the control API applies to the next connection.
 func TestControlAPIChangesNextConnection(t *testing.T) {
@@ -113,7 +79,7 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 	d := startDaemon(t, []string{"FAKEIMAPD_USERS=alice:canary-d41f"},
 		"--mode", "plaintext", "--listen", "127.0.0.1:0", "--control", "127.0.0.1:0", "--ca-out", caFile)
 	base := "http://" + d.ready.Control
-	if !strings.HasPrefix(greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
+	if !strings.HasPrefix(testkit.Greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
 		t.Fatal("bad first greeting")
 	}
 
@@ -126,7 +92,7 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"spec": "greeting:smtp"`)) {
 		t.Fatalf("POST /faults: %d %s", resp.StatusCode, body)
 	}
-	if g := greeting(t, d.ready.Addr); g != "220 mail.example ESMTP Postfix\r\n" {
+	if g := testkit.Greeting(t, d.ready.Addr); g != "220 mail.example ESMTP Postfix\r\n" {
 		t.Fatalf("greeting after POST %q", g)
 	}
 
@@ -137,7 +103,7 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 		t.Fatalf("PUT /faults: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if g := greeting(t, d.ready.Addr); !strings.HasPrefix(g, "+OK POP3") {
+	if g := testkit.Greeting(t, d.ready.Addr); !strings.HasPrefix(g, "+OK POP3") {
 		t.Fatalf("greeting after PUT %q", g)
 	}
 
@@ -158,7 +124,7 @@ func TestControlAPIChangesNextConnection(t *testing.T) {
 		t.Fatalf("DELETE /faults: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	if !strings.HasPrefix(greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
+	if !strings.HasPrefix(testkit.Greeting(t, d.ready.Addr), "* OK [CAPABILITY ") {
 		t.Fatal("faults not cleared")
 	}
 
@@ -285,10 +251,7 @@ func TestControlTokenFile(t *testing.T) {
 // TestBadInput: one line on stderr and exit code 2.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	bin, err := buildBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := fakeimapdBin.Path(t)
 	tests := []struct {
 		args []string
 		want string
@@ -326,21 +289,4 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

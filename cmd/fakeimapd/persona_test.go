@@ -3,9 +3,9 @@ package main
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // TestPersonaFlag: --persona takes goimap or dovecot, exactly as spelled,
@@ -61,15 +61,8 @@ func TestPersonaDaemon(t *testing.T) {
 	d := startDaemon(t, []string{"FAKEIMAPD_USERS=alice:canary-p3e9"},
 		"--mode", "starttls", "--persona", "dovecot", "--quiet")
 	const want = "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ STARTTLS LOGINDISABLED] Dovecot (Debian) ready.\r\n"
-	if g := greeting(t, d.ready.Addr); g != want {
+	if g := testkit.Greeting(t, d.ready.Addr); g != want {
 		t.Fatalf("greeting %q, want %q", g, want)
 	}
-	// The ready log line follows the ready JSON line.
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(d.stderr.String(), "persona=dovecot") {
-		if time.Now().After(deadline) {
-			t.Fatalf("ready log lacks the persona: %s", d.stderr)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	d.stderr.WaitFor(t, "persona=dovecot") // the ready log line follows the ready JSON line
 }

@@ -6,11 +6,8 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/prober"
@@ -128,32 +125,12 @@ func TestProbeCommandEveryScenario(t *testing.T) {
 	}
 }
 
-// imapprobeDir holds the built imapprobe until TestMain removes it: a
-// test's cleanup would remove it under -count=2.
-var imapprobeDir string
-
-var buildImapprobe = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "imapprobe-test")
-	if err != nil {
-		return "", err
-	}
-	imapprobeDir = dir
-	bin := filepath.Join(dir, "imapprobe")
-	if out, err := exec.Command("go", "build", "-o", bin, "../imapprobe").CombinedOutput(); err != nil {
-		return "", &buildError{out}
-	}
-	return bin, nil
-})
-
 // TestScenarioCommandReproduces runs the built fakeimapd with --scenario,
 // then the imapprobe command it printed, exactly, and checks that the
 // probe gives the scenario's diagnosis.
 func TestScenarioCommandReproduces(t *testing.T) {
 	t.Parallel()
-	probe, err := buildImapprobe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	probe := imapprobeBin.Path(t)
 	for _, name := range []string{"mailbox-renamed", "server-down", "dns-typo", "wrong-password", "healthy-oauthbearer",
 		"cert-untrusted-ca", "plaintext-login-refused", "tls-to-plaintext-port", "mailbox-read-only"} {
 		t.Run(name, func(t *testing.T) {
@@ -164,13 +141,7 @@ func TestScenarioCommandReproduces(t *testing.T) {
 			}
 			d := startDaemon(t, nil, "--scenario", name, "--quiet")
 			line := d.ready.ProbeCommand
-			// stderr is copied from a pipe: it may trail the ready line.
-			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(d.stderr.String(), "\n    "+line+"\n"); {
-				if time.Now().After(deadline) {
-					t.Fatalf("stderr does not show %q:\n%s", line, d.stderr)
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+			d.stderr.WaitFor(t, "\n    "+line+"\n") // copied from a pipe: it may trail the ready line
 			args := strings.Fields(line)
 			if len(args) < 2 || args[0] != "imapprobe" || strings.Contains(line, "'") {
 				t.Fatalf("command %q", line)

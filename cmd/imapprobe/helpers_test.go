@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/imapprobe/imapprobe/internal/testkit"
 	pt "github.com/imapprobe/imapprobe/prober/probertest"
 )
 
@@ -15,33 +12,11 @@ func tlsConfig(t *testing.T) *tls.Config {
 	return &tls.Config{Certificates: []tls.Certificate{pt.PKI(t).Good}}
 }
 
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// imapprobeBin is this command, built for the tests that run it as a
+// child process; TestMain removes it.
+var imapprobeBin = &testkit.Binary{Pkg: "."}
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor waits until the buffer holds s, and returns its content.
-func (b *syncBuffer) waitFor(t *testing.T, s string) string {
+func binary(t *testing.T) string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(b.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("never saw %q in %q", s, b.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return b.String()
+	return imapprobeBin.Path(t)
 }

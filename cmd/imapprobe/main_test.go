@@ -21,7 +21,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(removeBinary))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { imapprobeBin.Remove() }))
 }
 
 type result struct {

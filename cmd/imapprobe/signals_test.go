@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // TestSignalBackstop: a probe that ignores its cancelled context still
@@ -55,7 +57,7 @@ func TestSignalBackstop(t *testing.T) {
 				fmt.Fprintln(stdout, "late output that must be dropped")
 				return 0
 			}
-			var out, errOut syncBuffer
+			var out, errOut testkit.Buffer
 			done := make(chan int, 1)
 			go func() { done <- withSignals(sigs, c.grace, c.json, &out, &errOut, work) }()
 			<-started
@@ -91,39 +93,6 @@ func TestSignalBackstop(t *testing.T) {
 				t.Errorf("stdout %q (%v), want an error object with exit_code 130", out.String(), err)
 			}
 		})
-	}
-}
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
-// binary builds imapprobe once for the subprocess tests.
-func binary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "imapprobe-test-")
-		if binErr != nil {
-			return
-		}
-		binPath = binDir + "/imapprobe"
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-func removeBinary(int) {
-	if binDir != "" {
-		os.RemoveAll(binDir)
 	}
 }
 

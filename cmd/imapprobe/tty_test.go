@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/imapprobe/imapprobe/internal/testkit"
 	pt "github.com/imapprobe/imapprobe/prober/probertest"
 )
 
@@ -38,8 +39,8 @@ func openPTY(t *testing.T) (master, tty *os.File) {
 }
 
 // drain collects what the program writes to the terminal.
-func drain(m *os.File) *syncBuffer {
-	var buf syncBuffer
+func drain(m *os.File) *testkit.Buffer {
+	var buf testkit.Buffer
 	go func() { _, _ = io.Copy(&buf, m) }()
 	return &buf
 }
@@ -57,7 +58,7 @@ func TestColourOnlyOnATerminalWithoutNoColor(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut.String())
 		}
-		got := out.waitFor(t, "exit 0")
+		got := out.WaitFor(t, "exit 0")
 		if coloured := strings.Contains(got, "\x1b["); coloured != (noColor == "") {
 			t.Errorf("NO_COLOR=%q: colour %v in %q", noColor, coloured, got)
 		}
@@ -69,12 +70,12 @@ func TestPasswordPromptDoesNotEcho(t *testing.T) {
 	url := fmt.Sprintf("imaps://alice@127.0.0.1:%d/INBOX", srv.Port())
 	m, tty := openPTY(t)
 	echo := drain(m)
-	var out, errOut syncBuffer
+	var out, errOut testkit.Buffer
 	done := make(chan int)
 	go func() {
 		done <- run([]string{"--ca-file", caFile(t), url}, func(string) string { return "" }, tty, &out, &errOut)
 	}()
-	errOut.waitFor(t, "Password for alice@127.0.0.1: ")
+	errOut.WaitFor(t, "Password for alice@127.0.0.1: ")
 	if _, err := m.WriteString("prompted-secret\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -99,10 +100,10 @@ func TestEmptyPasswordAtPromptIsRefused(t *testing.T) {
 		if asJSON {
 			args = append(args, "--json")
 		}
-		var out, errOut syncBuffer
+		var out, errOut testkit.Buffer
 		done := make(chan int)
 		go func() { done <- run(args, func(string) string { return "" }, tty, &out, &errOut) }()
-		errOut.waitFor(t, "Password for alice@127.0.0.1: ")
+		errOut.WaitFor(t, "Password for alice@127.0.0.1: ")
 		if _, err := m.WriteString("\n"); err != nil {
 			t.Fatal(err)
 		}
