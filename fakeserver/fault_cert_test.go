@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // TestCert checks how a Go client that trusts the server's CA fails on
@@ -22,12 +23,12 @@ func TestCert(t *testing.T) {
 		spec  string
 		check func(error) bool
 	}{
-		{"cert:expired", invalidReason(x509.Expired)},
-		{"cert:not-yet-valid", invalidReason(x509.Expired)}, // Go reports both as Expired
-		{"cert:self-signed", errorAs[x509.UnknownAuthorityError]},
-		{"cert:unknown-ca", errorAs[x509.UnknownAuthorityError]},
-		{"cert:missing-intermediate", errorAs[x509.UnknownAuthorityError]},
-		{"cert:wrong-host", errorAs[x509.HostnameError]},
+		{"cert:expired", testkit.IsInvalid(x509.Expired)},
+		{"cert:not-yet-valid", testkit.IsInvalid(x509.Expired)}, // Go reports both as Expired
+		{"cert:self-signed", testkit.ErrorAs[x509.UnknownAuthorityError]},
+		{"cert:unknown-ca", testkit.ErrorAs[x509.UnknownAuthorityError]},
+		{"cert:missing-intermediate", testkit.ErrorAs[x509.UnknownAuthorityError]},
+		{"cert:wrong-host", testkit.ErrorAs[x509.HostnameError]},
 		{"cert:tls1.0", func(err error) bool { return err != nil && strings.Contains(err.Error(), "protocol version") }},
 		{"cert:rc4-only", func(err error) bool { return err != nil && strings.Contains(err.Error(), "handshake failure") }},
 	}
@@ -67,18 +68,6 @@ func TestCertTLSVersionCap(t *testing.T) {
 	if err := c.WaitGreeting(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func invalidReason(reason x509.InvalidReason) func(error) bool {
-	return func(err error) bool {
-		var e x509.CertificateInvalidError
-		return errors.As(err, &e) && e.Reason == reason
-	}
-}
-
-func errorAs[E error](err error) bool {
-	var e E
-	return errors.As(err, &e)
 }
 
 // TestCertExpiring: the certificate verifies, and expires within

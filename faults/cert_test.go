@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/imapprobe/imapprobe/internal/certs"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 var testCA = sync.OnceValues(func() (*certs.Authority, error) { return certs.NewAuthority("faults test CA") })
@@ -49,13 +50,13 @@ func TestCertVerification(t *testing.T) {
 		check   func(error) bool
 		chain   int
 	}{
-		{"expired", isInvalid(x509.Expired), 1},
+		{"expired", testkit.IsInvalid(x509.Expired), 1},
 		{"expiring", func(err error) bool { return err == nil }, 1}, // still valid
-		{"not-yet-valid", isInvalid(x509.Expired), 1},               // Go uses Expired for both ends
-		{"self-signed", isUnknownAuthority, 1},
+		{"not-yet-valid", testkit.IsInvalid(x509.Expired), 1},       // Go uses Expired for both ends
+		{"self-signed", testkit.ErrorAs[x509.UnknownAuthorityError], 1},
 		{"wrong-host", isHostname, 1},
-		{"unknown-ca", isUnknownAuthority, 1},
-		{"missing-intermediate", isUnknownAuthority, 1},
+		{"unknown-ca", testkit.ErrorAs[x509.UnknownAuthorityError], 1},
+		{"missing-intermediate", testkit.ErrorAs[x509.UnknownAuthorityError], 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.variant, func(t *testing.T) {
@@ -68,46 +69,16 @@ func TestCertVerification(t *testing.T) {
 			if len(chain) != tt.chain {
 				t.Errorf("chain has %d certificates, want %d", len(chain), tt.chain)
 			}
-			if err := verify(chain, ca, "127.0.0.1"); !tt.check(err) {
+			if err := testkit.VerifyChain(chain, ca.Pool(), "127.0.0.1"); !tt.check(err) {
 				t.Errorf("verify error = %v (%T)", err, err)
 			}
 		})
 	}
 }
 
-func isInvalid(reason x509.InvalidReason) func(error) bool {
-	return func(err error) bool {
-		var e x509.CertificateInvalidError
-		return errors.As(err, &e) && e.Reason == reason
-	}
-}
-
-func isUnknownAuthority(err error) bool {
-	var e x509.UnknownAuthorityError
-	return errors.As(err, &e)
-}
-
 func isHostname(err error) bool {
 	var e x509.HostnameError
 	return errors.As(err, &e) && e.Host == "127.0.0.1" && e.Certificate.DNSNames[0] == WrongHost
-}
-
-// verify checks a served chain as a TLS client trusting ca would.
-func verify(chain [][]byte, ca *certs.Authority, host string) error {
-	leaf, err := x509.ParseCertificate(chain[0])
-	if err != nil {
-		return err
-	}
-	inter := x509.NewCertPool()
-	for _, der := range chain[1:] {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			return err
-		}
-		inter.AddCert(c)
-	}
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: inter, DNSName: host})
-	return err
 }
 
 // TestCertMissingIntermediate: the leaf is signed by the CA's

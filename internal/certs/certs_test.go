@@ -3,9 +3,10 @@ package certs
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"testing"
 	"time"
+
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 func TestVerifyOutcomes(t *testing.T) {
@@ -38,46 +39,21 @@ func TestVerifyOutcomes(t *testing.T) {
 	}{
 		{"good", issue(ca, Leaf{}), "127.0.0.1", func(err error) bool { return err == nil }},
 		{"good via intermediate", issue(ca, Leaf{ViaIntermediate: true}), "localhost", func(err error) bool { return err == nil }},
-		{"expired", issue(ca, Leaf{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(0, 0, -1)}), "127.0.0.1", isInvalid(x509.Expired)},
-		{"not yet valid", issue(ca, Leaf{NotBefore: now.AddDate(0, 0, 1)}), "127.0.0.1", isInvalid(x509.Expired)},
-		{"wrong host", issue(ca, Leaf{Hosts: []string{"mail.example.net"}}), "127.0.0.1", func(err error) bool { var h x509.HostnameError; return errors.As(err, &h) }},
-		{"unknown CA", issue(other, Leaf{}), "127.0.0.1", isUnknownAuthority},
-		{"self-signed", self.Certificate, "127.0.0.1", isUnknownAuthority},
-		{"missing intermediate", issue(ca, Leaf{OmitIntermediate: true}), "127.0.0.1", isUnknownAuthority},
+		{"expired", issue(ca, Leaf{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(0, 0, -1)}), "127.0.0.1", testkit.IsInvalid(x509.Expired)},
+		{"not yet valid", issue(ca, Leaf{NotBefore: now.AddDate(0, 0, 1)}), "127.0.0.1", testkit.IsInvalid(x509.Expired)},
+		{"wrong host", issue(ca, Leaf{Hosts: []string{"mail.example.net"}}), "127.0.0.1", testkit.ErrorAs[x509.HostnameError]},
+		{"unknown CA", issue(other, Leaf{}), "127.0.0.1", testkit.ErrorAs[x509.UnknownAuthorityError]},
+		{"self-signed", self.Certificate, "127.0.0.1", testkit.ErrorAs[x509.UnknownAuthorityError]},
+		{"missing intermediate", issue(ca, Leaf{OmitIntermediate: true}), "127.0.0.1", testkit.ErrorAs[x509.UnknownAuthorityError]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			leaf, err := x509.ParseCertificate(tc.chain[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			inter := x509.NewCertPool()
-			for _, der := range tc.chain[1:] {
-				c, err := x509.ParseCertificate(der)
-				if err != nil {
-					t.Fatal(err)
-				}
-				inter.AddCert(c)
-			}
-			_, err = leaf.Verify(x509.VerifyOptions{Roots: ca.Pool(), Intermediates: inter, DNSName: tc.host})
-			if !tc.check(err) {
+			if err := testkit.VerifyChain(tc.chain, ca.Pool(), tc.host); !tc.check(err) {
 				t.Fatalf("verify error = %v (%T)", err, err)
 			}
 		})
 	}
-}
-
-func isInvalid(reason x509.InvalidReason) func(error) bool {
-	return func(err error) bool {
-		var e x509.CertificateInvalidError
-		return errors.As(err, &e) && e.Reason == reason
-	}
-}
-
-func isUnknownAuthority(err error) bool {
-	var e x509.UnknownAuthorityError
-	return errors.As(err, &e)
 }
 
 func TestEncodePEM(t *testing.T) {
