@@ -108,7 +108,7 @@ func (s Scenario) ProbeSettings(srv *fakeserver.Server, password, token string) 
 		addr = srv.TLSAddr()
 	}
 	if p.ClosedPort {
-		closed, err := closedPort()
+		closed, err := ClosedPort()
 		if err != nil {
 			return prober.Target{}, prober.Options{}, err
 		}
@@ -177,7 +177,10 @@ func equalWant(a, b Want) bool {
 	return a.Step == b.Step && a.Code == b.Code && slices.Equal(a.Warnings, b.Warnings)
 }
 
-func closedPort() (string, error) {
+// ClosedPort returns a loopback address nothing listens on, for a
+// scenario with Probe.ClosedPort: a port just released, which nothing
+// else on loopback is likely to take at once.
+func ClosedPort() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err

@@ -175,14 +175,3 @@ func shellJoin(args []string) string {
 	}
 	return strings.Join(out, " ")
 }
-
-// closedLoopbackPort returns a loopback address nothing listens on (one
-// just released: nothing else on loopback is likely to take it at once).
-func closedLoopbackPort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
-}

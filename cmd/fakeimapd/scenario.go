@@ -76,7 +76,7 @@ func scenarioProbe(sc *scenarios.Scenario, srv *fakeserver.Server, stderr io.Wri
 	cleanup = func() {}
 	user, password := srv.User()
 	ps := probeServer{mode: srv.Mode(), plainAddr: srv.PlainAddr(), tlsAddr: srv.TLSAddr(), user: user,
-		password: password, token: srv.Token(user), closedPort: closedLoopbackPort}
+		password: password, token: srv.Token(user), closedPort: scenarios.ClosedPort}
 	dir, err := os.MkdirTemp("", "fakeimapd-"+sc.Name+"-")
 	if err != nil {
 		return "", "", cleanup, fmt.Errorf("--scenario: %v", err)
