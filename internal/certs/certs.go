@@ -31,29 +31,7 @@ type Authority struct {
 
 // NewAuthority makes a self-signed root CA valid from an hour ago for ten years.
 func NewAuthority(commonName string) (*Authority, error) {
-	key, err := newKey()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: commonName, Organization: []string{"imapprobe test CA"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, fmt.Errorf("certs: create CA: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, fmt.Errorf("certs: parse CA: %w", err)
-	}
-	return &Authority{Cert: cert, Key: key}, nil
+	return newCA(nil, pkix.Name{CommonName: commonName, Organization: []string{"imapprobe test CA"}}, 10)
 }
 
 // Pool returns a pool that trusts only this authority.
@@ -140,6 +118,13 @@ func EncodePEM(c tls.Certificate) (chainPEM, keyPEM []byte, err error) {
 }
 
 func (a *Authority) intermediate() (*Authority, error) {
+	return newCA(a, pkix.Name{CommonName: a.Cert.Subject.CommonName + " intermediate"}, 5)
+}
+
+// newCA makes a CA valid from an hour ago for years: a root signing
+// itself when parent is nil, else an intermediate that parent signs and
+// that may sign only leaves.
+func newCA(parent *Authority, subject pkix.Name, years int) (*Authority, error) {
 	key, err := newKey()
 	if err != nil {
 		return nil, err
@@ -147,21 +132,27 @@ func (a *Authority) intermediate() (*Authority, error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: a.Cert.Subject.CommonName + " intermediate"},
+		Subject:               subject,
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(5, 0, 0),
+		NotAfter:              now.AddDate(years, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.Cert, key.Public(), a.Key)
+	what, signer, signerKey := "CA", tmpl, key
+	if parent != nil {
+		what, signer, signerKey = "intermediate", parent.Cert, parent.Key
+		tmpl.MaxPathLenZero = true
+	} else {
+		tmpl.KeyUsage |= x509.KeyUsageCRLSign
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, key.Public(), signerKey)
 	if err != nil {
-		return nil, fmt.Errorf("certs: create intermediate: %w", err)
+		return nil, fmt.Errorf("certs: create %s: %w", what, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("certs: parse %s: %w", what, err)
 	}
 	return &Authority{Cert: cert, Key: key}, nil
 }
