@@ -179,7 +179,9 @@ func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "fakeserver-backend" }
 
 // session is the backend session: imapmemserver's, plus LOGIN against the
-// seeded users, SASL PLAIN/XOAUTH2/OAUTHBEARER and the NOPERM mailbox.
+// seeded users, SASL PLAIN/XOAUTH2/OAUTHBEARER, the NOPERM mailbox and
+// whole-message FETCH sections written from the stored bytes
+// (fetch_partial.go).
 type session struct {
 	*imapmemserver.UserSession // nil until logged in
 	backend                    *backend
