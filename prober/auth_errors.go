@@ -2,7 +2,6 @@ package prober
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,13 +10,10 @@ import (
 	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
-// authErr maps a failed LOGIN/AUTHENTICATE: RFC 5530 codes first, then the
-// wording of Dovecot, Gmail, Exchange and Courier.
-func (p *probe) authErr(mech string, err error, tokenErr map[string]any) (Code, string) {
-	var ie *imap.Error
-	if !errors.As(err, &ie) || ie.Type == imap.StatusResponseTypeBye {
-		return p.cmdErr(StepAuth, err)
-	}
+// authErr maps a failed LOGIN/AUTHENTICATE (its tagged NO or BAD): RFC
+// 5530 codes first, then the wording of Dovecot, Gmail, Exchange and
+// Courier.
+func authErr(mech string, ie *imap.Error, tokenErr map[string]any) (Code, string) {
 	detail := serverSaid(ie)
 	token := isTokenMech(mech)
 	if tokenErr != nil {

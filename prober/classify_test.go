@@ -2,7 +2,6 @@ package prober
 
 import (
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -37,9 +36,8 @@ func TestAuthWordings(t *testing.T) {
 		{"LOGIN", no(imap.ResponseCodeAlert, "Application-specific password required"), "auth.failed"}, // Gmail
 		{"PLAIN", &imap.Error{Type: imap.StatusResponseTypeBad, Text: "Invalid arguments"}, "auth.bad"},
 	}
-	p := &probe{deadline: time.Now().Add(time.Hour), feed: &clientConn{}, o: Options{StepTimeout: time.Second}}
 	for _, tc := range cases {
-		if got, _ := p.authErr(tc.mech, tc.err, nil); got != tc.want {
+		if got, _ := authErr(tc.mech, tc.err, nil); got != tc.want {
 			t.Errorf("%s %v: %s, want %s", tc.mech, tc.err, got, tc.want)
 		}
 	}
@@ -65,14 +63,13 @@ func TestSelectWordings(t *testing.T) {
 		{no(imap.ResponseCodeServerBug, "Internal error occurred. Refer to server log for more information."), "mailbox.select_failed"},
 		{no("", "Something odd"), "mailbox.select_failed"},
 	}
-	p := &probe{t: Target{Mailbox: "Foo"}, mailbox: []string{"INBOX", "Foo"}}
+	p := &probe{t: Target{Mailbox: "Foo"}}
 	for _, tc := range cases {
-		if got, _ := p.selectErr(tc.err); got != tc.want {
+		if got, _ := p.selectErr(mailboxState{names: []string{"INBOX", "Foo"}}, tc.err); got != tc.want {
 			t.Errorf("%v: %s, want %s", tc.err, got, tc.want)
 		}
 	}
-	p.mailbox = []string{"INBOX"}
-	if got, _ := p.selectErr(no("", "Something odd")); got != "mailbox.not_found" {
+	if got, _ := p.selectErr(mailboxState{names: []string{"INBOX"}}, no("", "Something odd")); got != "mailbox.not_found" {
 		t.Errorf("a NO for a name absent from LIST: %s, want mailbox.not_found", got)
 	}
 }
@@ -91,8 +88,8 @@ func TestClosestHint(t *testing.T) {
 		{"Entwürfe", nil, catalog["mailbox.not_found"].Fix},
 	}
 	for _, c := range cases {
-		p := &probe{t: Target{Mailbox: c.want}, mailbox: c.listed}
-		if got := p.closestHint(); got != c.hint {
+		p := &probe{t: Target{Mailbox: c.want}}
+		if got := p.closestHint(mailboxState{names: c.listed}); got != c.hint {
 			t.Errorf("%q in %q:\n got %s\nwant %s", c.want, c.listed, got, c.hint)
 		}
 	}

@@ -76,27 +76,28 @@ func (c *clientConn) SetReadDeadline(time.Time) error { return nil }
 
 func (c *clientConn) SetWriteDeadline(time.Time) error { return nil }
 
-// ensureClient hands the connection to imapclient.
-func (p *probe) ensureClient() *imapclient.Client {
-	if p.client != nil {
-		return p.client
+// withClient hands the connection to imapclient, once: the steps after
+// auth call it first and use in.imap.
+func (in session) withClient() session {
+	if in.imap.client != nil {
+		return in
 	}
 	kind := "OK"
-	if p.preauth || p.authed {
+	if in.server.preauth || in.server.authed {
 		kind = "PREAUTH" // so that imapclient knows it is logged in
 	}
 	var caps []string
-	for _, c := range p.caps.list {
+	for _, c := range in.server.caps.list {
 		if isAtom(c) {
 			caps = append(caps, c)
 		}
 	}
 	prefix := fmt.Sprintf("* %s [CAPABILITY %s] greeting already read\r\n", kind, strings.Join(caps, " "))
-	buffered, _ := p.br.Peek(p.br.Buffered())
-	p.feed = &clientConn{Conn: p.tap, tap: p.tap, prefix: append([]byte(prefix), buffered...)}
-	p.client = imapclient.New(p.feed, &imapclient.Options{})
-	_ = p.client.WaitGreeting()
-	return p.client
+	buffered, _ := in.wire.br.Peek(in.wire.br.Buffered())
+	feed := &clientConn{Conn: in.wire.tap, tap: in.wire.tap, prefix: append([]byte(prefix), buffered...)}
+	in.imap = clientState{client: imapclient.New(feed, &imapclient.Options{}), feed: feed}
+	_ = in.imap.client.WaitGreeting()
+	return in
 }
 
 func isAtom(s string) bool {

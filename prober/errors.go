@@ -34,18 +34,18 @@ func isTimeout(err error) bool {
 		(errors.As(err, &ne) && ne.Timeout())
 }
 
-// ioCode classifies a transport error met during step s.
-func (p *probe) ioCode(step string, err error) (code Code, detail string) {
+// ioCode classifies a transport error met during step s on tap.
+func (p *probe) ioCode(tap *wiretap.Conn, step string, err error) (code Code, detail string) {
 	var lerr *wiretap.LimitError
 	switch {
 	case errors.As(err, &lerr):
 		return genericCode(step, "malformed"), lerr.Error()
 	case isTimeout(err) || !time.Now().Before(p.deadline) || p.ctx.Err() != nil:
 		detail := "no complete answer within " + p.waitLimit()
-		if part, ok := p.tap.Pending(); ok && part != "" {
+		if part, ok := tap.Pending(); ok && part != "" {
 			detail += "; partial line received: " + part
 		}
-		if left := p.tap.LiteralLeft(); left > 0 {
+		if left := tap.LiteralLeft(); left > 0 {
 			detail += fmt.Sprintf("; %d bytes of a literal were still expected: the server may have sent less than it announced", left)
 		}
 		return genericCode(step, "timeout"), detail
@@ -76,14 +76,14 @@ func (p *probe) lastBye() string {
 	return ""
 }
 
-// cmdErr classifies an imapclient error that is not a NO/BAD the step
-// handles itself.
-func (p *probe) cmdErr(step string, err error) (code Code, detail string) {
-	if rerr := p.feed.err(); rerr != nil {
-		return p.ioCode(step, rerr)
+// cmdErr classifies an imapclient error, read from feed, that is not a
+// NO/BAD the step handles itself.
+func (p *probe) cmdErr(feed *clientConn, step string, err error) (code Code, detail string) {
+	if rerr := feed.err(); rerr != nil {
+		return p.ioCode(feed.tap, step, rerr)
 	}
 	if !time.Now().Before(p.deadline) || p.ctx.Err() != nil {
-		return p.ioCode(step, errTimeout)
+		return p.ioCode(feed.tap, step, errTimeout)
 	}
 	var ie *imap.Error
 	if errors.As(err, &ie) {
@@ -93,7 +93,7 @@ func (p *probe) cmdErr(step string, err error) (code Code, detail string) {
 		return genericCode(step, "bad"), serverSaid(ie)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
-		return p.ioCode(step, io.ErrUnexpectedEOF)
+		return p.ioCode(feed.tap, step, io.ErrUnexpectedEOF)
 	}
 	detail = err.Error()
 	if last := p.rec.Last(wiretap.Server); last != "" {
@@ -123,12 +123,12 @@ func serverSaid(e *imap.Error) string {
 
 // failCommand reports a failed imapclient command: a NO as noCode when one
 // is given, anything else as cmdErr classifies it.
-func (p *probe) failCommand(s *Step, step string, noCode Code, err error) bool {
+func (p *probe) failCommand(s *Step, c clientState, step string, noCode Code, err error) bool {
 	var ie *imap.Error
 	if noCode != "" && errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
 		return p.fail(s, noCode, serverSaid(ie))
 	}
-	code, detail := p.cmdErr(step, err)
+	code, detail := p.cmdErr(c.feed, step, err)
 	return p.fail(s, code, detail)
 }
 

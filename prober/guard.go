@@ -14,21 +14,23 @@ const guardGrace = time.Second
 // deadline reaches) cannot hang the probe. Past the step deadline, or
 // once the context is done, plus a grace period, the connection is closed;
 // if fn still does not return, the step is abandoned with a timeout
-// diagnosis and fn's goroutine is left to the closed connection.
-func (p *probe) runGuarded(name string, fn stepFunc, s *Step) bool {
+// diagnosis and fn's goroutine is left to the closed connection, with the
+// session it was given: the probe goes on with in, not with fn's result.
+func (p *probe) runGuarded(name string, fn stepFunc, in session, s *Step) (session, bool) {
 	type result struct {
-		s  Step
-		ok bool
+		out session
+		s   Step
+		ok  bool
 	}
 	done := make(chan result, 1)
 	local := *s
 	go func() {
-		ok := fn(&local) && local.Diagnosis == nil
-		done <- result{local, ok}
+		out, ok := fn(p, in, &local)
+		done <- result{out, local, ok && local.Diagnosis == nil}
 	}()
-	take := func(r result) bool {
+	take := func(r result) (session, bool) {
 		*s = r.s
-		return r.ok
+		return r.out, r.ok
 	}
 	timer := time.NewTimer(time.Until(p.deadline) + guardGrace)
 	defer timer.Stop()
@@ -49,10 +51,10 @@ func (p *probe) runGuarded(name string, fn stepFunc, s *Step) bool {
 		if r.ok {
 			// it finished, but late, and the connection is gone now: a
 			// later step must not read a closed connection as a drop
-			r.s.Diagnosis, r.ok = nil, false
+			r.s.Diagnosis = nil
 			*s = r.s
 			p.fail(s, genericCode(name, "timeout"), "the step finished only after its deadline ("+p.waitLimit()+"); the connection was closed")
-			return false
+			return r.out, false
 		}
 		return take(r)
 	case <-time.After(guardGrace):
@@ -61,7 +63,7 @@ func (p *probe) runGuarded(name string, fn stepFunc, s *Step) bool {
 	*s = Step{Name: s.Name, Start: s.Start}
 	p.fail(s, genericCode(name, "timeout"), "the step did not finish within "+p.waitLimit()+
 		"; the connection was closed and the step abandoned (the server left a command unanswered)")
-	return false
+	return in, false
 }
 
 // closeConn closes the TCP connection, which fails every read and write

@@ -35,7 +35,7 @@ func TestGuardAbandonsBlockedStep(t *testing.T) {
 			defer close(block)
 			s := Step{Name: StepAuth}
 			began := time.Now()
-			ok := p.runGuarded(StepAuth, func(*Step) bool { <-block; return true }, &s)
+			_, ok := p.runGuarded(StepAuth, func(_ *probe, in session, _ *Step) (session, bool) { <-block; return in, true }, session{}, &s)
 			took := time.Since(began)
 			if ok || !p.abandoned || s.Diagnosis == nil || s.Diagnosis.Code != "auth.timeout" {
 				t.Fatalf("ok=%v abandoned=%v diagnosis=%+v", ok, p.abandoned, s.Diagnosis)

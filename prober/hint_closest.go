@@ -9,20 +9,20 @@ import (
 
 // closestHint names the existing mailboxes closest to the wanted one, or,
 // when none is similar, the first few there are.
-func (p *probe) closestHint() string {
-	if p.listDone && p.listCount == 0 {
+func (p *probe) closestHint(mb mailboxState) string {
+	if mb.listed && mb.count == 0 {
 		return "LIST returned no mailbox at all, not even INBOX: the account exists but has no mail storage. Check the server's mailbox autocreation (Cyrus autocreate_inbox_folders, Dovecot auto = create) or the account's provisioning."
 	}
-	names := closest(p.t.Mailbox, p.mailbox, 3, p.deadline)
+	names := closest(p.t.Mailbox, mb.names, 3, p.deadline)
 	intro, more := "Closest existing mailboxes: ", ""
 	if len(names) == 0 {
-		if len(p.mailbox) == 0 {
+		if len(mb.names) == 0 {
 			return catalog["mailbox.not_found"].Fix
 		}
-		names = p.mailbox[:min(5, len(p.mailbox))]
-		intro = fmt.Sprintf("No similar name among the %d listed mailboxes; they include ", len(p.mailbox))
-		if len(names) < len(p.mailbox) {
-			more = fmt.Sprintf(" and %d more", len(p.mailbox)-len(names))
+		names = mb.names[:min(5, len(mb.names))]
+		intro = fmt.Sprintf("No similar name among the %d listed mailboxes; they include ", len(mb.names))
+		if len(names) < len(mb.names) {
+			more = fmt.Sprintf(" and %d more", len(mb.names)-len(names))
 		}
 	}
 	q := make([]string, len(names))

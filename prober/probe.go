@@ -1,15 +1,12 @@
 package prober
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"sync"
 	"time"
-
-	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/imapprobe/imapprobe/internal/redact"
 	"github.com/imapprobe/imapprobe/internal/wiretap"
@@ -47,15 +44,16 @@ func Probe(ctx context.Context, t Target, o Options) *Report {
 	}
 	stop := context.AfterFunc(ctx, func() { p.setDeadline(time.Time{}) })
 	defer stop()
-	p.run()
-	p.close()
+	p.close(p.run())
 	p.rep.Duration = time.Since(start)
 	p.rep.TranscriptOmitted = p.rec.Omitted()
 	p.rep.Result = p.rep.Verdict(o.Strict)
 	return p.rep
 }
 
-// probe is the state of one run.
+// probe is what every step of one run shares: its inputs, the report, and
+// the deadline of the step in progress. What a step learns travels in a
+// session instead (see state.go).
 type probe struct {
 	ctx context.Context
 	t   Target
@@ -64,56 +62,40 @@ type probe struct {
 	rec *wiretap.Recorder
 	rep *Report
 
-	addrs []string // resolved addresses
-	raw   net.Conn // TCP
-	tap   *wiretap.Conn
-	br    *bufio.Reader // hand-driven reader above tap
-	tlsOn bool
-	// tlsVersion is the negotiated TLS version, once tlsOn.
-	tlsVersion uint16
-	authed     bool // the auth step logged in by hand
-	tagN       int
-
-	preauth bool
-	caps    capSet
-
-	client  *imapclient.Client
-	feed    *clientConn
-	mailbox []string // LIST names kept for hints
-	// listDone and listCount: LIST succeeded, with this many names
-	listDone  bool
-	listCount int
-	numMsgs   uint32
-	deadline  time.Time
-	capped    bool // the overall deadline, not --timeout, ends the current step
+	deadline time.Time
+	capped   bool // the overall deadline, not --timeout, ends the current step
 
 	resetAtOpen bool // the peer reset the connection before sending anything
 	abandoned   bool // a step's goroutine was left blocked (see runGuarded)
 
-	mu sync.Mutex // guards raw deadline against ctx cancel
+	mu  sync.Mutex // guards raw against ctx cancel and the step guard
+	raw net.Conn   // TCP, once connect succeeded
 }
 
-// stepFunc does one step's work; it fills s and returns false to stop.
-type stepFunc func(s *Step) bool
+// stepFunc does one step's work on in: it fills s and returns the session
+// for the next step, and false to stop.
+type stepFunc func(p *probe, in session, s *Step) (session, bool)
 
-func (p *probe) run() {
+// run walks the plan and returns the last session, for close.
+func (p *probe) run() session {
 	plan := []struct {
 		name string
 		fn   stepFunc
 		skip string // non-empty: not applicable, with the reason
 	}{
-		{StepResolve, p.resolve, ""},
-		{StepConnect, p.connect, ""},
-		{StepTLS, p.implicitTLS, when(p.t.TLS != TLSImplicit, "not used: TLS mode is "+string(p.t.TLS))},
-		{StepGreeting, p.greeting, ""},
-		{StepCapability, p.capability, ""},
-		{StepStartTLS, p.startTLS, when(p.t.TLS != TLSStartTLS, "not used: TLS mode is "+string(p.t.TLS))},
-		{StepAuth, p.auth, ""},
-		{StepList, p.list, ""},
-		{StepSelect, p.selectMailbox, ""},
-		{StepFetch, p.fetch, ""},
-		{StepLogout, p.logout, ""},
+		{StepResolve, (*probe).resolve, ""},
+		{StepConnect, (*probe).connect, ""},
+		{StepTLS, (*probe).implicitTLS, when(p.t.TLS != TLSImplicit, "not used: TLS mode is "+string(p.t.TLS))},
+		{StepGreeting, (*probe).greeting, ""},
+		{StepCapability, (*probe).capability, ""},
+		{StepStartTLS, (*probe).startTLS, when(p.t.TLS != TLSStartTLS, "not used: TLS mode is "+string(p.t.TLS))},
+		{StepAuth, (*probe).auth, ""},
+		{StepList, (*probe).list, ""},
+		{StepSelect, (*probe).selectMailbox, ""},
+		{StepFetch, (*probe).fetch, ""},
+		{StepLogout, (*probe).logout, ""},
 	}
+	var cur session
 	requested := true
 	stopped := ""
 	for _, st := range plan {
@@ -126,13 +108,10 @@ func (p *probe) run() {
 			p.skip(st.name, stopped)
 		case st.skip != "":
 			p.skip(st.name, st.skip)
-		case !p.runStep(st.name, st.fn):
-			stopped = "skipped: " + st.name + " failed"
-			if p.resetAtOpen {
-				stopped = "skipped: " + StepConnect + " failed"
-			}
-			if p.abandoned {
-				stopped = "skipped: " + st.name + " did not finish"
+		default:
+			var ok bool
+			if cur, ok = p.runStep(st.name, st.fn, cur); !ok {
+				stopped = p.stopNote(st.name)
 			}
 		}
 		p.rep.Requested = append(p.rep.Requested, st.name)
@@ -140,6 +119,18 @@ func (p *probe) run() {
 			requested = false
 		}
 	}
+	return cur
+}
+
+// stopNote is what the steps after a failed one say.
+func (p *probe) stopNote(failed string) string {
+	switch {
+	case p.abandoned:
+		return "skipped: " + failed + " did not finish"
+	case p.resetAtOpen:
+		return "skipped: " + StepConnect + " failed"
+	}
+	return "skipped: " + failed + " failed"
 }
 
 func when(cond bool, s string) string {
@@ -153,7 +144,7 @@ func (p *probe) skip(name, note string) {
 	p.rep.Steps = append(p.rep.Steps, Step{Name: name, Status: StatusSkipped, Note: note, Start: time.Since(p.rep.Started)})
 }
 
-func (p *probe) runStep(name string, fn stepFunc) bool {
+func (p *probe) runStep(name string, fn stepFunc, in session) (session, bool) {
 	s := Step{Name: name, Start: time.Since(p.rep.Started)}
 	began := time.Now()
 	first := p.rec.Len()
@@ -162,13 +153,12 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		p.deadline, p.capped = d, true
 	}
 	p.setDeadline(p.deadline)
-	ok := true
+	out, ok := in, false
 	bare := p.rec.BareLF(wiretap.Server)
 	if p.ctx.Err() != nil {
 		p.fail(&s, genericCode(name, "timeout"), "the overall deadline (--total-timeout) passed before this step")
-		ok = false
 	} else {
-		ok = p.runGuarded(name, fn, &s)
+		out, ok = p.runGuarded(name, fn, in, &s)
 	}
 	s.Duration = time.Since(began)
 	if !p.abandoned {
@@ -183,7 +173,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 		s.Status, s.Note, s.Diagnosis, s.Duration = StatusSkipped, "skipped: connect failed", nil, 0
 		s.Transcript = p.rec.Lines(first)
 		p.rep.Steps = append(p.rep.Steps, s)
-		return false
+		return out, false
 	}
 	if ok && s.Duration > p.o.Slow {
 		p.warn(&s, genericCode(name, "slow"), fmt.Sprintf("took %s, over the %s threshold", roundDuration(s.Duration), p.o.Slow))
@@ -205,7 +195,7 @@ func (p *probe) runStep(name string, fn stepFunc) bool {
 	}
 	s.Transcript = p.rec.Lines(first)
 	p.rep.Steps = append(p.rep.Steps, s)
-	return ok
+	return out, ok
 }
 
 // waitLimit names the deadline that bounds the current step.
@@ -289,9 +279,9 @@ func (p *probe) warn(s *Step, code Code, detail string) {
 	s.Warnings = append(s.Warnings, d)
 }
 
-func (p *probe) close() {
-	if p.client != nil && !p.abandoned { // an abandoned step's goroutine may still own it
-		_ = p.client.Close()
+func (p *probe) close(last session) {
+	if c := last.imap.client; c != nil && !p.abandoned { // an abandoned step's goroutine may still own it
+		_ = c.Close()
 	}
 	p.closeConn()
 }

@@ -60,11 +60,11 @@ func isTokenMech(name string) bool {
 // first, then what the server offers for the credentials at hand (a token
 // where the server takes OAuth, else the password), so that a stale token
 // in the environment does not shadow a valid password.
-func (p *probe) chooseMech() (mech string, code Code, detail string) {
-	offered := p.caps.mechanisms()
-	list := "server offers: " + strings.Join(append(offered, loginWord(p.caps)), " ")
+func (p *probe) chooseMech(caps capSet, tlsOn bool) (mech string, code Code, detail string) {
+	offered := caps.mechanisms()
+	list := "server offers: " + strings.Join(append(offered, loginWord(caps)), " ")
 	missing := func(m string) (string, Code, string) {
-		if p.caps.Has("LOGINDISABLED") && !p.tlsOn {
+		if caps.Has("LOGINDISABLED") && !tlsOn {
 			return "", "auth.login_disabled", "the server advertises LOGINDISABLED and not AUTH=" + m + " on this unencrypted connection"
 		}
 		return "", "auth.mechanism_unsupported", "AUTH=" + m + " is not offered; " + list
@@ -74,9 +74,9 @@ func (p *probe) chooseMech() (mech string, code Code, detail string) {
 		switch {
 		case !ok:
 			return "", "auth.mechanism_unsupported", fmt.Sprintf("unknown mechanism %q: use %s", p.o.Auth, strings.Join(authmech.Names(), ", "))
-		case !m.SASL && p.caps.Has("LOGINDISABLED"):
+		case !m.SASL && caps.Has("LOGINDISABLED"):
 			return "", "auth.login_disabled", "the server advertises LOGINDISABLED; " + list
-		case m.SASL && !p.caps.Has("AUTH="+m.Name):
+		case m.SASL && !caps.Has("AUTH="+m.Name):
 			return missing(m.Name)
 		}
 		return m.Name, "", ""
@@ -85,7 +85,7 @@ func (p *probe) chooseMech() (mech string, code Code, detail string) {
 		for _, m := range authmech.All {
 			switch {
 			case m.Credential != c:
-			case m.SASL && p.caps.Has("AUTH="+m.Name), !m.SASL && !p.caps.Has("LOGINDISABLED"):
+			case m.SASL && caps.Has("AUTH="+m.Name), !m.SASL && !caps.Has("LOGINDISABLED"):
 				return nil, m.Name
 			case m.SASL:
 				names = append(names, m.Name)
@@ -116,27 +116,27 @@ func loginWord(c capSet) string {
 	return "(LOGIN command)"
 }
 
-func (p *probe) auth(s *Step) bool {
+func (p *probe) auth(in session, s *Step) (session, bool) {
 	d := &AuthDetails{}
 	s.Details = d
-	if p.preauth {
+	if in.server.preauth {
 		d.Mechanism = "PREAUTH"
 		s.Note = "server sent PREAUTH: already authenticated, no credentials sent"
-		d.CapabilitiesAfter = p.caps.list
-		return true
+		d.CapabilitiesAfter = in.server.caps.list
+		return in, true
 	}
 	if why := p.credentialsMissing(); why != "" {
-		return p.fail(s, "auth.no_credentials", why+", so login was not tested")
+		return in, p.fail(s, "auth.no_credentials", why+", so login was not tested")
 	}
-	if !p.tlsOn && !p.o.AllowPlaintextAuth {
-		return p.fail(s, "auth.insecure_transport", "the connection is not encrypted (TLS mode "+string(p.t.TLS)+"); no credentials were sent")
+	if !in.tls.on && !p.o.AllowPlaintextAuth {
+		return in, p.fail(s, "auth.insecure_transport", "the connection is not encrypted (TLS mode "+string(p.t.TLS)+"); no credentials were sent")
 	}
-	if p.tlsOn && p.tlsVersion < minCredentialTLS && !p.o.AllowWeakTLS {
-		return p.fail(s, "auth.weak_tls", "the connection negotiated "+tls.VersionName(p.tlsVersion)+"; no credentials were sent below TLS 1.2")
+	if in.tls.on && in.tls.version < minCredentialTLS && !p.o.AllowWeakTLS {
+		return in, p.fail(s, "auth.weak_tls", "the connection negotiated "+tls.VersionName(in.tls.version)+"; no credentials were sent below TLS 1.2")
 	}
-	mech, code, detail := p.chooseMech()
+	mech, code, detail := p.chooseMech(in.server.caps, in.tls.on)
 	if code != "" {
-		return p.fail(s, code, detail)
+		return in, p.fail(s, code, detail)
 	}
 	d.Mechanism, d.Credential = mech, "password"
 	if isTokenMech(mech) {
@@ -148,17 +148,17 @@ func (p *probe) auth(s *Step) bool {
 	var r *response
 	var challenge []byte
 	if mech == "LOGIN" {
-		r, code, detail = p.login()
+		r, code, detail = p.login(in.wire, in.server.caps)
 	} else {
-		r, challenge, code, detail = p.authenticate(mech)
+		r, challenge, code, detail = p.authenticate(in.wire, in.server.caps, mech)
 	}
 	if code != "" {
-		return p.fail(s, code, detail)
+		return in, p.fail(s, code, detail)
 	}
 	if r.status != "OK" {
 		d.TokenError = tokenError(challenge, p.red.Scrub)
-		code, detail := p.authErr(mech, statusError(r), d.TokenError)
-		return p.fail(s, code, detail)
+		code, detail := authErr(mech, statusError(r), d.TokenError)
+		return in, p.fail(s, code, detail)
 	}
 	caps := capsFromCode(r.text[strings.IndexByte(r.text, ' ')+1:])
 	for _, u := range r.untagged {
@@ -168,20 +168,20 @@ func (p *probe) auth(s *Step) bool {
 	}
 	if len(caps) == 0 {
 		var ok bool
-		if caps, ok = p.fetchCaps(s, StepAuth); !ok {
-			return false
+		if caps, ok = p.fetchCaps(in.wire, s, StepAuth); !ok {
+			return in, false
 		}
 	}
-	p.caps, p.authed = parseCaps(caps), true
-	d.CapabilitiesAfter = append([]string(nil), p.caps.list...)
+	in.server.caps, in.server.authed = parseCaps(caps), true
+	d.CapabilitiesAfter = append([]string(nil), in.server.caps.list...)
 	sort.Strings(d.CapabilitiesAfter)
-	return true
+	return in, true
 }
 
 // login sends LOGIN with both arguments as astrings.
-func (p *probe) login() (*response, Code, string) {
-	tag := p.nextTag()
-	lits := p.caps.Has("LITERAL+") || p.caps.Has("LITERAL-")
+func (p *probe) login(w *wire, caps capSet) (*response, Code, string) {
+	tag := w.nextTag()
+	lits := caps.Has("LITERAL+") || caps.Has("LITERAL-")
 	parts := []string{tag + " LOGIN "}
 	for i, arg := range []string{p.t.User, p.o.Password} {
 		if i > 0 {
@@ -201,21 +201,21 @@ func (p *probe) login() (*response, Code, string) {
 	for i, part := range parts {
 		if i > 0 {
 			// a synchronising literal: wait for the server's go-ahead
-			line, err := p.readLine()
+			line, err := w.readLine()
 			if err != nil {
-				code, detail := p.ioCode(StepAuth, err)
+				code, detail := p.ioCode(w.tap, StepAuth, err)
 				return nil, code, detail
 			}
 			if !strings.HasPrefix(line, "+") {
-				return p.finish(StepAuth, tag, "LOGIN", line)
+				return p.finish(w, StepAuth, tag, "LOGIN", line)
 			}
 		}
-		if err := p.write(part + "\r\n"); err != nil {
-			code, detail := p.ioCode(StepAuth, err)
+		if err := w.write(part + "\r\n"); err != nil {
+			code, detail := p.ioCode(w.tap, StepAuth, err)
 			return nil, code, detail
 		}
 	}
-	return p.finish(StepAuth, tag, "LOGIN", "")
+	return p.finish(w, StepAuth, tag, "LOGIN", "")
 }
 
 // quoteString returns s as an IMAP quoted string, or false when s needs a
@@ -241,32 +241,32 @@ func quoteString(s string) (string, bool) {
 
 // authenticate runs one SASL exchange. It returns the first server
 // challenge that carried data (an OAuth error JSON, say) for the report.
-func (p *probe) authenticate(mech string) (*response, []byte, Code, string) {
+func (p *probe) authenticate(w *wire, caps capSet, mech string) (*response, []byte, Code, string) {
 	m, _ := authmech.Lookup(mech)
 	secret := p.o.Password
 	if m.Credential == authmech.Token {
 		secret = p.o.Token
 	}
 	ir := m.Initial(p.t.User, secret)
-	tag := p.nextTag()
+	tag := w.nextTag()
 	cmd := tag + " AUTHENTICATE " + mech
-	if p.caps.Has("SASL-IR") {
+	if caps.Has("SASL-IR") {
 		cmd += " " + base64.StdEncoding.EncodeToString(ir)
 		ir = nil
 	}
-	if err := p.write(cmd + "\r\n"); err != nil {
-		code, detail := p.ioCode(StepAuth, err)
+	if err := w.write(cmd + "\r\n"); err != nil {
+		code, detail := p.ioCode(w.tap, StepAuth, err)
 		return nil, nil, code, detail
 	}
 	var challenge []byte
 	for n := 0; ; n++ {
-		line, err := p.readLine()
+		line, err := w.readLine()
 		if err != nil {
-			code, detail := p.ioCode(StepAuth, err)
+			code, detail := p.ioCode(w.tap, StepAuth, err)
 			return nil, challenge, code, detail
 		}
 		if !strings.HasPrefix(line, "+") {
-			r, code, detail := p.finish(StepAuth, tag, "AUTHENTICATE", line)
+			r, code, detail := p.finish(w, StepAuth, tag, "AUTHENTICATE", line)
 			return r, challenge, code, detail
 		}
 		if n >= maxChallenges {
@@ -290,8 +290,8 @@ func (p *probe) authenticate(mech string) (*response, []byte, Code, string) {
 		}
 		// anything else (XOAUTH2's error challenge, a stray one): an empty
 		// reply, which RFC 4959 spells as an empty line
-		if err := p.write(reply + "\r\n"); err != nil {
-			code, detail := p.ioCode(StepAuth, err)
+		if err := w.write(reply + "\r\n"); err != nil {
+			code, detail := p.ioCode(w.tap, StepAuth, err)
 			return nil, challenge, code, detail
 		}
 	}

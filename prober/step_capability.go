@@ -9,22 +9,22 @@ type CapabilityDetails struct {
 	Mechanisms   []string `json:"mechanisms,omitempty"`
 }
 
-func (p *probe) capability(s *Step) bool {
+func (p *probe) capability(in session, s *Step) (session, bool) {
 	d := &CapabilityDetails{}
 	s.Details = d
-	caps, ok := p.fetchCaps(s, StepCapability)
+	caps, ok := p.fetchCaps(in.wire, s, StepCapability)
 	if !ok {
-		return false
+		return in, false
 	}
-	p.caps = parseCaps(caps)
-	d.Capabilities = p.caps.list
-	d.Mechanisms = p.caps.mechanisms()
-	return true
+	in.server.caps = parseCaps(caps)
+	d.Capabilities = in.server.caps.list
+	d.Mechanisms = in.server.caps.mechanisms()
+	return in, true
 }
 
 // fetchCaps runs CAPABILITY on the hand-driven connection.
-func (p *probe) fetchCaps(s *Step, step string) ([]string, bool) {
-	r, code, detail := p.command(step, "CAPABILITY")
+func (p *probe) fetchCaps(w *wire, s *Step, step string) ([]string, bool) {
+	r, code, detail := p.command(w, step, "CAPABILITY")
 	if code != "" {
 		return nil, p.fail(s, code, detail)
 	}

@@ -23,7 +23,7 @@ type Attempt struct {
 	Time    time.Duration `json:"duration_ns"`
 }
 
-func (p *probe) connect(s *Step) bool {
+func (p *probe) connect(in session, s *Step) (session, bool) {
 	d := &ConnectDetails{}
 	s.Details = d
 	dial := p.o.DialContext
@@ -32,7 +32,7 @@ func (p *probe) connect(s *Step) bool {
 		if p.o.SourceAddr != "" {
 			ip := net.ParseIP(p.o.SourceAddr)
 			if ip == nil {
-				return p.fail(s, "tcp.unreachable", fmt.Sprintf("source address %q is not an IP address", p.o.SourceAddr))
+				return in, p.fail(s, "tcp.unreachable", fmt.Sprintf("source address %q is not an IP address", p.o.SourceAddr))
 			}
 			dialer.LocalAddr = &net.TCPAddr{IP: ip}
 		}
@@ -41,12 +41,12 @@ func (p *probe) connect(s *Step) bool {
 	ctx, cancel := context.WithDeadline(p.ctx, p.deadline)
 	defer cancel()
 	var lastErr error
-	for i, addr := range p.addrs {
+	for i, addr := range in.addrs {
 		began := time.Now()
 		// Each address gets a fair share of what is left, so that a
 		// black-holed first address (often a broken IPv6 route) cannot use
 		// up the step before a working one is tried.
-		share := time.Until(p.deadline) / time.Duration(len(p.addrs)-i)
+		share := time.Until(p.deadline) / time.Duration(len(in.addrs)-i)
 		actx, acancel := context.WithTimeout(ctx, share)
 		conn, err := dial(actx, "tcp", addr)
 		acancel()
@@ -58,8 +58,8 @@ func (p *probe) connect(s *Step) bool {
 			p.raw = conn
 			p.mu.Unlock()
 			p.setDeadline(p.deadline)
-			p.attachTap(conn)
-			return true
+			in.wire = p.newWire(conn)
+			return in, true
 		}
 		a.Error = err.Error()
 		d.Attempts = append(d.Attempts, a)
@@ -69,9 +69,9 @@ func (p *probe) connect(s *Step) bool {
 		}
 	}
 	if lastErr == nil {
-		return p.fail(s, "tcp.unreachable", "no address to connect to")
+		return in, p.fail(s, "tcp.unreachable", "no address to connect to")
 	}
-	return p.fail(s, classifyDial(lastErr, ctx.Err() != nil), lastErr.Error())
+	return in, p.fail(s, classifyDial(lastErr, ctx.Err() != nil), lastErr.Error())
 }
 
 func classifyDial(err error, expired bool) Code {

@@ -26,21 +26,23 @@ type FetchDetails struct {
 	hasBody   bool
 }
 
-func (p *probe) fetch(s *Step) bool {
-	if p.numMsgs == 0 {
+func (p *probe) fetch(in session, s *Step) (session, bool) {
+	n := in.mbox.messages
+	if n == 0 {
 		s.Note = "mailbox is empty: nothing to fetch"
-		return true
+		return in, true
 	}
-	d := &FetchDetails{SeqNum: p.numMsgs, Requested: p.o.MaxFetch}
+	d := &FetchDetails{SeqNum: n, Requested: p.o.MaxFetch}
 	s.Details = d
 	opts := &imap.FetchOptions{UID: true, Envelope: true, Flags: true, RFC822Size: true,
 		BodySection: []*imap.FetchItemBodySection{{Peek: true, Partial: &imap.SectionPartial{Offset: 0, Size: p.o.MaxFetch}}}}
-	cmd := p.ensureClient().Fetch(imap.SeqSetNum(p.numMsgs), opts)
+	in = in.withClient()
+	cmd := in.imap.client.Fetch(imap.SeqSetNum(n), opts)
 	msgs := 0
 	var readErr error
 	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 		msgs++
-		if msgs > 1 || msg.SeqNum != p.numMsgs {
+		if msgs > 1 || msg.SeqNum != n {
 			continue // unsolicited FETCH (flag updates): ignore
 		}
 		for item := msg.Next(); item != nil; item = msg.Next() {
@@ -50,25 +52,25 @@ func (p *probe) fetch(s *Step) bool {
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		return p.failCommand(s, StepFetch, "fetch.failed", err)
+		return in, p.failCommand(s, in.imap, StepFetch, "fetch.failed", err)
 	}
 	if readErr != nil {
-		return p.failCommand(s, StepFetch, "", readErr)
+		return in, p.failCommand(s, in.imap, StepFetch, "", readErr)
 	}
 	switch {
 	case !d.hasSize && !d.hasBody:
-		return p.fail(s, "fetch.failed", fmt.Sprintf("the server returned no FETCH data for message %d", p.numMsgs))
+		return in, p.fail(s, "fetch.failed", fmt.Sprintf("the server returned no FETCH data for message %d", n))
 	case !d.hasSize:
-		return p.fail(s, "fetch.incomplete", "the server did not return RFC822.SIZE")
+		return in, p.fail(s, "fetch.incomplete", "the server did not return RFC822.SIZE")
 	case !d.hasBody:
-		return p.fail(s, "fetch.incomplete", "the server did not return BODY[]")
+		return in, p.fail(s, "fetch.incomplete", "the server did not return BODY[]")
 	}
 	want := min(d.Size, p.o.MaxFetch)
 	d.Truncated = d.Size > p.o.MaxFetch
 	if d.BodyBytes != want {
-		return p.fail(s, "fetch.incomplete", fmt.Sprintf("RFC822.SIZE is %d bytes, so %d body bytes were expected (limit %d), but the server sent %d", d.Size, want, p.o.MaxFetch, d.BodyBytes))
+		return in, p.fail(s, "fetch.incomplete", fmt.Sprintf("RFC822.SIZE is %d bytes, so %d body bytes were expected (limit %d), but the server sent %d", d.Size, want, p.o.MaxFetch, d.BodyBytes))
 	}
-	return true
+	return in, true
 }
 
 func (p *probe) fetchItem(d *FetchDetails, item imapclient.FetchItemData) error {

@@ -14,31 +14,31 @@ type GreetingDetails struct {
 	Capabilities []string `json:"capabilities,omitempty"`
 }
 
-func (p *probe) greeting(s *Step) bool {
+func (p *probe) greeting(in session, s *Step) (session, bool) {
 	d := &GreetingDetails{}
 	s.Details = d
-	line, err := p.readLine()
+	line, err := in.wire.readLine()
 	if err != nil {
 		var partial *partialLineError
 		if errors.As(err, &partial) && !isTimeout(err) {
 			if (strings.HasPrefix(partial.data, "* ") || partial.data == "*") && isClosed(partial.err) {
 				// an IMAP greeting began, then the connection ended: not a wrong port
-				return p.fail(s, "greeting.closed", fmt.Sprintf("the server closed the connection in the middle of the greeting, after %d bytes: %s (%v)", len(partial.data), quote([]byte(partial.data)), partial.err))
+				return in, p.fail(s, "greeting.closed", fmt.Sprintf("the server closed the connection in the middle of the greeting, after %d bytes: %s (%v)", len(partial.data), quote([]byte(partial.data)), partial.err))
 			}
 			detail, hint := guessProtocol(partial.data, p.t.Port)
-			return p.failHint(s, "greeting.malformed", detail+" (then: "+partial.err.Error()+")", hint)
+			return in, p.failHint(s, "greeting.malformed", detail+" (then: "+partial.err.Error()+")", hint)
 		}
 		if errors.Is(err, syscall.ECONNRESET) {
-			return p.resetOnOpen(err)
+			return in, p.resetOnOpen(err)
 		}
-		code, detail := p.ioCode(StepGreeting, err)
+		code, detail := p.ioCode(in.wire.tap, StepGreeting, err)
 		switch {
 		case code.Kind() == "timeout":
-			return p.failHint(s, "greeting.timeout", detail, p.greetingTimeoutHint())
+			return in, p.failHint(s, "greeting.timeout", detail, p.greetingTimeoutHint())
 		case code.Kind() == "dropped":
-			return p.fail(s, "greeting.closed", "the server closed the connection without a greeting: "+err.Error())
+			return in, p.fail(s, "greeting.closed", "the server closed the connection without a greeting: "+err.Error())
 		}
-		return p.fail(s, "greeting.malformed", detail)
+		return in, p.fail(s, "greeting.malformed", detail)
 	}
 	d.Text = line
 	rest, ok := strings.CutPrefix(line, "* ")
@@ -47,16 +47,16 @@ func (p *probe) greeting(s *Step) bool {
 		switch strings.ToUpper(kind) {
 		case "OK", "PREAUTH":
 			d.Status = strings.ToUpper(kind)
-			p.preauth = d.Status == "PREAUTH"
+			in.server.preauth = d.Status == "PREAUTH"
 			d.Capabilities = capsFromCode(text)
-			return true
+			return in, true
 		case "BYE":
 			d.Status = "BYE"
-			return p.fail(s, "greeting.bye", "server said: "+quote([]byte(line)))
+			return in, p.fail(s, "greeting.bye", "server said: "+quote([]byte(line)))
 		}
 	}
 	detail, hint := guessProtocol(line, p.t.Port)
-	return p.failHint(s, "greeting.malformed", detail, hint)
+	return in, p.failHint(s, "greeting.malformed", detail, hint)
 }
 
 func (p *probe) greetingTimeoutHint() string {

@@ -27,17 +27,18 @@ var specialUse = map[imap.MailboxAttr]bool{
 	imap.MailboxAttrFlagged: true, imap.MailboxAttrJunk: true, imap.MailboxAttrSent: true, imap.MailboxAttrTrash: true,
 }
 
-func (p *probe) list(s *Step) bool {
+func (p *probe) list(in session, s *Step) (session, bool) {
 	d := &ListDetails{}
 	s.Details = d
-	cmd := p.ensureClient().List("", "*", nil)
+	in = in.withClient()
+	cmd := in.imap.client.List("", "*", nil)
 	for mb := cmd.Next(); mb != nil; mb = cmd.Next() {
 		d.Count++
 		if d.Delimiter == "" && mb.Delim != 0 {
 			d.Delimiter = string(mb.Delim)
 		}
-		if len(p.mailbox) < maxListKept && len(mb.Mailbox) <= maxHintName {
-			p.mailbox = append(p.mailbox, mb.Mailbox)
+		if len(in.mbox.names) < maxListKept && len(mb.Mailbox) <= maxHintName {
+			in.mbox.names = append(in.mbox.names, mb.Mailbox)
 		}
 		if len(d.Mailboxes) < maxListShown {
 			d.Mailboxes = append(d.Mailboxes, cut(mb.Mailbox, maxShownName))
@@ -52,8 +53,8 @@ func (p *probe) list(s *Step) bool {
 		}
 	}
 	if err := cmd.Close(); err != nil {
-		return p.failCommand(s, StepList, "list.failed", err)
+		return in, p.failCommand(s, in.imap, StepList, "list.failed", err)
 	}
-	p.listDone, p.listCount = true, d.Count
-	return true
+	in.mbox.listed, in.mbox.count = true, d.Count
+	return in, true
 }

@@ -2,17 +2,18 @@ package prober
 
 import "github.com/imapprobe/imapprobe/internal/wiretap"
 
-func (p *probe) logout(s *Step) bool {
+func (p *probe) logout(in session, s *Step) (session, bool) {
+	in = in.withClient()
 	first := p.rec.Len()
-	err := p.ensureClient().Logout().Wait()
+	err := in.imap.client.Logout().Wait()
 	if err == nil {
-		return true
+		return in, true
 	}
-	if p.feed.err() != nil && p.byeSince(first) {
+	if in.imap.feed.err() != nil && p.byeSince(first) {
 		s.Note = "server sent BYE and closed without a tagged OK"
-		return true
+		return in, true
 	}
-	return p.failCommand(s, StepLogout, "", err)
+	return in, p.failCommand(s, in.imap, StepLogout, "", err)
 }
 
 func (p *probe) byeSince(first int) bool {

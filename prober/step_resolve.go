@@ -14,25 +14,25 @@ type ResolveDetails struct {
 	Addresses []string `json:"addresses"`
 }
 
-func (p *probe) resolve(s *Step) bool {
+func (p *probe) resolve(in session, s *Step) (session, bool) {
 	d := &ResolveDetails{Name: p.t.Host}
 	s.Details = d
 	if p.t.ConnectAddr != "" {
 		ip, port, err := splitConnectAddr(p.t.ConnectAddr, p.t.Port)
 		if err != nil {
-			return p.fail(s, "dns.failure", err.Error())
+			return in, p.fail(s, "dns.failure", err.Error())
 		}
 		d.Source = "connect-addr"
 		d.Addresses = []string{net.JoinHostPort(ip.String(), strconv.Itoa(port))}
-		p.addrs = d.Addresses
-		return true
+		in.addrs = d.Addresses
+		return in, true
 	}
 	port := strconv.Itoa(p.t.Port)
 	if ip := net.ParseIP(p.t.Host); ip != nil {
 		d.Source = "ip-literal"
 		d.Addresses = []string{net.JoinHostPort(ip.String(), port)}
-		p.addrs = d.Addresses
-		return true
+		in.addrs = d.Addresses
+		return in, true
 	}
 	d.Source = "dns"
 	lookup := p.o.LookupHost
@@ -49,15 +49,15 @@ func (p *probe) resolve(s *Step) bool {
 		var dnsErr *net.DNSError
 		switch {
 		case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-			return p.fail(s, "dns.not_found", err.Error())
+			return in, p.fail(s, "dns.not_found", err.Error())
 		case isTimeout(err) || ctx.Err() != nil:
-			return p.fail(s, "dns.timeout", err.Error())
+			return in, p.fail(s, "dns.timeout", err.Error())
 		}
-		return p.fail(s, "dns.failure", err.Error())
+		return in, p.fail(s, "dns.failure", err.Error())
 	}
 	for _, ip := range ips {
 		d.Addresses = append(d.Addresses, net.JoinHostPort(ip, port))
 	}
-	p.addrs = d.Addresses
-	return true
+	in.addrs = d.Addresses
+	return in, true
 }

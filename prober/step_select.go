@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
@@ -20,26 +21,27 @@ type SelectDetails struct {
 	ReadOnly       bool     `json:"read_only"`
 }
 
-func (p *probe) selectMailbox(s *Step) bool {
+func (p *probe) selectMailbox(in session, s *Step) (session, bool) {
 	d := &SelectDetails{Mailbox: p.t.Mailbox, Command: "EXAMINE"}
 	if p.o.Select {
 		d.Command = "SELECT"
 	}
 	s.Details = d
-	p.enableUTF8()
+	in = in.withClient()
+	p.enableUTF8(in.imap.client)
 	first := p.rec.Len()
-	data, err := p.ensureClient().Select(mailboxName(p.t.Mailbox), &imap.SelectOptions{ReadOnly: !p.o.Select}).Wait()
+	data, err := in.imap.client.Select(mailboxName(p.t.Mailbox), &imap.SelectOptions{ReadOnly: !p.o.Select}).Wait()
 	if err != nil {
 		var ie *imap.Error
 		if errors.As(err, &ie) && ie.Type == imap.StatusResponseTypeNo {
-			code, detail := p.selectErr(ie)
+			code, detail := p.selectErr(in.mbox, ie)
 			hint := ""
 			if code == "mailbox.not_found" {
-				hint = p.closestHint()
+				hint = p.closestHint(in.mbox)
 			}
-			return p.failHint(s, code, detail, hint)
+			return in, p.failHint(s, code, detail, hint)
 		}
-		return p.failCommand(s, StepSelect, "", err)
+		return in, p.failCommand(s, in.imap, StepSelect, "", err)
 	}
 	d.Exists, d.UIDValidity, d.UIDNext = data.NumMessages, data.UIDValidity, uint32(data.UIDNext)
 	for _, f := range data.Flags {
@@ -56,8 +58,8 @@ func (p *probe) selectMailbox(s *Step) bool {
 	if p.o.Select && d.ReadOnly {
 		p.warn(s, "mailbox.read_only", "SELECT "+quote([]byte(p.t.Mailbox))+" was granted READ-ONLY")
 	}
-	p.numMsgs = data.NumMessages
-	return true
+	in.mbox.messages = data.NumMessages
+	return in, true
 }
 
 // enableUTF8 sends ENABLE before a non-ASCII mailbox name goes out as
@@ -66,11 +68,10 @@ func (p *probe) selectMailbox(s *Step) bool {
 // until the client enables IMAP4rev2 or UTF8=ACCEPT (RFC 9051 section
 // 2.3.1; RFC 6855), and then "Entwürfe" would not be found. A refusal is
 // left to the select that follows.
-func (p *probe) enableUTF8() {
+func (p *probe) enableUTF8(c *imapclient.Client) {
 	if isASCII(p.t.Mailbox) {
 		return
 	}
-	c := p.ensureClient()
 	caps := c.Caps()
 	switch {
 	case caps.Has(imap.CapUTF8Accept):
@@ -80,19 +81,20 @@ func (p *probe) enableUTF8() {
 	}
 }
 
-func (p *probe) selectErr(ie *imap.Error) (Code, string) {
+func (p *probe) selectErr(mb mailboxState, ie *imap.Error) (Code, string) {
 	detail := serverSaid(ie)
 	if code := classifyNo(ie, selectByCode, selectByWords); code != "" {
 		return code, detail
 	}
-	if !p.listed(p.t.Mailbox) {
+	if !mb.has(p.t.Mailbox) {
 		return "mailbox.not_found", detail + "; the name is absent from LIST"
 	}
 	return "mailbox.select_failed", detail
 }
 
-func (p *probe) listed(name string) bool {
-	for _, m := range p.mailbox {
+// has reports whether LIST named name.
+func (mb mailboxState) has(name string) bool {
+	for _, m := range mb.names {
 		if m == name || strings.EqualFold(m, "INBOX") && strings.EqualFold(name, "INBOX") {
 			return true
 		}

@@ -41,15 +41,16 @@ func (p *probe) serverName() string {
 	return p.t.Host
 }
 
-func (p *probe) implicitTLS(s *Step) bool {
+func (p *probe) implicitTLS(in session, s *Step) (session, bool) {
 	d := &TLSDetails{}
 	s.Details = d
-	return p.handshake(s, d)
+	return p.handshake(in, s, d)
 }
 
 // handshake runs TLS over the raw connection, with our own verification so
-// that --insecure-skip-verify still reports what would have failed.
-func (p *probe) handshake(s *Step, d *TLSDetails) bool {
+// that --insecure-skip-verify still reports what would have failed. The
+// session it returns talks on TLS.
+func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 	name := p.serverName()
 	var verifyCode Code
 	var verifyDetail string
@@ -82,21 +83,21 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 		switch {
 		case errors.Is(err, errVerify):
 			d.VerifyError = verifyDetail
-			return p.fail(s, verifyCode, verifyDetail)
+			return in, p.fail(s, verifyCode, verifyDetail)
 		case errors.As(err, &rhe):
-			return p.fail(s, "tls.not_tls", "expected a TLS record, got: "+head.quoteFirstLine())
+			return in, p.fail(s, "tls.not_tls", "expected a TLS record, got: "+head.quoteFirstLine())
 		case errors.Is(err, syscall.ECONNRESET) && head.empty():
-			return p.resetOnOpen(err)
+			return in, p.resetOnOpen(err)
 		case isTimeout(err) || ctx.Err() != nil:
-			return p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.waitLimit(), err))
+			return in, p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.waitLimit(), err))
 		case errors.As(err, &alert):
-			return p.fail(s, "tls.handshake_failed", "server sent TLS alert: "+err.Error())
+			return in, p.fail(s, "tls.handshake_failed", "server sent TLS alert: "+err.Error())
 		case isClosed(err):
 			// no alert to name: say what the silence usually means
-			return p.fail(s, "tls.handshake_failed", "the server closed the connection during the TLS handshake without a TLS alert ("+err.Error()+
+			return in, p.fail(s, "tls.handshake_failed", "the server closed the connection during the TLS handshake without a TLS alert ("+err.Error()+
 				"): it may accept none of the TLS versions or ciphers offered, refuse this client, or be cut off by a middlebox")
 		}
-		return p.fail(s, "tls.handshake_failed", err.Error())
+		return in, p.fail(s, "tls.handshake_failed", err.Error())
 	}
 	d.Version = tls.VersionName(cs.Version)
 	d.Cipher = tls.CipherSuiteName(cs.CipherSuite)
@@ -119,9 +120,9 @@ func (p *probe) handshake(s *Step, d *TLSDetails) bool {
 			p.warn(s, "tls.cert_expiring", fmt.Sprintf("certificate expires %s (%d days left)", cs.PeerCertificates[0].NotAfter.Format(time.RFC3339), int(left.Hours()/24)))
 		}
 	}
-	p.tlsOn, p.tlsVersion = true, cs.Version
-	p.attachTap(conn)
-	return true
+	in.tls = tlsState{on: true, version: cs.Version}
+	in.wire = p.newWire(conn)
+	return in, true
 }
 
 var errVerify = errors.New("certificate verification failed")

@@ -12,19 +12,19 @@ import (
 	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
-// attachTap puts the transcript tap (and a fresh line reader) on conn, the
+// newWire puts the transcript tap (and a fresh line reader) on conn, the
 // current plaintext-IMAP layer.
-func (p *probe) attachTap(conn net.Conn) {
-	p.tap = p.rec.Tap(conn, redact.Client)
-	p.br = bufio.NewReaderSize(p.tap, 4096)
+func (p *probe) newWire(conn net.Conn) *wire {
+	tap := p.rec.Tap(conn, redact.Client)
+	return &wire{tap: tap, br: bufio.NewReaderSize(tap, 4096)}
 }
 
 // readLine reads one server line (literal contents are skipped) without
 // its CRLF. The tap bounds the line length.
-func (p *probe) readLine() (string, error) {
+func (w *wire) readLine() (string, error) {
 	var sb strings.Builder
 	for {
-		line, err := p.br.ReadString('\n')
+		line, err := w.br.ReadString('\n')
 		if err != nil {
 			if line != "" || sb.Len() > 0 {
 				return "", &partialLineError{data: sb.String() + line, err: err}
@@ -37,7 +37,7 @@ func (p *probe) readLine() (string, error) {
 		if !ok || n < 0 {
 			return sb.String(), nil
 		}
-		if _, err := io.CopyN(io.Discard, p.br, n); err != nil {
+		if _, err := io.CopyN(io.Discard, w.br, n); err != nil {
 			return "", err
 		}
 	}
@@ -66,36 +66,36 @@ const maxUntagged = 1000
 
 // command sends one command (no arguments needing quoting) and collects the
 // response. A transport or framing problem returns a code and detail.
-func (p *probe) command(step, cmd string) (*response, Code, string) {
-	tag := p.nextTag()
-	if err := p.write(tag + " " + cmd + "\r\n"); err != nil {
-		code, detail := p.ioCode(step, err)
+func (p *probe) command(w *wire, step, cmd string) (*response, Code, string) {
+	tag := w.nextTag()
+	if err := w.write(tag + " " + cmd + "\r\n"); err != nil {
+		code, detail := p.ioCode(w.tap, step, err)
 		return nil, code, detail
 	}
 	name, _, _ := strings.Cut(cmd, " ")
-	return p.finish(step, tag, name, "")
+	return p.finish(w, step, tag, name, "")
 }
 
-func (p *probe) nextTag() string {
-	p.tagN++
-	return "P" + strconv.Itoa(p.tagN)
+func (w *wire) nextTag() string {
+	w.tagN++
+	return "P" + strconv.Itoa(w.tagN)
 }
 
 // write sends client bytes on the hand-driven connection.
-func (p *probe) write(s string) error {
-	_, err := io.WriteString(p.tap, s)
+func (w *wire) write(s string) error {
+	_, err := io.WriteString(w.tap, s)
 	return err
 }
 
 // finish collects the response to the command tagged tag, starting with
 // line if it is not "" (a line the caller already read).
-func (p *probe) finish(step, tag, cmd, line string) (*response, Code, string) {
+func (p *probe) finish(w *wire, step, tag, cmd, line string) (*response, Code, string) {
 	r := &response{}
 	for {
 		if line == "" {
 			var err error
-			if line, err = p.readLine(); err != nil {
-				code, detail := p.ioCode(step, err)
+			if line, err = w.readLine(); err != nil {
+				code, detail := p.ioCode(w.tap, step, err)
 				return nil, code, detail
 			}
 		}
