@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/imapprobe/imapprobe/faults"
@@ -70,6 +71,9 @@ type config struct {
 	maxRecords     int
 	logTranscripts bool
 	persona        Persona
+	// wrapConn, if set, wraps each accepted connection: the write
+	// benchmarks count the client socket's writes with it.
+	wrapConn func(net.Conn) net.Conn
 }
 
 type userSpec struct {

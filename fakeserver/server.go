@@ -200,6 +200,9 @@ func (s *Server) serve(ln net.Listener, implicitTLS bool) {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
+			if s.cfg.wrapConn != nil {
+				nc = s.cfg.wrapConn(nc)
+			}
 			c := s.newConn(nc, implicitTLS)
 			if c == nil {
 				nc.Close()
