@@ -3,6 +3,7 @@ package prober
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // CodeInfo documents one diagnosis code. Codes are stable public API.
@@ -14,19 +15,6 @@ type CodeInfo struct {
 	Cause    string   `json:"cause"`
 	Fix      string   `json:"fix"`
 	ExitCode int      `json:"exit_code"`
-}
-
-// area is the code prefix of each step.
-var area = map[string]string{
-	StepResolve: "dns", StepConnect: "tcp", StepTLS: "tls", StepGreeting: "greeting",
-	StepCapability: "capability", StepStartTLS: "starttls", StepAuth: "auth",
-	StepList: "list", StepSelect: "mailbox", StepFetch: "fetch", StepLogout: "logout",
-}
-
-var areaExit = map[string]int{
-	"dns": ExitNetwork, "tcp": ExitNetwork, "tls": ExitTLS, "greeting": ExitSession,
-	"capability": ExitSession, "starttls": ExitSession, "auth": ExitAuth,
-	"list": ExitMailbox, "mailbox": ExitMailbox, "fetch": ExitFetch, "logout": ExitMisbehaved,
 }
 
 // specific are the codes with their own meaning; generic ones are added by
@@ -164,56 +152,73 @@ var genericInfo = map[string]CodeInfo{
 		Fix:   "Check server load, DNS and network latency."},
 }
 
-// genericFor lists which generic codes each step can raise.
-var genericFor = map[string][]string{
-	StepResolve:    {"timeout", "slow"},
-	StepConnect:    {"timeout", "slow"},
-	StepTLS:        {"timeout", "slow"},
-	StepGreeting:   {"timeout", "slow"},
-	StepCapability: {"timeout", "dropped", "bad", "malformed", "slow"},
-	StepStartTLS:   {"timeout", "dropped", "bad", "malformed", "slow"},
-	StepAuth:       {"timeout", "dropped", "bad", "malformed", "slow"},
-	StepList:       {"timeout", "dropped", "bad", "malformed", "slow"},
-	StepSelect:     {"timeout", "dropped", "bad", "malformed", "slow"},
-	StepFetch:      {"timeout", "dropped", "bad", "malformed", "slow"},
-	StepLogout:     {"timeout", "dropped", "bad", "malformed", "slow"},
+// codeTables are what plan and the code lists above give, built once on
+// first use: package initialisation cannot build them, since the steps in
+// plan read them (see plan).
+type codeTables struct {
+	catalog map[Code]CodeInfo
+	area    map[string]string // step name -> code prefix
+	exit    map[string]int    // code prefix -> exit code
 }
 
-var catalog = buildCatalog()
+var (
+	tablesOnce sync.Once
+	tables     codeTables
+)
+
+func built() *codeTables {
+	tablesOnce.Do(func() { tables = buildTables() })
+	return &tables
+}
+
+// catalog maps every diagnosis code to its entry.
+func catalog() map[Code]CodeInfo { return built().catalog }
+
+// area maps each step to its code prefix.
+func area() map[string]string { return built().area }
 
 // genericCode names a step's generic code, e.g. genericCode("auth",
 // "timeout") is auth.timeout. TestGenericCodesAreCataloged checks that every
 // one the prober raises exists.
-func genericCode(step, kind string) Code { return Code(area[step] + "." + kind) }
+func genericCode(step, kind string) Code { return Code(area()[step] + "." + kind) }
 
-func buildCatalog() map[Code]CodeInfo {
-	m := map[Code]CodeInfo{}
+// StepCode is step's generic diagnosis of kind (timeout, dropped, bad,
+// malformed or slow): StepCode(StepSelect, "timeout") is mailbox.timeout.
+// It is false when the catalog has no such code.
+func StepCode(step, kind string) (Code, bool) {
+	c := genericCode(step, kind)
+	_, ok := catalog()[c]
+	return c, ok
+}
+
+func buildTables() codeTables {
+	t := codeTables{catalog: map[Code]CodeInfo{}, area: map[string]string{}, exit: map[string]int{}}
 	for _, c := range specific {
-		m[c.Code] = c
+		t.catalog[c.Code] = c
 	}
-	for step, kinds := range genericFor {
-		for _, kind := range kinds {
+	for _, st := range plan() {
+		t.area[st.name], t.exit[st.area] = st.area, st.exit
+		for _, kind := range st.generic {
 			c := genericInfo[kind]
-			c.Code = genericCode(step, kind)
-			c.Step = step
-			m[c.Code] = c
+			c.Code, c.Step = Code(st.area+"."+kind), st.name
+			t.catalog[c.Code] = c
 		}
 	}
-	for code, c := range m {
+	for code, c := range t.catalog {
 		if c.Severity == "" {
 			c.Severity = SeverityError
 		}
 		if c.ExitCode == 0 {
-			c.ExitCode = exitFor(c)
+			c.ExitCode = t.exitFor(c)
 		}
-		m[code] = c
+		t.catalog[code] = c
 	}
-	return m
+	return t
 }
 
 // exitFor: warnings exit 1 (with --strict); dropped, bad and malformed after
 // the greeting are server misbehaviour (9); the rest exit by area.
-func exitFor(c CodeInfo) int {
+func (t *codeTables) exitFor(c CodeInfo) int {
 	if c.Severity == SeverityWarning {
 		return ExitWarnings
 	}
@@ -224,11 +229,11 @@ func exitFor(c CodeInfo) int {
 			return ExitMisbehaved
 		}
 	}
-	return areaExit[prefix]
+	return t.exit[prefix]
 }
 
 func exitCodeOf(code Code) int {
-	if c, ok := catalog[code]; ok {
+	if c, ok := catalog()[code]; ok {
 		return c.ExitCode
 	}
 	return ExitMisbehaved
@@ -240,8 +245,8 @@ func Catalog() []CodeInfo {
 	for i, s := range Steps {
 		order[s] = i
 	}
-	out := make([]CodeInfo, 0, len(catalog))
-	for _, c := range catalog {
+	out := make([]CodeInfo, 0, len(catalog()))
+	for _, c := range catalog() {
 		out = append(out, c)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -255,6 +260,6 @@ func Catalog() []CodeInfo {
 
 // Lookup returns the catalog entry for code.
 func Lookup(code Code) (CodeInfo, bool) {
-	c, ok := catalog[code]
+	c, ok := catalog()[code]
 	return c, ok
 }

@@ -85,7 +85,7 @@ func TestClosestHint(t *testing.T) {
 		{"Snet", many, `Closest existing mailboxes: "Sent". Pass one with --mailbox or in the URL path.`},
 		{"Entwürfe", many, `No similar name among the 7 listed mailboxes; they include "INBOX", "Sent", "Drafts", "Trash", "Junk" and 2 more. Pass one with --mailbox or in the URL path.`},
 		{"Entwürfe", many[:2], `No similar name among the 2 listed mailboxes; they include "INBOX", "Sent". Pass one with --mailbox or in the URL path.`},
-		{"Entwürfe", nil, catalog["mailbox.not_found"].Fix},
+		{"Entwürfe", nil, catalog()["mailbox.not_found"].Fix},
 	}
 	for _, c := range cases {
 		p := &probe{t: Target{Mailbox: c.want}}

@@ -57,7 +57,7 @@ func TestCodeConstants(t *testing.T) {
 func TestCodesInSourceAreCataloged(t *testing.T) {
 	t.Parallel()
 	areas := map[string]bool{}
-	for _, a := range area {
+	for _, a := range area() {
 		areas[a] = true
 	}
 	literal := regexp.MustCompile(`"([a-z]+)\.([a-z_]+)"`)
@@ -94,5 +94,28 @@ func TestCodesInSourceAreCataloged(t *testing.T) {
 	}
 	if n < 50 {
 		t.Errorf("found only %d code uses: the scan is broken", n)
+	}
+}
+
+// TestStepCode: a generic code is assembled only where the catalog has it.
+func TestStepCode(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		step, kind string
+		want       Code
+		ok         bool
+	}{
+		{StepSelect, "timeout", CodeMailboxTimeout, true},
+		{StepStartTLS, "malformed", CodeStarttlsMalformed, true},
+		{StepLogout, "slow", CodeLogoutSlow, true},
+		{StepResolve, "bad", "dns.bad", false}, // resolve sends no command
+		{StepConnect, "dropped", "tcp.dropped", false},
+		{"nosuch", "timeout", ".timeout", false},
+		{StepAuth, "weird", "auth.weird", false},
+	}
+	for _, tc := range cases {
+		if got, ok := StepCode(tc.step, tc.kind); got != tc.want || ok != tc.ok {
+			t.Errorf("StepCode(%q, %q) = %q, %v; want %q, %v", tc.step, tc.kind, got, ok, tc.want, tc.ok)
+		}
 	}
 }

@@ -17,7 +17,7 @@ func (p *probe) closestHint(mb mailboxState) string {
 	intro, more := "Closest existing mailboxes: ", ""
 	if len(names) == 0 {
 		if len(mb.names) == 0 {
-			return catalog["mailbox.not_found"].Fix
+			return catalog()["mailbox.not_found"].Fix
 		}
 		names = mb.names[:min(5, len(mb.names))]
 		intro = fmt.Sprintf("No similar name among the %d listed mailboxes; they include ", len(mb.names))

@@ -79,7 +79,7 @@ func TestHintsFromRealServers(t *testing.T) {
 			r := Probe(context.Background(), target(srv, cmp.Or(tc.mode, TLSImplicit)), o)
 			assertFailure(t, r, tc.step, tc.code)
 			d := r.Step(tc.step).Diagnosis
-			if want := cmp.Or(tc.summary, catalog[tc.code].Summary); d.Summary != want {
+			if want := cmp.Or(tc.summary, catalog()[tc.code].Summary); d.Summary != want {
 				t.Errorf("summary %q, want %q", d.Summary, want)
 			}
 			if !strings.Contains(d.Hint, tc.hint) || tc.notHint != "" && strings.Contains(d.Hint, tc.notHint) {

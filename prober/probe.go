@@ -72,33 +72,12 @@ type probe struct {
 	raw net.Conn   // TCP, once connect succeeded
 }
 
-// stepFunc does one step's work on in: it fills s and returns the session
-// for the next step, and false to stop.
-type stepFunc func(p *probe, in session, s *Step) (session, bool)
-
 // run walks the plan and returns the last session, for close.
 func (p *probe) run() session {
-	plan := []struct {
-		name string
-		fn   stepFunc
-		skip string // non-empty: not applicable, with the reason
-	}{
-		{StepResolve, (*probe).resolve, ""},
-		{StepConnect, (*probe).connect, ""},
-		{StepTLS, (*probe).implicitTLS, when(p.t.TLS != TLSImplicit, "not used: TLS mode is "+string(p.t.TLS))},
-		{StepGreeting, (*probe).greeting, ""},
-		{StepCapability, (*probe).capability, ""},
-		{StepStartTLS, (*probe).startTLS, when(p.t.TLS != TLSStartTLS, "not used: TLS mode is "+string(p.t.TLS))},
-		{StepAuth, (*probe).auth, ""},
-		{StepList, (*probe).list, ""},
-		{StepSelect, (*probe).selectMailbox, ""},
-		{StepFetch, (*probe).fetch, ""},
-		{StepLogout, (*probe).logout, ""},
-	}
 	var cur session
 	requested := true
 	stopped := ""
-	for _, st := range plan {
+	for _, st := range plan() {
 		switch {
 		case !requested:
 			p.rep.Steps = append(p.rep.Steps, Step{Name: st.name, Status: StatusNotRequested,
@@ -106,11 +85,11 @@ func (p *probe) run() session {
 			continue
 		case stopped != "":
 			p.skip(st.name, stopped)
-		case st.skip != "":
-			p.skip(st.name, st.skip)
+		case st.only != "" && st.only != p.t.TLS:
+			p.skip(st.name, "not used: TLS mode is "+string(p.t.TLS))
 		default:
 			var ok bool
-			if cur, ok = p.runStep(st.name, st.fn, cur); !ok {
+			if cur, ok = p.runStep(st.name, st.run, cur); !ok {
 				stopped = p.stopNote(st.name)
 			}
 		}
@@ -131,13 +110,6 @@ func (p *probe) stopNote(failed string) string {
 		return "skipped: " + StepConnect + " failed"
 	}
 	return "skipped: " + failed + " failed"
-}
-
-func when(cond bool, s string) string {
-	if cond {
-		return s
-	}
-	return ""
 }
 
 func (p *probe) skip(name, note string) {
@@ -235,7 +207,7 @@ func (p *probe) setDeadline(d time.Time) {
 }
 
 func (p *probe) diag(code Code, detail string) Diagnosis {
-	info, ok := catalog[code]
+	info, ok := catalog()[code]
 	if !ok {
 		info = CodeInfo{Code: code, Severity: SeverityError, Summary: string(code)}
 	}

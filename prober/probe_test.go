@@ -53,8 +53,8 @@ func assertFailure(t *testing.T, r *Report, step string, code Code) {
 	if len(r.Steps) != len(Steps) {
 		t.Errorf("report has %d steps, want %d", len(r.Steps), len(Steps))
 	}
-	if r.ExitCode(false) != catalog[code].ExitCode {
-		t.Errorf("exit code %d, want %d", r.ExitCode(false), catalog[code].ExitCode)
+	if r.ExitCode(false) != catalog()[code].ExitCode {
+		t.Errorf("exit code %d, want %d", r.ExitCode(false), catalog()[code].ExitCode)
 	}
 }
 

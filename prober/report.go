@@ -79,24 +79,6 @@ const (
 	SeverityWarning Severity = "warning"
 )
 
-// Step names, in probe order.
-const (
-	StepResolve    = "resolve"
-	StepConnect    = "connect"
-	StepTLS        = "tls"
-	StepGreeting   = "greeting"
-	StepCapability = "capability"
-	StepStartTLS   = "starttls"
-	StepAuth       = "auth"
-	StepList       = "list"
-	StepSelect     = "select"
-	StepFetch      = "fetch"
-	StepLogout     = "logout"
-)
-
-// Steps lists the step names in probe order.
-var Steps = []string{StepResolve, StepConnect, StepTLS, StepGreeting, StepCapability, StepStartTLS, StepAuth, StepList, StepSelect, StepFetch, StepLogout}
-
 // Code is a diagnosis code such as "auth.failed": stable public API. Every
 // code is in the catalog (Catalog, Lookup), and codes_gen.go names each one
 // as a constant.

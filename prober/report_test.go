@@ -43,21 +43,21 @@ func TestCatalogIsComplete(t *testing.T) {
 	for _, step := range Steps {
 		for _, kind := range []string{"timeout", "slow"} {
 			if _, ok := Lookup(genericCode(step, kind)); !ok {
-				t.Errorf("catalog lacks %s.%s", area[step], kind)
+				t.Errorf("catalog lacks %s.%s", area()[step], kind)
 			}
 		}
 	}
 	for _, step := range []string{StepCapability, StepStartTLS, StepAuth, StepList, StepSelect, StepFetch, StepLogout} {
 		for _, kind := range []string{"dropped", "bad", "malformed"} {
 			if _, ok := Lookup(genericCode(step, kind)); !ok {
-				t.Errorf("catalog lacks %s.%s", area[step], kind)
+				t.Errorf("catalog lacks %s.%s", area()[step], kind)
 			}
 		}
 	}
 	wantExit := map[string]int{"dns": 3, "tcp": 3, "tls": 4, "greeting": 5, "capability": 5, "starttls": 5, "auth": 6, "list": 7, "mailbox": 7, "fetch": 8, "logout": 9}
 	cat := Catalog()
-	if len(cat) != len(catalog) {
-		t.Fatalf("Catalog() has %d entries, map %d", len(cat), len(catalog))
+	if len(cat) != len(catalog()) {
+		t.Fatalf("Catalog() has %d entries, map %d", len(cat), len(catalog()))
 	}
 	for i, c := range cat {
 		if c.Summary == "" || c.Cause == "" || c.Fix == "" || c.Step == "" {

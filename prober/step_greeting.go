@@ -60,7 +60,7 @@ func (p *probe) greeting(in session, s *Step) (session, bool) {
 }
 
 func (p *probe) greetingTimeoutHint() string {
-	info := catalog["greeting.timeout"].Fix
+	info := catalog()["greeting.timeout"].Fix
 	switch {
 	case p.t.TLS != TLSImplicit && p.t.Port == 993:
 		return "Port 993 is the implicit-TLS port: the server waits for a TLS handshake. Use imaps://" + p.t.Host + " (or --tls implicit)."

@@ -130,16 +130,25 @@ func Find(name string) (Scenario, error) {
 // commandSteps are the steps that send one IMAP command, and the command the
 // faults target, in the order the prober walks them.
 var commandSteps = []struct {
-	step, area, command, situation string
-	probe                          Probe
+	step, command, situation string
+	probe                    Probe
 }{
-	{"capability", "capability", "CAPABILITY", "the server chokes on CAPABILITY", Probe{}},
-	{"starttls", "starttls", "STARTTLS", "the server chokes on STARTTLS", Probe{}},
-	{"auth", "auth", "AUTHENTICATE", "the server chokes on AUTHENTICATE", Probe{Auth: "plain"}},
-	{"list", "list", "LIST", "the server chokes on LIST", Probe{}},
-	{"select", "mailbox", "EXAMINE", "the server chokes on EXAMINE", Probe{}},
-	{"fetch", "fetch", "FETCH", "the server chokes on FETCH", Probe{}},
-	{"logout", "logout", "LOGOUT", "the server chokes on LOGOUT", Probe{}},
+	{prober.StepCapability, "CAPABILITY", "the server chokes on CAPABILITY", Probe{}},
+	{prober.StepStartTLS, "STARTTLS", "the server chokes on STARTTLS", Probe{}},
+	{prober.StepAuth, "AUTHENTICATE", "the server chokes on AUTHENTICATE", Probe{Auth: "plain"}},
+	{prober.StepList, "LIST", "the server chokes on LIST", Probe{}},
+	{prober.StepSelect, "EXAMINE", "the server chokes on EXAMINE", Probe{}},
+	{prober.StepFetch, "FETCH", "the server chokes on FETCH", Probe{}},
+	{prober.StepLogout, "LOGOUT", "the server chokes on LOGOUT", Probe{}},
+}
+
+// stepCode is step's generic code of kind; the catalog must have it.
+func stepCode(step, kind string) prober.Code {
+	c, ok := prober.StepCode(step, kind)
+	if !ok {
+		panic("scenarios: the prober's catalog has no " + kind + " code for step " + step)
+	}
+	return c
 }
 
 // stepFaults derives, for every command step, the four generic failures
@@ -157,28 +166,28 @@ func stepFaults() []Scenario {
 				Situation: "the server accepts " + cs.command + " and never answers",
 				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, stall)},
 				Probe:     with(Probe{StepTimeout: shortStep}),
-				Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".timeout")},
+				Want:      Want{Step: cs.step, Code: stepCode(cs.step, "timeout")},
 			},
 			Scenario{
 				Name:      cs.step + "-dropped",
 				Situation: "the connection is cut when " + cs.command + " is sent",
 				Faults:    []string{"drop:" + cs.command},
 				Probe:     with(Probe{}),
-				Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".dropped")},
+				Want:      Want{Step: cs.step, Code: stepCode(cs.step, "dropped")},
 			},
 			Scenario{
 				Name:      cs.step + "-bad",
 				Situation: "the server does not understand " + cs.command,
 				Faults:    []string{"reply:" + cs.command + "=BAD unknown command"},
 				Probe:     with(Probe{}),
-				Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".bad")},
+				Want:      Want{Step: cs.step, Code: stepCode(cs.step, "bad")},
 			},
 			Scenario{
 				Name:      cs.step + "-slow",
 				Situation: "the server takes its time over " + cs.command,
 				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, slowDelay)},
 				Probe:     with(Probe{Slow: slowMark}),
-				Want:      Want{Code: OK, Warnings: slowWarnings(cs.area)},
+				Want:      Want{Code: OK, Warnings: slowWarnings(cs.step)},
 			},
 		)
 		out = append(out, Scenario{
@@ -186,7 +195,7 @@ func stepFaults() []Scenario {
 			Situation: "a hostile server answers " + cs.command + " with a line that never ends",
 			Faults:    []string{"garbage:" + cs.command + "=endless"},
 			Probe:     with(Probe{}),
-			Want:      Want{Step: cs.step, Code: prober.Code(cs.area + ".malformed")},
+			Want:      Want{Step: cs.step, Code: stepCode(cs.step, "malformed")},
 		})
 	}
 	return out
@@ -194,9 +203,9 @@ func stepFaults() []Scenario {
 
 // slowWarnings: STARTTLS repeats CAPABILITY inside its own step, so a slow
 // CAPABILITY makes both steps slow.
-func slowWarnings(area string) []prober.Code {
-	if area == "capability" {
-		return []prober.Code{"capability.slow", "starttls.slow"}
+func slowWarnings(step string) []prober.Code {
+	if step == prober.StepCapability {
+		return []prober.Code{prober.CodeCapabilitySlow, prober.CodeStarttlsSlow}
 	}
-	return []prober.Code{prober.Code(area + ".slow")}
+	return []prober.Code{stepCode(step, "slow")}
 }
