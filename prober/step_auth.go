@@ -43,10 +43,11 @@ func (p *probe) credentialsMissing() string {
 		return "no password or token was given"
 	case p.t.User == "":
 		return "no user name was given"
-	case isTokenMech(p.o.Auth) && p.o.Token == "":
-		return "--auth " + p.o.Auth + " needs a token, and none was given"
-	case (p.o.Auth == "login" || p.o.Auth == "plain") && p.o.Password == "":
-		return "--auth " + p.o.Auth + " needs a password, and none was given"
+	}
+	if m, ok := authmech.Lookup(p.o.Auth); ok {
+		if given := map[authmech.Credential]string{authmech.Password: p.o.Password, authmech.Token: p.o.Token}; given[m.Credential] == "" {
+			return "--auth " + p.o.Auth + " needs a " + string(m.Credential) + ", and none was given"
+		}
 	}
 	return ""
 }
