@@ -45,6 +45,12 @@ type conn struct {
 	// Lock order: wmu, then mu.
 	wmu sync.Mutex
 	out io.Writer // fault writers over the current transport
+	// Response bytes taken from the backend and not yet written: a
+	// response goes out whole, in one write (pump.go). Under wmu.
+	pend      []byte
+	pendTimer *time.Timer // writes pend that waited flushAfter
+	pendArmed bool
+	werr      error // the first failed write to the client
 
 	mu        sync.Mutex
 	transport net.Conn // raw or tlsConn, tapped once IMAP flows in clear
@@ -131,12 +137,13 @@ func (c *conn) setUser(u string) {
 	c.rec.update(func(r *ConnRecord) { r.User = u })
 }
 
-// write sends bytes the front itself produces.
+// write sends bytes the front itself produces, after the response bytes
+// still pending, in one write.
 func (c *conn) write(p []byte) bool {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_, err := c.out.Write(p)
-	return err == nil
+	c.pend = append(c.pend, p...)
+	return c.flushLocked() == nil
 }
 
 // greet opens the backend and sends the greeting, as the greeting hook

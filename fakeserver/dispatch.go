@@ -58,6 +58,7 @@ func (c *conn) post(a faults.Action) bool {
 	case a.Endless:
 		c.endless()
 	case a.Close != faults.CloseNone:
+		_ = c.flush() // what the client was sent before the fault acts
 		c.closeFor(ClosedByFault, a.Close)
 	default:
 		return false
