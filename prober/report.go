@@ -35,7 +35,7 @@
 // duration_ns}]}; tls TLSDetails {version, cipher, alpn, sni, verified,
 // verify_error, chain[{subject, sans, issuer, not_before, not_after,
 // days_left}]}; greeting GreetingDetails {text, status, capabilities};
-// capability CapabilityDetails {capabilities, mechanisms}; starttls
+// capability CapabilityDetails {capabilities, mechanisms, from}; starttls
 // StartTLSDetails (TLSDetails plus capabilities_after); auth AuthDetails
 // {mechanism, credential, capabilities_after, token_error}; list ListDetails {count,
 // delimiter, special_use, mailboxes}; select SelectDetails {mailbox,

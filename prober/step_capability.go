@@ -7,16 +7,24 @@ import "strings"
 type CapabilityDetails struct {
 	Capabilities []string `json:"capabilities"`
 	Mechanisms   []string `json:"mechanisms,omitempty"`
+	// From is where the list came from: "greeting" (its [CAPABILITY]
+	// code, so no command was needed) or "command".
+	From string `json:"from"`
 }
 
 func (p *probe) capability(in session, s *Step) (session, bool) {
-	d := &CapabilityDetails{}
+	d := &CapabilityDetails{From: "greeting"}
 	s.Details = d
-	caps, ok := p.fetchCaps(in.wire, s, StepCapability)
-	if !ok {
-		return in, false
+	if greeted := in.server.caps; greeted.Has("IMAP4rev1") || greeted.Has("IMAP4rev2") {
+		// RFC 9051 section 7.1: a greeting's code saves the round trip
+		s.Note = "from the greeting's [CAPABILITY] code; no CAPABILITY command was needed"
+	} else {
+		caps, ok := p.fetchCaps(in.wire, s, StepCapability)
+		if !ok {
+			return in, false
+		}
+		in.server.caps, d.From = parseCaps(caps), "command"
 	}
-	in.server.caps = parseCaps(caps)
 	d.Capabilities = in.server.caps.list
 	d.Mechanisms = in.server.caps.mechanisms()
 	return in, true

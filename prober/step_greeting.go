@@ -49,6 +49,7 @@ func (p *probe) greeting(in session, s *Step) (session, bool) {
 			d.Status = strings.ToUpper(kind)
 			in.server.preauth = d.Status == "PREAUTH"
 			d.Capabilities = capsFromCode(text)
+			in.server.caps = parseCaps(d.Capabilities)
 			return in, true
 		case "BYE":
 			d.Status = "BYE"

@@ -132,14 +132,17 @@ func Find(name string) (Scenario, error) {
 var commandSteps = []struct {
 	step, command, situation string
 	probe                    Probe
+	// also are faults that make the prober send the command at all
+	also []string
 }{
-	{prober.StepCapability, "CAPABILITY", "the server chokes on CAPABILITY", Probe{}},
-	{prober.StepStartTLS, "STARTTLS", "the server chokes on STARTTLS", Probe{}},
-	{prober.StepAuth, "AUTHENTICATE", "the server chokes on AUTHENTICATE", Probe{Auth: "plain"}},
-	{prober.StepList, "LIST", "the server chokes on LIST", Probe{}},
-	{prober.StepSelect, "EXAMINE", "the server chokes on EXAMINE", Probe{}},
-	{prober.StepFetch, "FETCH", "the server chokes on FETCH", Probe{}},
-	{prober.StepLogout, "LOGOUT", "the server chokes on LOGOUT", Probe{}},
+	// a greeting without [CAPABILITY] (as Gmail's): the prober must ask
+	{prober.StepCapability, "CAPABILITY", "the server chokes on CAPABILITY", Probe{}, []string{"greeting:text=* OK IMAP server ready"}},
+	{prober.StepStartTLS, "STARTTLS", "the server chokes on STARTTLS", Probe{}, nil},
+	{prober.StepAuth, "AUTHENTICATE", "the server chokes on AUTHENTICATE", Probe{Auth: "plain"}, nil},
+	{prober.StepList, "LIST", "the server chokes on LIST", Probe{}, nil},
+	{prober.StepSelect, "EXAMINE", "the server chokes on EXAMINE", Probe{}, nil},
+	{prober.StepFetch, "FETCH", "the server chokes on FETCH", Probe{}, nil},
+	{prober.StepLogout, "LOGOUT", "the server chokes on LOGOUT", Probe{}, nil},
 }
 
 // stepCode is step's generic code of kind; the catalog must have it.
@@ -160,32 +163,33 @@ func stepFaults() []Scenario {
 			p.Auth = cs.probe.Auth
 			return p
 		}
+		faults := func(f string) []string { return append([]string{f}, cs.also...) }
 		out = append(out,
 			Scenario{
 				Name:      cs.step + "-timeout",
 				Situation: "the server accepts " + cs.command + " and never answers",
-				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, stall)},
+				Faults:    faults(fmt.Sprintf("delay:%s=%s", cs.command, stall)),
 				Probe:     with(Probe{StepTimeout: shortStep}),
 				Want:      Want{Step: cs.step, Code: stepCode(cs.step, "timeout")},
 			},
 			Scenario{
 				Name:      cs.step + "-dropped",
 				Situation: "the connection is cut when " + cs.command + " is sent",
-				Faults:    []string{"drop:" + cs.command},
+				Faults:    faults("drop:" + cs.command),
 				Probe:     with(Probe{}),
 				Want:      Want{Step: cs.step, Code: stepCode(cs.step, "dropped")},
 			},
 			Scenario{
 				Name:      cs.step + "-bad",
 				Situation: "the server does not understand " + cs.command,
-				Faults:    []string{"reply:" + cs.command + "=BAD unknown command"},
+				Faults:    faults("reply:" + cs.command + "=BAD unknown command"),
 				Probe:     with(Probe{}),
 				Want:      Want{Step: cs.step, Code: stepCode(cs.step, "bad")},
 			},
 			Scenario{
 				Name:      cs.step + "-slow",
 				Situation: "the server takes its time over " + cs.command,
-				Faults:    []string{fmt.Sprintf("delay:%s=%s", cs.command, slowDelay)},
+				Faults:    faults(fmt.Sprintf("delay:%s=%s", cs.command, slowDelay)),
 				Probe:     with(Probe{Slow: slowMark}),
 				Want:      Want{Code: OK, Warnings: slowWarnings(cs.step)},
 			},
@@ -193,7 +197,7 @@ func stepFaults() []Scenario {
 		out = append(out, Scenario{
 			Name:      cs.step + "-malformed",
 			Situation: "a hostile server answers " + cs.command + " with a line that never ends",
-			Faults:    []string{"garbage:" + cs.command + "=endless"},
+			Faults:    faults("garbage:" + cs.command + "=endless"),
 			Probe:     with(Probe{}),
 			Want:      Want{Step: cs.step, Code: stepCode(cs.step, "malformed")},
 		})

@@ -20,7 +20,7 @@ func TestDemo(t *testing.T) {
 		{"table", []string{"demo", "--scenario", "cert-expired", "--scenario", "wrong-password"}, 0,
 			[]string{"SCENARIO", "cert-expired", "tls/tls.cert_expired", "wrong-password", "auth/auth.failed", "✓", "2/2 scenarios diagnosed as expected"}, ""},
 		{"verbose", []string{"demo", "--scenario", "starttls-stripped", "-v"}, 0,
-			[]string{"── scenario starttls-stripped: a middlebox strips STARTTLS", "faults caps:-STARTTLS", "✓ match", "S: * CAPABILITY", "starttls.unavailable"}, ""},
+			[]string{"── scenario starttls-stripped: a middlebox strips STARTTLS", "faults caps:-STARTTLS", "✓ match", "S: * OK [CAPABILITY IMAP4rev2", "starttls.unavailable"}, ""},
 		{"list", []string{"demo", "--list"}, 0, []string{"healthy-starttls", "wrong-port-smtp"}, ""},
 		{"unknown scenario", []string{"demo", "--scenario", "nope"}, 2, nil, `imapprobe demo: unknown scenario "nope"`},
 		{"bad flag", []string{"demo", "--nope"}, 2, nil, "imapprobe demo: unknown flag --nope; run imapprobe demo --help"},
