@@ -41,6 +41,24 @@ func BenchmarkLoginSelectFetch(b *testing.B) {
 	srv := fakeserver.New(b, fakeserver.WithMode(fakeserver.ModePlaintext))
 	name, pass := srv.User()
 	section := &imap.FetchItemBodySection{}
+	// The expected byte count: message 2's RFC822.SIZE, asked once here.
+	c, err := dialErr(srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Login(name, pass).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	sized, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{RFC822Size: true}).Collect()
+	if err != nil || len(sized) != 1 || sized[0].RFC822Size <= 0 {
+		b.Fatalf("FETCH 2 RFC822.SIZE: %v, %d messages", err, len(sized))
+	}
+	size := int(sized[0].RFC822Size)
+	_ = c.Logout().Wait()
+	c.Close()
 	for b.Loop() {
 		c, err := dialErr(srv)
 		if err != nil {
@@ -58,8 +76,11 @@ func BenchmarkLoginSelectFetch(b *testing.B) {
 		}
 		// An empty FETCH is no error: without this check a missing message
 		// would make the figure a LOGIN+SELECT rate.
-		if len(msgs) != 1 || msgs[0].Envelope == nil || len(msgs[0].FindBodySection(section)) == 0 {
+		if len(msgs) != 1 || msgs[0].Envelope == nil {
 			b.Fatalf("FETCH 2 returned %d messages, not one with envelope and body", len(msgs))
+		}
+		if n := len(msgs[0].FindBodySection(section)); n != size {
+			b.Fatalf("FETCH 2 returned a %d-byte body, want its RFC822.SIZE %d", n, size)
 		}
 		if err := c.Logout().Wait(); err != nil {
 			b.Fatal(err)
@@ -86,8 +107,8 @@ func BenchmarkIdleConnectionMemory(b *testing.B) {
 			}
 			_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
 			br := bufio.NewReaderSize(nc, 16)
-			if _, err := br.ReadString('\n'); err != nil {
-				b.Fatal(err)
+			if l, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(l, "* OK ") {
+				b.Fatalf("greeting: %q %v", l, err)
 			}
 			if _, err := io.WriteString(nc, "a LOGIN "+name+" "+pass+"\r\n"); err != nil {
 				b.Fatal(err)

@@ -56,7 +56,9 @@ func BenchmarkFetchPartial50MB(b *testing.B) {
 		}
 	}
 	_ = nc.SetDeadline(time.Now().Add(10 * time.Second))
-	line() // greeting
+	if l := line(); !strings.HasPrefix(l, "* OK ") {
+		b.Fatalf("greeting: %q", l)
+	}
 	command("l", "LOGIN "+name+" "+pass)
 	command("s", "SELECT INBOX")
 

@@ -204,22 +204,42 @@ func BenchmarkNewSession(b *testing.B) {
 		secrets = append(secrets, Encodings(u, "password-"+u)...)
 		secrets = append(secrets, Encodings(u, "ya29.token-for-"+u+"-0123456789")...)
 	}
-	b.Run("NewSession", func(b *testing.B) {
-		for b.Loop() {
-			NewSession(secrets...)
+	// masksCanary fails b unless s masks the last user's token.
+	masksCanary := func(s *Session) {
+		const canary = "ya29.token-for-usere@example.com-0123456789"
+		if got := s.Line(Server, []byte("* OK "+canary)); got != "* OK "+Marker {
+			b.Fatalf("the canary is not masked: %q", got)
 		}
+	}
+	b.Run("NewSession", func(b *testing.B) {
+		var s *Session
+		for b.Loop() {
+			s = NewSession(secrets...)
+		}
+		masksCanary(s)
 	})
 	s := NewSession(secrets...)
 	b.Run("Fresh", func(b *testing.B) {
+		var f *Session
 		for b.Loop() {
-			s.Fresh()
+			f = s.Fresh()
 		}
+		masksCanary(f)
 	})
 	line := []byte("* 1 FETCH (FLAGS (\\Seen) UID 42 INTERNALDATE \"01-Jan-2024 00:00:00 +0000\")")
 	b.Run("Line", func(b *testing.B) {
-		for b.Loop() {
-			s.Line(Server, line)
+		if len(s.pats) == 0 {
+			b.Fatal("no patterns registered: the search would measure nothing")
 		}
+		var got string
+		for b.Loop() {
+			got = s.Line(Server, line)
+		}
+		// The line holds no secret: it must come back as it is.
+		if got != string(line) {
+			b.Fatalf("Line changed a line without secrets: %q", got)
+		}
+		masksCanary(s)
 		b.ReportMetric(float64(len(s.pats)), "patterns")
 	})
 }

@@ -131,14 +131,25 @@ func TestEscape(t *testing.T) {
 }
 
 func BenchmarkTapRead(b *testing.B) {
+	const line, perFeed = "* 1 FETCH (FLAGS (\\Seen) UID 42)", 1000
 	rec := New(time.Now(), DefaultLimits(), nil)
-	data := []byte(strings.Repeat("* 1 FETCH (FLAGS (\\Seen) UID 42)\r\n", 1000))
+	data := []byte(strings.Repeat(line+"\r\n", perFeed))
 	b.SetBytes(int64(len(data)))
+	feeds := 0
 	for b.Loop() {
 		s := &splitter{rec: rec, side: redact.Server, enforce: true}
 		if err := s.feed(data); err != nil {
 			b.Fatal(err)
 		}
+		feeds++
+	}
+	// rec is shared: past MaxLines the lines are only counted, but every
+	// one must have been recorded or counted.
+	if got, want := rec.Len()+rec.Omitted(), feeds*perFeed; got != want || rec.Len() != min(want, DefaultLimits().MaxLines) {
+		b.Fatalf("%d lines kept and %d omitted after %d feeds, want %d in all", rec.Len(), rec.Omitted(), feeds, want)
+	}
+	if l := rec.Lines(0); l[0].Text != line || l[len(l)-1].Text != line {
+		b.Fatalf("lines recorded as %q ... %q, want %q", l[0].Text, l[len(l)-1].Text, line)
 	}
 }
 
