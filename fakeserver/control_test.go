@@ -124,51 +124,65 @@ func with(h map[string]string, kv ...string) map[string]string {
 	return out
 }
 
+// controlCase is one request to a fresh server's control API, the status
+// it must get and a text its body must hold ("" for any).
+type controlCase struct {
+	name   string
+	req    controlReq
+	want   int
+	inBody string
+}
+
+// runControlCases runs each case as a parallel subtest on a fresh server
+// whose control API is served with opts, checks its status and body, then
+// calls check with the server and the body for the test's own checks.
+func runControlCases(t *testing.T, tests []controlCase, opts []fakeserver.ControlOption, check func(t *testing.T, tc controlCase, srv *fakeserver.Server, body string)) {
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := fakeserver.New(t)
+			status, body := tc.req.do(t, controlAPI(t, srv, opts...))
+			if status != tc.want || !strings.Contains(body, tc.inBody) {
+				t.Fatalf("status %d %q, want %d with %q", status, body, tc.want, tc.inBody)
+			}
+			check(t, tc, srv, body)
+		})
+	}
+}
+
 // TestControlRefusesWebPages: the requests a hostile web page can make
 // (cross-origin simple POSTs, DNS rebinding) are refused and change
 // nothing; local tools pass.
 func TestControlRefusesWebPages(t *testing.T) {
 	t.Parallel()
 	const spec = "drop:FETCH+120"
-	tests := []struct {
-		name    string
-		req     controlReq
-		want    int
-		changed bool   // the POST added the fault
-		inBody  string // the error names what to do
-	}{
-		{"GET", controlReq{method: "GET", path: "/faults"}, 200, false, "[]"},
-		{"GET bad host (DNS rebinding)", controlReq{method: "GET", path: "/connections", host: "attacker.example:PORT"}, 403, false, `Host "attacker.example:`},
-		{"GET bad host, no port", controlReq{method: "GET", path: "/faults", host: "attacker.example"}, 403, false, "use 127.0.0.1, [::1] or localhost"},
-		{"GET localhost", controlReq{method: "GET", path: "/faults", host: "localhost:PORT"}, 200, false, "[]"},
-		{"GET [::1]", controlReq{method: "GET", path: "/faults", host: "[::1]:PORT"}, 200, false, "[]"},
-		{"GET localhost, other port", controlReq{method: "GET", path: "/faults", host: "localhost:1"}, 403, false, "Host"},
-		{"GET 127.0.0.2", controlReq{method: "GET", path: "/faults", host: "127.0.0.2:PORT"}, 403, false, "Host"},
-		{"PUT bad host", controlReq{method: "PUT", path: "/faults", body: `["` + spec + `"]`, host: "attacker.example:PORT", header: with(marked, "Content-Type", "application/json")}, 403, false, "Host"},
-		{"cross-origin text/plain POST", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{"Content-Type": "text/plain", "Origin": "http://evil.example"}}, 403, false, `cross-origin request from "http://evil.example"`},
-		{"cross-origin POST with the header", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Origin", "http://evil.example")}, 403, false, "cross-origin"},
-		{"cross-site fetch", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Sec-Fetch-Site", "cross-site")}, 403, false, `"cross-site" browser request`},
-		{"form POST, no Origin", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 403, false, "curl -H 'X-Imapprobe-Control: 1' --data SPEC"},
-		{"text/plain POST, no header", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{"Content-Type": "text/plain"}}, 403, false, "application/json"},
-		{"header value 0", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{fakeserver.ControlHeader: "0"}}, 403, false, "application/json"},
-		{"DELETE, no header", controlReq{method: "DELETE", path: "/connections"}, 403, false, "X-Imapprobe-Control"},
-		{"curl --data with the header", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Content-Type", "application/x-www-form-urlencoded")}, 200, true, `"spec": "` + spec + `"`},
-		{"application/json", controlReq{method: "POST", path: "/faults", body: `["` + spec + `"]`, header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}, 200, true, `"fired": 0`},
-		{"same origin (the dashboard)", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Origin", "ORIGIN", "Sec-Fetch-Site", "same-origin")}, 200, true, spec},
+	tests := []controlCase{
+		{"GET", controlReq{method: "GET", path: "/faults"}, 200, "[]"},
+		{"GET bad host (DNS rebinding)", controlReq{method: "GET", path: "/connections", host: "attacker.example:PORT"}, 403, `Host "attacker.example:`},
+		{"GET bad host, no port", controlReq{method: "GET", path: "/faults", host: "attacker.example"}, 403, "use 127.0.0.1, [::1] or localhost"},
+		{"GET localhost", controlReq{method: "GET", path: "/faults", host: "localhost:PORT"}, 200, "[]"},
+		{"GET [::1]", controlReq{method: "GET", path: "/faults", host: "[::1]:PORT"}, 200, "[]"},
+		{"GET localhost, other port", controlReq{method: "GET", path: "/faults", host: "localhost:1"}, 403, "Host"},
+		{"GET 127.0.0.2", controlReq{method: "GET", path: "/faults", host: "127.0.0.2:PORT"}, 403, "Host"},
+		{"PUT bad host", controlReq{method: "PUT", path: "/faults", body: `["` + spec + `"]`, host: "attacker.example:PORT", header: with(marked, "Content-Type", "application/json")}, 403, "Host"},
+		{"cross-origin text/plain POST", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{"Content-Type": "text/plain", "Origin": "http://evil.example"}}, 403, `cross-origin request from "http://evil.example"`},
+		{"cross-origin POST with the header", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Origin", "http://evil.example")}, 403, "cross-origin"},
+		{"cross-site fetch", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Sec-Fetch-Site", "cross-site")}, 403, `"cross-site" browser request`},
+		{"form POST, no Origin", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, 403, "curl -H 'X-Imapprobe-Control: 1' --data SPEC"},
+		{"text/plain POST, no header", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{"Content-Type": "text/plain"}}, 403, "application/json"},
+		{"header value 0", controlReq{method: "POST", path: "/faults", body: spec, header: map[string]string{fakeserver.ControlHeader: "0"}}, 403, "application/json"},
+		{"DELETE, no header", controlReq{method: "DELETE", path: "/connections"}, 403, "X-Imapprobe-Control"},
+		{"curl --data with the header", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Content-Type", "application/x-www-form-urlencoded")}, 200, `"spec": "` + spec + `"`},
+		{"application/json", controlReq{method: "POST", path: "/faults", body: `["` + spec + `"]`, header: map[string]string{"Content-Type": "application/json; charset=utf-8"}}, 200, `"fired": 0`},
+		{"same origin (the dashboard)", controlReq{method: "POST", path: "/faults", body: spec, header: with(marked, "Origin", "ORIGIN", "Sec-Fetch-Site", "same-origin")}, 200, spec},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv := fakeserver.New(t)
-			status, body := tc.req.do(t, controlAPI(t, srv))
-			if status != tc.want || !strings.Contains(body, tc.inBody) {
-				t.Fatalf("status %d %q, want %d with %q", status, body, tc.want, tc.inBody)
-			}
-			if got := strings.Join(srv.Faults().Specs(), "|"); (got == spec) != tc.changed || (!tc.changed && got != "") {
-				t.Fatalf("faults after: %q, changed want %v", got, tc.changed)
-			}
-		})
-	}
+	runControlCases(t, tests, nil, func(t *testing.T, tc controlCase, srv *fakeserver.Server, _ string) {
+		// Only a POST that succeeds adds the fault.
+		changed := tc.req.method == "POST" && tc.want == 200
+		if got := strings.Join(srv.Faults().Specs(), "|"); (got == spec) != changed || (!changed && got != "") {
+			t.Fatalf("faults after: %q, changed want %v", got, changed)
+		}
+	})
 }
 
 // TestControlToken: with a token, every endpoint needs it, and no answer
@@ -176,37 +190,22 @@ func TestControlRefusesWebPages(t *testing.T) {
 func TestControlToken(t *testing.T) {
 	t.Parallel()
 	const token = "ctl-canary-61be"
-	tests := []struct {
-		name string
-		req  controlReq
-		want int
-	}{
-		{"GET, none", controlReq{method: "GET", path: "/faults"}, 401},
-		{"GET ca.pem, none", controlReq{method: "GET", path: "/ca.pem"}, 401},
-		{"GET, wrong", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Bearer ctl-canary-61bf"}}, 401},
-		{"GET, prefix", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Bearer ctl-canary"}}, 401},
-		{"GET, basic", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Basic " + token}}, 401},
-		{"GET, right", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Bearer " + token}}, 200},
-		{"POST, right, no header", controlReq{method: "POST", path: "/faults", body: "drop:FETCH", header: map[string]string{"Authorization": "Bearer " + token}}, 403},
-		{"POST, none, with header", controlReq{method: "POST", path: "/faults", body: "drop:FETCH", header: marked}, 401},
-		{"POST, right", controlReq{method: "POST", path: "/faults", body: "drop:FETCH", header: with(marked, "Authorization", "bearer "+token)}, 200},
+	tests := []controlCase{
+		{"GET, none", controlReq{method: "GET", path: "/faults"}, 401, "Authorization: Bearer TOKEN"},
+		{"GET ca.pem, none", controlReq{method: "GET", path: "/ca.pem"}, 401, "Authorization: Bearer TOKEN"},
+		{"GET, wrong", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Bearer ctl-canary-61bf"}}, 401, "Authorization: Bearer TOKEN"},
+		{"GET, prefix", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Bearer ctl-canary"}}, 401, "Authorization: Bearer TOKEN"},
+		{"GET, basic", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Basic " + token}}, 401, "Authorization: Bearer TOKEN"},
+		{"GET, right", controlReq{method: "GET", path: "/connections", header: map[string]string{"Authorization": "Bearer " + token}}, 200, ""},
+		{"POST, right, no header", controlReq{method: "POST", path: "/faults", body: "drop:FETCH", header: map[string]string{"Authorization": "Bearer " + token}}, 403, "X-Imapprobe-Control"},
+		{"POST, none, with header", controlReq{method: "POST", path: "/faults", body: "drop:FETCH", header: marked}, 401, "Authorization: Bearer TOKEN"},
+		{"POST, right", controlReq{method: "POST", path: "/faults", body: "drop:FETCH", header: with(marked, "Authorization", "bearer "+token)}, 200, ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv := fakeserver.New(t)
-			status, body := tc.req.do(t, controlAPI(t, srv, fakeserver.WithControlToken(token)))
-			if status != tc.want {
-				t.Fatalf("status %d %q, want %d", status, body, tc.want)
-			}
-			if strings.Contains(body, token) {
-				t.Fatalf("answer quotes the token: %q", body)
-			}
-			if status == 401 && !strings.Contains(body, "Authorization: Bearer TOKEN") {
-				t.Fatalf("401 does not say how: %q", body)
-			}
-		})
-	}
+	runControlCases(t, tests, []fakeserver.ControlOption{fakeserver.WithControlToken(token)}, func(t *testing.T, tc controlCase, _ *fakeserver.Server, body string) {
+		if strings.Contains(body, token) {
+			t.Fatalf("answer quotes the token: %q", body)
+		}
+	})
 }
 
 // TestControlFaultCap: PUT and POST cannot make more than the cap active;

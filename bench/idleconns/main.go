@@ -152,6 +152,18 @@ func (p *serverProc) rss() (uint64, error) {
 	return 0, errors.New("no VmRSS in /proc status")
 }
 
+// sample returns the child's runtime stats, then its RSS, the same way
+// before and after connecting (the stats request comes first both times,
+// so its cost to the child is in both RSS figures).
+func (p *serverProc) sample() (stats, uint64, error) {
+	st, err := p.stats()
+	if err != nil {
+		return st, 0, err
+	}
+	rss, err := p.rss()
+	return st, rss, err
+}
+
 func (p *serverProc) stop() {
 	p.in.Close() // the child exits when its stdin closes
 	done := make(chan struct{})
@@ -179,11 +191,7 @@ func run(n int, mode, server string, settle time.Duration, parallel int) error {
 		tlsConfig = &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	}
 	time.Sleep(time.Second)
-	base, err := p.stats()
-	if err != nil {
-		return err
-	}
-	baseRSS, err := p.rss()
+	base, baseRSS, err := p.sample()
 	if err != nil {
 		return err
 	}
@@ -200,11 +208,7 @@ func run(n int, mode, server string, settle time.Duration, parallel int) error {
 	}
 	opened := time.Since(start)
 	time.Sleep(settle)
-	rss, err := p.rss()
-	if err != nil {
-		return err
-	}
-	st, err := p.stats()
+	st, rss, err := p.sample()
 	if err != nil {
 		return err
 	}
