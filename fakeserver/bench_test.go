@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/imapprobe/imapprobe/fakeserver"
 )
 
@@ -42,16 +43,7 @@ func BenchmarkLoginSelectFetch(b *testing.B) {
 	name, pass := srv.User()
 	section := &imap.FetchItemBodySection{}
 	// The expected byte count: message 2's RFC822.SIZE, asked once here.
-	c, err := dialErr(srv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := c.Login(name, pass).Wait(); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-		b.Fatal(err)
-	}
+	c := loginSelect(b, srv, name, pass)
 	sized, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{RFC822Size: true}).Collect()
 	if err != nil || len(sized) != 1 || sized[0].RFC822Size <= 0 {
 		b.Fatalf("FETCH 2 RFC822.SIZE: %v, %d messages", err, len(sized))
@@ -60,16 +52,7 @@ func BenchmarkLoginSelectFetch(b *testing.B) {
 	_ = c.Logout().Wait()
 	c.Close()
 	for b.Loop() {
-		c, err := dialErr(srv)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := c.Login(name, pass).Wait(); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-			b.Fatal(err)
-		}
+		c := loginSelect(b, srv, name, pass)
 		msgs, err := c.Fetch(imap.SeqSetNum(2), &imap.FetchOptions{Envelope: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 		if err != nil {
 			b.Fatal(err)
@@ -88,6 +71,22 @@ func BenchmarkLoginSelectFetch(b *testing.B) {
 		c.Close()
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s")
+}
+
+// loginSelect dials srv, logs in and selects INBOX, or stops the benchmark.
+func loginSelect(b *testing.B, srv *fakeserver.Server, name, pass string) *imapclient.Client {
+	b.Helper()
+	c, err := dialErr(srv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Login(name, pass).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
 // BenchmarkIdleConnectionMemory reports the server-side heap and stack
