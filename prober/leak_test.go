@@ -91,6 +91,23 @@ func TestCredentialPrecedence(t *testing.T) {
 	}
 }
 
+// probeTokenChallenge probes with token a server that answers it with
+// challenge and a NO, checks the diagnosis, and returns the report and its
+// JSON.
+func probeTokenChallenge(t *testing.T, token, challenge string) (*Report, []byte) {
+	t.Helper()
+	srv := tokenErrorServer(t, challenge).Start(t)
+	o := baseOptions(t)
+	o.Password, o.Token = "", token
+	r := Probe(context.Background(), target(srv, TLSImplicit), o)
+	assertFailure(t, r, StepAuth, "auth.token_rejected")
+	out, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, out
+}
+
 // TestTokenErrorNeverHoldsTheToken: a server that quotes the token in its
 // OAuth error challenge, as a JSON key, escaped, or deep in raw text past
 // the 4 KiB the report keeps, never gets it into the report.
@@ -106,15 +123,7 @@ func TestTokenErrorNeverHoldsTheToken(t *testing.T) {
 	for name, challenge := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := tokenErrorServer(t, challenge).Start(t)
-			o := baseOptions(t)
-			o.Password, o.Token = "", token
-			r := Probe(context.Background(), target(srv, TLSImplicit), o)
-			assertFailure(t, r, StepAuth, "auth.token_rejected")
-			out, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, out := probeTokenChallenge(t, token, challenge)
 			low := strings.ToLower(string(out))
 			for _, form := range []string{strings.ToLower(token), "tok-canary", strings.ToLower(base64.StdEncoding.EncodeToString([]byte(token)))} {
 				if i := strings.Index(low, form); i >= 0 {

@@ -3,7 +3,6 @@ package prober
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -384,17 +383,9 @@ func TestTokenErrorIsScrubbed(t *testing.T) {
 	for name, challenge := range challenges {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := tokenErrorServer(t, challenge).Start(t)
-			o := baseOptions(t)
-			o.Password, o.Token = "", token
-			r := Probe(context.Background(), target(srv, TLSImplicit), o)
-			assertFailure(t, r, StepAuth, "auth.token_rejected")
+			r, out := probeTokenChallenge(t, token, challenge)
 			if te := r.Step(StepAuth).Details.(*AuthDetails).TokenError; len(te) == 0 {
 				t.Fatalf("token_error is empty")
-			}
-			out, err := json.Marshal(r)
-			if err != nil {
-				t.Fatal(err)
 			}
 			if s := string(out); strings.Contains(s, "canary") {
 				t.Errorf("report holds the token:\n%s", s)
