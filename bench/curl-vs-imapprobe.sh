@@ -6,6 +6,8 @@
 # imapprobe/curl. Exits nonzero, printing no figure, if a probe does not exit
 # 0 saying "; exit 0" (OK, perhaps with warnings), or curl does not return the seeded message.
 #   bench/curl-vs-imapprobe.sh            N=41 bench/curl-vs-imapprobe.sh
+# BASE=REV also builds imapprobe at git revision REV and pairs it with curl
+# in the same run, for before/after figures: BASE=c09fbb4 bench/curl-vs-imapprobe.sh
 # The password is random, kept in files, and never printed.
 set -euo pipefail
 
@@ -42,6 +44,14 @@ waitgreet() {
 
 echo "building imapprobe, fakeimapd, curlvs" >&2
 (cd "$root" && go build -o "$dir/bin/" ./cmd/imapprobe ./cmd/fakeimapd ./bench/curlvs)
+probers=("$dir/bin/imapprobe")
+if [[ -n ${BASE:-} ]]; then
+	echo "building imapprobe at $BASE" >&2
+	mkdir -p "$dir/base-src" "$dir/base-bin"
+	git -C "$root" archive "$BASE" | tar -x -C "$dir/base-src"
+	(cd "$dir/base-src" && go build -o "$dir/base-bin/" ./cmd/imapprobe)
+	probers=("$dir/base-bin/imapprobe" "$dir/bin/imapprobe")
+fi
 
 user=bench
 pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
@@ -103,11 +113,15 @@ waitgreet "$sport" || { cat "$dir/dovecot.log" "$dir/dovecot.out" >&2 || true; e
 printf 'machine 127.0.0.1 login %s password %s\n' "$user" "$pass" >"$dir/netrc"
 chmod 600 "$dir/netrc"
 
-bench() { # LABEL PORT CAFILE CURLWANT
-	"$dir/bin/curlvs" -n "$N" -label "$1" -a-name imapprobe -b-name curl \
-		-a-want '; exit 0' -b-want "$4" -- \
-		"$dir/bin/imapprobe" --password-file "$dir/pass" --ca-file "$3" "imaps://$user@127.0.0.1:$2/INBOX" \
-		::: curl -s --fail --cacert "$3" --netrc-file "$dir/netrc" "imaps://127.0.0.1:$2/INBOX;UID=1"
+bench() { # LABEL PORT CAFILE CURLWANT, once per imapprobe build
+	for bin in "${probers[@]}"; do
+		label=$1
+		if [[ $bin == "$dir/base-bin/"* ]]; then label="$1 (imapprobe at $BASE)"; fi
+		"$dir/bin/curlvs" -n "$N" -label "$label" -a-name imapprobe -b-name curl \
+			-a-want '; exit 0' -b-want "$4" -- \
+			"$bin" --password-file "$dir/pass" --ca-file "$3" "imaps://$user@127.0.0.1:$2/INBOX" \
+			::: curl -s --fail --cacert "$3" --netrc-file "$dir/netrc" "imaps://127.0.0.1:$2/INBOX;UID=1"
+	done
 }
 bench dovecot-2.3 "$sport" "$dir/cert.pem" "$marker"
 
