@@ -25,6 +25,21 @@ func ExampleParse() {
 	// faults: bad duration "soon" in "delay:SELECT=soon"; use a positive Go duration such as 200ms or 2s
 }
 
+// MustParse suits specs written in code, where a typo should stop the
+// test at once.
+func ExampleMustParse() {
+	set := faults.Set{faults.MustParse("drop:FETCH+120"), faults.MustParse("caps:-STARTTLS")}
+	for _, f := range set {
+		fmt.Println(f.Spec())
+	}
+	defer func() { fmt.Println("panic:", recover()) }()
+	faults.MustParse("drop:FETCH+many")
+	// Output:
+	// drop:FETCH+120
+	// caps:-STARTTLS
+	// panic: faults: bad byte count "many" in "drop:FETCH+many"; want a whole number of 1 or more
+}
+
 // The JSON form holds the same fields; Unmarshal also takes a text spec
 // as a JSON string.
 func ExampleMarshal() {

@@ -83,6 +83,16 @@ func Parse(spec string) (Fault, error) {
 	return f, nil
 }
 
+// MustParse is Parse for specs fixed in code, such as a test's: it panics
+// on a bad one, with Parse's message.
+func MustParse(spec string) Fault {
+	f, err := Parse(spec)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 // ParseAll parses several specs into a Set, stopping at the first bad one.
 func ParseAll(specs []string) (Set, error) {
 	return setOf(specs, Parse)
