@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Readies what the Dovecot integration suites need, so that `make test` alone
-# runs them on a fresh Debian machine:
-#   - as root on Debian, installs the missing packages with apt-get;
+# Readies what the Dovecot and real-client integration suites need, so that
+# `make test` alone runs them on a fresh Debian machine:
+#   - as root on Debian, installs the missing packages with apt-get: Dovecot,
+#     and the mail clients isync (mbsync) and fetchmail that the
+#     integration/clients_*_test.go suite runs against the fake server;
 #   - builds (once, cached) a Debian bookworm root filesystem with Dovecot 2.3
 #     as a tarball, from which the tests import the local container image.
 # It starts no daemon: the tests start a private dockerd when no container
@@ -22,7 +24,7 @@ say() { echo "realservers setup: $*" >&2; }
 lacking() {
 	say "$1"
 	if [ "${CI:-}" = true ]; then
-		say "CI=true: the Dovecot suites cannot run without it; failing."
+		say "CI=true: the Dovecot and real-client suites cannot run without it; failing."
 		exit 1
 	fi
 }
@@ -43,6 +45,8 @@ debian_mirror() {
 
 install_packages() {
 	local want=(dovecot-core dovecot-imapd)
+	# The real-client suite (integration/clients_*_test.go).
+	want+=(isync fetchmail)
 	# A reachable engine (or another dockerd) makes docker.io unnecessary;
 	# installing it beside docker-ce would conflict.
 	if ! engine_reachable && ! command -v dockerd >/dev/null; then want+=(docker.io); fi
