@@ -10,6 +10,8 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
@@ -46,6 +48,10 @@ func runChild(server string, useTLS bool) {
 	}
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
+		if path, ok := strings.CutPrefix(sc.Text(), "heap "); ok {
+			_ = out.Encode(writeHeap(path))
+			continue
+		}
 		if sc.Text() != "stats" {
 			continue
 		}
@@ -53,6 +59,23 @@ func runChild(server string, useTLS bool) {
 		runtime.ReadMemStats(&m)
 		_ = out.Encode(stats{Goroutines: runtime.NumGoroutine(), HeapAlloc: m.HeapAlloc, StackInuse: m.StackInuse, Sys: m.Sys})
 	}
+}
+
+// writeHeap writes a heap profile (after a GC, so that it shows what is
+// live) to path, and answers with the error text, "" for none.
+func writeHeap(path string) string {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func startFake(useTLS bool) (hello, func(), error) {

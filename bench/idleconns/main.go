@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +54,7 @@ func main() {
 	server := flag.String("server", "fake", "fake (the fakeserver package) or bare (imapserver over imapmemserver)")
 	settle := flag.Duration("settle", 10*time.Second, "idle time after the last login before RSS is read")
 	parallel := flag.Int("parallel", 32, "connections opened at once")
+	memprofile := flag.String("memprofile", "", "write the server's heap profile here once the figures are read")
 	child := flag.Bool("child", false, "internal: run the server")
 	flag.Parse()
 	if *mode != "tls" && *mode != "plaintext" {
@@ -65,7 +67,7 @@ func main() {
 		runChild(*server, *mode == "tls")
 		return
 	}
-	if err := run(*n, *mode, *server, *settle, *parallel); err != nil {
+	if err := run(*n, *mode, *server, *settle, *parallel, *memprofile); err != nil {
 		fatalf("%v", err)
 	}
 }
@@ -176,7 +178,7 @@ func (p *serverProc) stop() {
 	}
 }
 
-func run(n int, mode, server string, settle time.Duration, parallel int) error {
+func run(n int, mode, server string, settle time.Duration, parallel int, memprofile string) error {
 	p, h, err := startChild(mode, server)
 	if err != nil {
 		return err
@@ -225,6 +227,29 @@ func run(n int, mode, server string, settle time.Duration, parallel int) error {
 	fmt.Printf("  Go heap %.1f MiB live-and-garbage, stacks %.1f MiB, runtime Sys %.1f MiB: heap+stacks %.1f KiB/conn over the baseline\n",
 		float64(st.HeapAlloc)/mib, float64(st.StackInuse)/mib, float64(st.Sys)/mib,
 		(float64(st.HeapAlloc+st.StackInuse)-float64(base.HeapAlloc+base.StackInuse))/1024/float64(n))
+	if memprofile != "" {
+		return p.heapProfile(memprofile)
+	}
+	return nil
+}
+
+// heapProfile has the child write its heap profile to path.
+func (p *serverProc) heapProfile(path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(p.in, "heap %s\n", abs); err != nil {
+		return err
+	}
+	var msg string
+	if err := p.readJSON(&msg, 60*time.Second); err != nil {
+		return err
+	}
+	if msg != "" {
+		return fmt.Errorf("heap profile: %s", msg)
+	}
+	fmt.Printf("  heap profile in %s\n", abs)
 	return nil
 }
 
