@@ -357,6 +357,21 @@ func transcripts(srv *fakeserver.Server) string {
 	return b.String()
 }
 
+// clientFault is a fault a real client must fail under, and how it fails.
+type clientFault struct {
+	name string
+	spec string
+	// fire is the kind and hook the fault must fire at ("cert@tls").
+	fire string
+	// lastCommand, when set, is the last command on the faulted
+	// connection ("UID FETCH": the drop came mid-FETCH), and closedByFault
+	// that the fault closed that connection.
+	lastCommand   string
+	closedByFault bool
+	code          int
+	message       string // a stable part of the client's output
+}
+
 // checkClientFault checks a client run under one fault: its exit code, its
 // message, and that the fault fired at its hook (and, for a drop, after
 // the command named).

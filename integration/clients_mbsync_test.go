@@ -150,21 +150,6 @@ func TestClientMbsyncSync(t *testing.T) {
 	}
 }
 
-// clientFault is a fault a real client must fail under, and how it fails.
-type clientFault struct {
-	name string
-	spec string
-	// fire is the kind and hook the fault must fire at ("cert@tls").
-	fire string
-	// lastCommand, when set, is the last command on the faulted
-	// connection ("UID FETCH": the drop came mid-FETCH), and closedByFault
-	// that the fault closed that connection.
-	lastCommand   string
-	closedByFault bool
-	code          int
-	message       string // a stable part of the client's output
-}
-
 // mbsyncFaults: mbsync exits 1 on every failure; what differs is the
 // message. It logs in with AUTHENTICATE PLAIN when offered, which
 // LOGINDISABLED leaves alone (see TestClientMbsyncLoginDisabledPlain),
