@@ -121,13 +121,15 @@ func TestClientFetchmailSync(t *testing.T) {
 }
 
 // fetchmailFaults: fetchmail's exit codes (fetchmail(1), EXIT CODES) and
-// its messages under each fault.
+// its messages under each fault. The drop (nth=2) comes 120 bytes into
+// the first message's FETCH RFC822.HEADER response, inside its literal
+// (the first FETCH is the RFC822.SIZE of all three).
 var fetchmailFaults = []clientFault{
 	{name: "cert-expired", spec: "cert:expired", fire: "cert@tls",
 		code: 2, message: "Server certificate verification error: certificate has expired"},
 	{name: "select-no", spec: "reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox", fire: "reply@command",
 		code: 7, message: "mailbox selection failed"},
-	{name: "drop-mid-fetch", spec: "drop:FETCH+120", fire: "drop@command",
+	{name: "drop-mid-fetch", spec: "drop:FETCH+120;nth=2", fire: "drop@command",
 		lastCommand: "FETCH", closedByFault: true,
 		code: 2, message: "socket error while fetching from alice@localhost"},
 	{name: "logindisabled", spec: "caps:+LOGINDISABLED", fire: "caps@capabilities",

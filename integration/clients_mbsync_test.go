@@ -162,7 +162,7 @@ var mbsyncFaults = []struct {
 		code: 1, message: "certificate has expired"}, mbsyncOpts{patterns: "INBOX"}},
 	{clientFault{name: "select-no", spec: "reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox", fire: "reply@command",
 		code: 1, message: "Error: channel fake: far side box INBOX cannot be opened."}, mbsyncOpts{patterns: "INBOX"}},
-	{clientFault{name: "drop-mid-fetch", spec: "drop:FETCH+120", fire: "drop@command",
+	{clientFault{name: "drop-mid-fetch", spec: "drop:FETCH+120;nth=2", fire: "drop@command",
 		lastCommand: "UID FETCH", closedByFault: true, code: 1, message: "Socket error: secure read from localhost"}, mbsyncOpts{patterns: "INBOX"}},
 	{clientFault{name: "logindisabled", spec: "caps:+LOGINDISABLED", fire: "caps@capabilities",
 		code: 1, message: "IMAP error: server supports no acceptable authentication mechanism"}, mbsyncOpts{patterns: "INBOX", authMechs: "LOGIN"}},
@@ -170,7 +170,8 @@ var mbsyncFaults = []struct {
 
 // TestClientMbsyncFaults: under each fault, over both TLS paths, mbsync
 // fails with exit 1 and its message for that fault, stores nothing, and
-// the fault fired where it should.
+// the fault fired where it should. The drop (nth=2) comes 120 bytes into
+// the first message's UID FETCH BODY.PEEK[] response, inside its literal.
 func TestClientMbsyncFaults(t *testing.T) {
 	bin := needClient(t, "mbsync")
 	for _, tc := range mbsyncFaults {
@@ -181,6 +182,10 @@ func TestClientMbsyncFaults(t *testing.T) {
 				dir := t.TempDir()
 				run := runMbsync(t, bin, dir, writeMbsyncConfig(t, srv, dir, tc.opts))
 				checkClientFault(t, srv, tc.clientFault, run)
+				stored, _ := filepath.Glob(filepath.Join(dir, "mail", "INBOX", "*", "*"))
+				if len(stored) != 0 {
+					t.Errorf("%d messages stored, want none: %q", len(stored), stored)
+				}
 			})
 		}
 	}
