@@ -46,11 +46,7 @@ poll %s protocol IMAP port %s timeout %d
   mda "'%s' '%s'"
 `, clientHost, fakePort(t, srv), clientIOTimeout, clientUser, clientPassword, clientUser,
 		tlsLine, writeCA(t, srv, dir), strings.Join(quoted, ","), mda, out)
-	p := filepath.Join(dir, "fetchmailrc")
-	if err := os.WriteFile(p, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeConfig(t, dir, "fetchmailrc", conf)
 }
 
 // runFetchmail polls once. Its lock goes to dir: as root, fetchmail locks

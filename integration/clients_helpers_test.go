@@ -414,3 +414,14 @@ func checkClientFault(t *testing.T, srv *fakeserver.Server, f clientFault, run c
 }
 
 func must[T any](v T, _ int) T { return v }
+
+// writeConfig writes a client's configuration, which holds the password,
+// readable by its owner only, and returns its path.
+func writeConfig(t *testing.T, dir, name, conf string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -61,11 +61,7 @@ Sync Pull
 SyncState *
 `, clientHost, fakePort(t, srv), clientUser, clientPassword, ssl, writeCA(t, srv, dir),
 		o.authMechs, clientIOTimeout, mail, mail, o.patterns)
-	p := filepath.Join(dir, "mbsyncrc")
-	if err := os.WriteFile(p, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeConfig(t, dir, "mbsyncrc", conf)
 }
 
 func runMbsync(t *testing.T, bin, dir, conf string) clientRun {
