@@ -95,11 +95,7 @@ func TestClientFetchmailSync(t *testing.T) {
 	for _, mode := range clientModes {
 		t.Run(mode.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := startClientFake(t, mode)
-			if err := srv.Append(clientUser, "INBOX", bigMessage()); err != nil {
-				t.Fatal(err)
-			}
-			byBox := fakeMessages(t, srv)
+			srv, byBox := startSyncFake(t, mode)
 			var want [][]byte
 			for _, mb := range seedMailboxes {
 				want = append(want, byBox[mb]...)

@@ -188,6 +188,21 @@ var seedMailboxes = []string{"INBOX", "Sent", "Archive", "Archive/2025"}
 
 // bigMessage is appended to INBOX before a sync, so that one body spans
 // many TLS records and FETCH literals of every size the clients read.
+// startSyncFake starts the fake for a healthy sync, with bigMessage added
+// to the seeded INBOX, and returns it with its messages by mailbox.
+func startSyncFake(t *testing.T, mode fakeserver.Mode) (*fakeserver.Server, map[string][][]byte) {
+	t.Helper()
+	srv := startClientFake(t, mode)
+	if err := srv.Append(clientUser, "INBOX", bigMessage()); err != nil {
+		t.Fatal(err)
+	}
+	byBox := fakeMessages(t, srv)
+	if n := len(byBox["INBOX"]); n != fakeserver.SeededInbox+1 {
+		t.Fatalf("the fake's INBOX holds %d messages, want %d", n, fakeserver.SeededInbox+1)
+	}
+	return srv, byBox
+}
+
 func bigMessage() []byte {
 	var b strings.Builder
 	b.WriteString("From: Big Sender <big@example.test>\r\nTo: alice@example.test\r\n" +

@@ -107,14 +107,7 @@ func TestClientMbsyncSync(t *testing.T) {
 	for _, mode := range clientModes {
 		t.Run(mode.String(), func(t *testing.T) {
 			t.Parallel()
-			srv := startClientFake(t, mode)
-			if err := srv.Append(clientUser, "INBOX", bigMessage()); err != nil {
-				t.Fatal(err)
-			}
-			want := fakeMessages(t, srv)
-			if n := len(want["INBOX"]); n != fakeserver.SeededInbox+1 {
-				t.Fatalf("the fake's INBOX holds %d messages, want %d", n, fakeserver.SeededInbox+1)
-			}
+			srv, want := startSyncFake(t, mode)
 			dir := t.TempDir()
 			conf := writeMbsyncConfig(t, srv, dir, mbsyncOpts{})
 			run := runMbsync(t, bin, dir, conf)
