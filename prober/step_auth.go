@@ -44,12 +44,18 @@ func (p *probe) credentialsMissing() string {
 	case p.t.User == "":
 		return "no user name was given"
 	}
-	if m, ok := authmech.Lookup(p.o.Auth); ok {
-		if given := map[authmech.Credential]string{authmech.Password: p.o.Password, authmech.Token: p.o.Token}; given[m.Credential] == "" {
-			return "--auth " + p.o.Auth + " needs a " + string(m.Credential) + ", and none was given"
-		}
+	if m, ok := authmech.Lookup(p.o.Auth); ok && p.o.secret(m.Credential) == "" {
+		return "--auth " + p.o.Auth + " needs a " + string(m.Credential) + ", and none was given"
 	}
 	return ""
+}
+
+// secret is the password or the token, as c asks.
+func (o Options) secret(c authmech.Credential) string {
+	if c == authmech.Token {
+		return o.Token
+	}
+	return o.Password
 }
 
 func isTokenMech(name string) bool {
@@ -244,11 +250,7 @@ func quoteString(s string) (string, bool) {
 // challenge that carried data (an OAuth error JSON, say) for the report.
 func (p *probe) authenticate(w *wire, caps capSet, mech string) (*response, []byte, Code, string) {
 	m, _ := authmech.Lookup(mech)
-	secret := p.o.Password
-	if m.Credential == authmech.Token {
-		secret = p.o.Token
-	}
-	ir := m.Initial(p.t.User, secret)
+	ir := m.Initial(p.t.User, p.o.secret(m.Credential))
 	tag := w.nextTag()
 	cmd := tag + " AUTHENTICATE " + mech
 	if caps.Has("SASL-IR") {
