@@ -58,20 +58,13 @@ func newBackend(users *userDB, p *personaSpec) *backend {
 	return b
 }
 
-// backendConn is the server end of a pipe; it carries what the front decided
-// about the connection (PREAUTH) to NewSession.
-type backendConn struct {
-	net.Conn
-	preAuthUser string
-}
-
-// dial opens a new in-memory connection to the backend of the given kind.
-// The returned conn is the client end.
-func (b *backend) dial(kind backendKind, preAuthUser string) (net.Conn, error) {
+// dial connects a new imapserver connection of the given kind to the
+// front through p, whose backendEnd the imapserver serves.
+func (b *backend) dial(kind backendKind, p *memPipe) error {
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
-		return nil, net.ErrClosed
+		return net.ErrClosed
 	}
 	ln := b.servers[kind]
 	if ln == nil {
@@ -86,13 +79,11 @@ func (b *backend) dial(kind backendKind, preAuthUser string) (net.Conn, error) {
 		}()
 	}
 	b.mu.Unlock()
-	client, server := net.Pipe()
-	if err := ln.deliver(&backendConn{Conn: server, preAuthUser: preAuthUser}); err != nil {
-		client.Close()
-		server.Close()
-		return nil, err
+	if err := ln.deliver(backendEnd{p}); err != nil {
+		p.close()
+		return err
 	}
-	return client, nil
+	return nil
 }
 
 func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
@@ -105,8 +96,8 @@ func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
 	return imapserver.New(&imapserver.Options{
 		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			s := &session{backend: b}
-			if bc, ok := c.NetConn().(*backendConn); ok && bc.preAuthUser != "" {
-				u := b.users.get(bc.preAuthUser)
+			if bc, ok := c.NetConn().(backendEnd); ok && bc.m.preAuthUser != "" {
+				u := b.users.get(bc.m.preAuthUser)
 				if u == nil {
 					return nil, nil, errors.New("fakeserver: unknown PREAUTH user")
 				}

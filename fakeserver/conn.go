@@ -1,7 +1,6 @@
 package fakeserver
 
 import (
-	"bufio"
 	"crypto/tls"
 	"io"
 	"net"
@@ -38,7 +37,7 @@ type conn struct {
 	isTLS    atomic.Bool
 
 	// The serve goroutine's alone.
-	br *bufio.Reader // client reader
+	br *clientReader // client reader
 	fr *framer       // frames commands from br
 
 	// wmu serialises writes to the client, the front's own and the pump's.

@@ -1,7 +1,6 @@
 package fakeserver
 
 import (
-	"bufio"
 	"errors"
 	"io"
 )
@@ -18,7 +17,7 @@ var errLiteralTooLarge = errors.New("fakeserver: literal too large")
 // Lines are bounded by maxLine and literals by maxLiteral; literal content
 // is streamed, never buffered whole.
 type framer struct {
-	br         *bufio.Reader
+	br         *clientReader
 	maxLine    int
 	maxLiteral int64
 	// before, if set, runs before each read (the conn renews its idle
@@ -26,7 +25,7 @@ type framer struct {
 	before func()
 }
 
-func newFramer(br *bufio.Reader) *framer {
+func newFramer(br *clientReader) *framer {
 	return &framer{br: br, maxLine: maxClientLine, maxLiteral: maxLiteral}
 }
 

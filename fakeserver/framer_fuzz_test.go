@@ -1,7 +1,6 @@
 package fakeserver
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -32,7 +31,7 @@ func (e frameEvent) String() string {
 // frameAll frames every command in r as the conn does for forwarded
 // commands, and returns the events and the error that ended framing.
 func frameAll(r io.Reader, bufSize int) ([]frameEvent, error) {
-	f := &framer{br: bufio.NewReaderSize(r, bufSize), maxLine: fuzzMaxLine, maxLiteral: fuzzMaxLiteral}
+	f := &framer{br: newClientReaderSize(r, bufSize), maxLine: fuzzMaxLine, maxLiteral: fuzzMaxLiteral}
 	var evs []frameEvent
 	for {
 		line, err := f.line()

@@ -2,7 +2,7 @@ package fakeserver
 
 import (
 	"bytes"
-	"io"
+	"net"
 	"time"
 
 	"github.com/imapprobe/imapprobe/faults"
@@ -10,8 +10,8 @@ import (
 
 // The backend-to-client direction: responses go out through the faults.
 //
-// The backend writes its responses a line at a time. The pump gathers
-// them in conn.pend and writes a whole response at once: at its tagged
+// The backend writes its responses a line at a time (respond runs for each
+// Write, on the backend's goroutine). They are gathered in conn.pend and writes a whole response at once: at its tagged
 // status line, at a continuation request ("+ "), and, when no command
 // awaits its response (unsolicited data, IDLE), once the backend has
 // nothing more buffered. Pending bytes also go out when they reach
@@ -53,59 +53,105 @@ func (c *conn) complete(p *pendingCmd) {
 	}
 }
 
-// pump copies the backend's responses to the client, line by line (and
-// literal by literal), through the capability hook, the command's Rewrite
-// and CutAfter, and the fault writers.
-func (c *conn) pump(be *backendSession) {
-	defer close(be.done)
-	defer c.flush()     // what was gathered before a detach
-	continuing := false // the line goes on after a literal
-	untagged := false   // the response being read is untagged ("* ")
-	for {
-		line, err := readLine(be.br, maxServerLine)
-		if err != nil {
-			if !be.detached.Load() {
-				_ = c.flush()
-				c.setClosedBy(ClosedByServer)
-				c.closeGraceful()
+// responseState is where the backend's output stands between two of its
+// Writes: a line may arrive in pieces, and a literal in many.
+type responseState struct {
+	greeted     bool
+	partial     []byte      // the start of a line, without its LF yet
+	literalLeft int64       // literal bytes still to come
+	litHead     *pendingCmd // the command the literal belongs to
+	continuing  bool        // the line goes on after a literal
+	untagged    bool        // the response being sent is untagged ("* ")
+}
+
+// respond takes one backend Write to the client, line by line (and
+// literal by literal), through the capability hook, the command's
+// Rewrite and CutAfter, and the fault writers. It runs on the backend's
+// goroutine, one Write at a time. An error ends the backend connection.
+func (c *conn) respond(be *backendSession, p []byte) error {
+	st := &be.resp
+	for len(p) > 0 {
+		if st.literalLeft > 0 {
+			n := min(int64(len(p)), st.literalLeft)
+			if !c.queue(st.litHead, p[:n]) {
+				return net.ErrClosed
 			}
-			return
-		}
-		head := c.head()
-		out := line
-		if !continuing {
-			out = c.rewriteCaps(out)
-			untagged = bytes.HasPrefix(line, []byte("* "))
-		}
-		if head != nil && head.rewrite != nil {
-			out = head.rewrite(out)
-		}
-		size, _ := literalSuffix(line)
-		if size < 0 && !continuing && head != nil && isTagged(line, head.tag) {
-			// Pop the command before the client can see its completion:
-			// a client that answers at once must find the framing state
-			// (e.g. the end of AUTHENTICATE) already updated.
-			c.complete(head)
-		}
-		if !c.queue(head, out) {
-			return
-		}
-		if size >= 0 {
-			if !c.copyLiteral(be, head, size) {
-				return
-			}
-			continuing = true
+			st.literalLeft -= n
+			p = p[n:]
 			continue
 		}
-		continuing = false
-		if !untagged || (be.br.Buffered() == 0 && !c.awaiting()) {
-			if c.flush() != nil {
-				return
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if len(st.partial)+len(p) > maxServerLine {
+				return errLineTooLong
 			}
-		} else {
-			c.arm()
+			st.partial = append(st.partial, p...)
+			return nil
+		}
+		line := p[:i+1]
+		if len(st.partial) > 0 {
+			line = append(st.partial, line...)
+			st.partial = nil
+		}
+		p = p[i+1:]
+		if !st.greeted {
+			st.greeted = true
+			be.greeting <- bytes.Clone(line) // p is the backend's buffer
+			if len(p) > 0 && !c.awaitAttach(be) {
+				return net.ErrClosed
+			}
+			continue
+		}
+		if !c.respondLine(be, line, len(p) == 0) {
+			return net.ErrClosed
 		}
 	}
+	return nil
+}
+
+// awaitAttach waits for the front to attach be after its greeting.
+func (c *conn) awaitAttach(be *backendSession) bool {
+	select {
+	case <-be.attachedCh:
+		return true
+	case <-c.closed:
+		return false
+	}
+}
+
+// respondLine takes one line of a response; last says the backend has
+// nothing more in this Write. false: the connection is done.
+func (c *conn) respondLine(be *backendSession, line []byte, last bool) bool {
+	st := &be.resp
+	head := c.head()
+	out := line
+	if !st.continuing {
+		out = c.rewriteCaps(out)
+		st.untagged = bytes.HasPrefix(line, []byte("* "))
+	}
+	if head != nil && head.rewrite != nil {
+		out = head.rewrite(out)
+	}
+	size, _ := literalSuffix(line)
+	if size < 0 && !st.continuing && head != nil && isTagged(line, head.tag) {
+		// Pop the command before the client can see its completion: a
+		// client that answers at once must find the framing state (e.g.
+		// the end of AUTHENTICATE) already updated.
+		c.complete(head)
+	}
+	if !c.queue(head, out) {
+		return false
+	}
+	if size >= 0 {
+		st.literalLeft, st.litHead, st.continuing = size, head, true
+		return true
+	}
+	st.continuing = false
+	if !st.untagged || (last && !c.awaiting()) {
+		return c.flush() == nil
+	}
+	c.arm()
+	return true
 }
 
 // awaiting reports whether a command awaits its tagged response, with no
@@ -114,21 +160,6 @@ func (c *conn) awaiting() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.pending) > 0 && c.contTag == ""
-}
-
-func (c *conn) copyLiteral(be *backendSession, head *pendingCmd, size int64) bool {
-	buf := make([]byte, min(size, 32<<10))
-	for size > 0 {
-		n, err := io.ReadFull(be.br, buf[:min(size, int64(len(buf)))])
-		if n > 0 && !c.queue(head, buf[:n]) {
-			return false
-		}
-		if err != nil {
-			return false
-		}
-		size -= int64(n)
-	}
-	return true
 }
 
 // queue gathers response bytes for the client, writing them once they

@@ -1,8 +1,9 @@
 package fakeserver
 
 import (
-	"bufio"
+	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,12 +13,21 @@ import (
 // The front's pipe to the backend: which imapserver it dials, the pipe's
 // life, and the commands awaiting their tagged responses on it.
 
-// backendSession is one pipe to an imapserver backend and its pump.
+// backendSession is one pipe to an imapserver connection, and the state
+// of its responses on their way to the client (pump.go).
 type backendSession struct {
-	conn     net.Conn
-	br       *bufio.Reader
-	done     chan struct{}
+	conn     net.Conn // the front's end: writes feed the backend
+	pipe     *memPipe
 	detached atomic.Bool
+
+	greeting chan []byte // the backend's first line, read by dialBackend
+
+	mu         sync.Mutex
+	attached   bool          // attach ran: responses go to the client
+	attachedCh chan struct{} // closed by attach
+	ended      bool          // the backend closed before attach
+
+	resp responseState // under pipe.respondMu
 }
 
 // pendingCmd is a forwarded command awaiting its tagged response; the
@@ -52,39 +62,69 @@ func (c *conn) dialBackend(preAuthUser string) (*backendSession, []byte, bool) {
 }
 
 func (c *conn) tryDialBackend(preAuthUser string) (*backendSession, []byte, error) {
-	pc, err := c.srv.backend.dial(c.backendKind(), preAuthUser)
-	if err != nil {
+	be := &backendSession{greeting: make(chan []byte, 1), attachedCh: make(chan struct{})}
+	be.pipe = newMemPipe(preAuthUser, func(p []byte) error { return c.respond(be, p) }, func() { c.backendEnded(be) })
+	be.conn = frontEnd{be.pipe}
+	if err := c.srv.backend.dial(c.backendKind(), be.pipe); err != nil {
 		return nil, nil, err
 	}
-	be := &backendSession{conn: pc, br: bufio.NewReader(pc), done: make(chan struct{})}
-	_ = pc.SetReadDeadline(time.Now().Add(backendTimeout))
-	greeting, err := readLine(be.br, maxServerLine)
-	if err != nil {
-		pc.Close()
-		return nil, nil, err
+	t := time.NewTimer(backendTimeout)
+	defer t.Stop()
+	select {
+	case g := <-be.greeting:
+		return be, g, nil
+	case <-t.C:
+	case <-c.closed:
 	}
-	_ = pc.SetReadDeadline(time.Time{})
-	return be, greeting, nil
+	be.pipe.shut()
+	return nil, nil, errors.New("no greeting from the backend")
 }
 
-// attach makes be the connection's backend and starts pumping its output
-// to the client.
+// attach makes be the connection's backend: its responses go to the
+// client from now on.
 func (c *conn) attach(be *backendSession) {
 	c.swapBackend(be)
-	go c.pump(be)
+	be.mu.Lock()
+	be.attached = true
+	ended := be.ended
+	be.mu.Unlock()
+	close(be.attachedCh)
 	select {
 	case <-c.closed:
-		be.conn.Close()
+		be.pipe.close()
+		return
 	default:
+	}
+	if ended {
+		c.backendEnded(be)
 	}
 }
 
-// detach stops the current backend without ending the client connection.
+// backendEnded runs when the backend closes its end: after LOGOUT or a
+// BYE, the session is over for the client too.
+func (c *conn) backendEnded(be *backendSession) {
+	be.mu.Lock()
+	if !be.attached {
+		be.ended = true // attach finishes the job
+		be.mu.Unlock()
+		return
+	}
+	be.mu.Unlock()
+	if be.detached.Load() {
+		return
+	}
+	_ = c.flush()
+	c.setClosedBy(ClosedByServer)
+	c.closeGraceful()
+}
+
+// detach stops the current backend without ending the client connection;
+// what it had sent, gathered and not yet written, goes out.
 func (c *conn) detach() {
 	if be := c.swapBackend(nil); be != nil {
 		be.detached.Store(true)
-		be.conn.Close()
-		<-be.done
+		be.pipe.shut()
+		_ = c.flush()
 	}
 }
 

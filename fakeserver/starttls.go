@@ -1,7 +1,6 @@
 package fakeserver
 
 import (
-	"bufio"
 	"crypto/tls"
 	"net"
 	"time"
@@ -30,7 +29,7 @@ func (c *conn) setTransport(t net.Conn) {
 	c.mu.Lock()
 	c.transport = t
 	c.mu.Unlock()
-	c.br = bufio.NewReader(t)
+	c.br = newClientReader(t)
 	c.fr = newFramer(c.br)
 	c.fr.before = func() { _ = t.SetReadDeadline(time.Now().Add(c.srv.cfg.timeouts.Idle)) }
 }
@@ -56,7 +55,7 @@ func (c *conn) handshake() bool {
 	}
 	tc := tls.Server(c.raw, cfg)
 	_ = c.raw.SetDeadline(time.Now().Add(c.srv.cfg.timeouts.Handshake))
-	if err := tc.Handshake(); err != nil {
+	if err := handshakeAside(tc); err != nil {
 		c.setClosedBy(ClosedByClient)
 		return false
 	}
@@ -70,6 +69,15 @@ func (c *conn) handshake() bool {
 	c.isTLS.Store(true)
 	c.rec.update(func(r *ConnRecord) { r.TLS = true })
 	return true
+}
+
+// handshakeAside runs the handshake on a goroutine of its own that ends
+// with it: the handshake's deep stack would otherwise stay with the
+// connection's goroutine, idle or not (about 4 KiB a connection).
+func handshakeAside(tc *tls.Conn) error {
+	done := make(chan error, 1)
+	go func() { done <- tc.Handshake() }()
+	return <-done
 }
 
 // startTLS answers STARTTLS itself: the backend behind a plaintext port

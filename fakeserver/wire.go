@@ -15,7 +15,7 @@ import (
 var errLineTooLong = errors.New("fakeserver: line too long")
 
 // readLine reads one line including its LF, refusing lines over max bytes.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
+func readLine(br *clientReader, max int) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')

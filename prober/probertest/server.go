@@ -66,11 +66,13 @@ func (c *Conv) Writer() io.Writer { return c.conn }
 
 // Send writes each line with CRLF.
 func (c *Conv) Send(lines ...string) {
+	// One write: lines a test sends together (a reply and bytes injected
+	// after it) reach the client together, however loaded the machine.
+	var b strings.Builder
 	for _, l := range lines {
-		if _, err := io.WriteString(c.conn, l+"\r\n"); err != nil {
-			return
-		}
+		b.WriteString(l + "\r\n")
 	}
+	_, _ = io.WriteString(c.conn, b.String())
 }
 
 // readCommand reads one client command, answering synchronizing literals.
@@ -416,9 +418,11 @@ func RawScript(data string, close bool) func(net.Conn) {
 // Answer returns a Handler that sends lines with TAG replaced by the tag.
 func Answer(lines ...string) Handler {
 	return func(c *Conv, tag, _ string) bool {
-		for _, l := range lines {
-			c.Send(strings.ReplaceAll(l, "TAG", tag))
+		out := make([]string, len(lines))
+		for i, l := range lines {
+			out[i] = strings.ReplaceAll(l, "TAG", tag)
 		}
+		c.Send(out...)
 		return true
 	}
 }
