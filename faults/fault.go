@@ -112,6 +112,10 @@ type Action struct {
 	Rewrite func(line []byte) []byte
 	// StartTLS changes how STARTTLS is answered. At the command hook only.
 	StartTLS StartTLSMode
+	// Changes are changes of mailbox state the server makes, in order, as
+	// another session would (state faults, state.go). At the command hook
+	// only.
+	Changes []Change
 }
 
 // IsZero reports whether a asks for nothing, i.e. the fault did not act.
@@ -119,7 +123,7 @@ type Action struct {
 func (a Action) IsZero() bool {
 	return a.Delay == 0 && len(a.Raw) == 0 && a.Greeting == "" && !a.PreAuth && a.Reply == "" &&
 		!a.Silence && !a.Endless && a.Close == CloseNone && a.CutAfter == 0 &&
-		a.Rewrite == nil && a.StartTLS == StartTLSNormal
+		a.Rewrite == nil && a.StartTLS == StartTLSNormal && len(a.Changes) == 0
 }
 
 // AcceptHook acts on a fresh TCP connection, before TLS and the greeting.
