@@ -39,7 +39,7 @@ type beforeUser interface {
 //	greeting:text=TEXT                                                      greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
 //	idle:drop=DURATION[,rst]                                                idle:drop=30s
 //	newmail:COMMAND=MAILBOX[,count=N][,after=DURATION]                      newmail:IDLE=INBOX
-//	rename:COMMAND=OLD>NEW                                                  rename:LOGIN|AUTHENTICATE=Archive>Archives
+//	rename:COMMAND=OLD>NEW                                                  rename:LOGIN|AUTHENTICATE=Sent>Sent Items
 //	reply:COMMAND=NO|BAD [CODE] TEXT                                        reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox
 //	rewrite:COMMAND=OLD>NEW                                                 rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9
 //	starttls:stall|plaintext                                                starttls:stall

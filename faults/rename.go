@@ -4,12 +4,13 @@ package faults
 // answers it, as an administrator or another client would between two
 // sessions:
 //
-//	rename:LOGIN|AUTHENTICATE=Archive>Archives;nth=2   between the first session and the second
-//	rename:SELECT|EXAMINE=INBOX>Old                   just before the mailbox is opened
+//	rename:LOGIN|AUTHENTICATE=Sent>Sent Items;nth=2   between the first session and the second
+//	rename:SELECT|EXAMINE=INBOX>Old                  just before the mailbox is opened
 //
 // OLD and NEW are quoted as rewrite's are when they hold ">" or end in
 // what reads as a scope option. Renaming a mailbox that is gone, or to a
-// name that exists, changes nothing (the server logs why).
+// name that exists, changes nothing (the server logs why). The fake
+// renames the mailbox alone, not the mailboxes below it.
 type Rename struct {
 	// Command is a command target, as Reply.Command.
 	Command string `json:"command"`
@@ -20,11 +21,11 @@ type Rename struct {
 }
 
 func init() {
-	register(new(Rename), parseRename, form{"rename:COMMAND=OLD>NEW", "rename:LOGIN|AUTHENTICATE=Archive>Archives"})
+	register(new(Rename), parseRename, form{"rename:COMMAND=OLD>NEW", "rename:LOGIN|AUTHENTICATE=Sent>Sent Items"})
 }
 
 func parseRename(spec, rest string) (Fault, string, error) {
-	const usage = "write rename:COMMAND=OLD>NEW, e.g. rename:LOGIN|AUTHENTICATE=Archive>Archives;nth=2"
+	const usage = "write rename:COMMAND=OLD>NEW, e.g. rename:LOGIN|AUTHENTICATE=Sent>Sent Items;nth=2"
 	cmd, value, err := cutTarget(spec, rest, usage)
 	if err != nil {
 		return nil, "", err

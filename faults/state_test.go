@@ -91,7 +91,7 @@ func TestStateKindErrors(t *testing.T) {
 		{`{"kind":"flags","command":"IDLE","mailbox":"INBOX","add":[]}`, `faults: flags fault {"kind":"flags","command":"IDLE","mailbox":"INBOX","add":[]}: bad "add": no flag to change; add or remove at least one flag, e.g. +\Seen`},
 		{`{"kind":"expunge","command":"IDLE","mailbox":"INBOX","messages":"middle"}`, `faults: expunge fault {"kind":"expunge","command":"IDLE","mailbox":"INBOX","messages":"middle"}: bad "messages": unknown message pick "middle"; valid: first, last, all`},
 		{`{"kind":"idle"}`, `faults: idle fault {"kind":"idle"}: missing "drop"; e.g. {"kind":"idle","drop":"30s"}`},
-		{`{"kind":"rename","command":"LOGIN","from":"a"}`, `faults: rename fault {"kind":"rename","command":"LOGIN","from":"a"}: missing "to"; e.g. {"kind":"rename","command":"LOGIN|AUTHENTICATE","from":"Archive","to":"Archives"}`},
+		{`{"kind":"rename","command":"LOGIN","from":"a"}`, `faults: rename fault {"kind":"rename","command":"LOGIN","from":"a"}: missing "to"; e.g. {"kind":"rename","command":"LOGIN|AUTHENTICATE","from":"Sent","to":"Sent Items"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
