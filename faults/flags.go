@@ -95,8 +95,9 @@ func checkFlag(field, flag string) (string, *fieldError) {
 		}
 		return "", &fieldError{field, fmt.Sprintf("unknown system flag %q", flag), "valid: " + strings.Join(systemFlags, ", ") + ", or a keyword such as $Junk"}
 	}
-	if flag == "" || strings.ContainsFunc(flag, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`(){%*"\]`, r) }) {
-		return "", &fieldError{field, fmt.Sprintf("bad flag %q", flag), `a keyword is ASCII letters, digits and such, without spaces or (){%*"\], e.g. $Junk`}
+	if flag == "" || strings.ContainsFunc(flag, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`(){%*"\],;`, r) }) {
+		// "," and ";" are atom characters, but a spec could not hold them.
+		return "", &fieldError{field, fmt.Sprintf("bad flag %q", flag), `a keyword is ASCII letters, digits and such, without spaces or (){%*"\],;, e.g. $Junk`}
 	}
 	return flag, nil
 }
