@@ -105,8 +105,8 @@ func TestStateWhileSelected(t *testing.T) {
 }
 
 // TestStateWithoutSelection: a session that has not selected the mailbox
-// is told nothing, and a change to a mailbox that does not exist changes
-// nothing.
+// is told nothing, a change to a mailbox that does not exist changes
+// nothing, and the transcript notes both.
 func TestStateWithoutSelection(t *testing.T) {
 	t.Parallel()
 	srv := plainServer(t, "newmail:NOOP=Sent", "expunge:NOOP=Nowhere")
@@ -114,6 +114,20 @@ func TestStateWithoutSelection(t *testing.T) {
 	r.send("n NOOP\r\n")
 	if got := r.until("n "); !slices.Equal(got, []string{"n OK NOOP completed\r\n"}) {
 		t.Fatalf("NOOP with INBOX selected: %q", got)
+	}
+	r.send("q LOGOUT\r\n")
+	r.until("q ")
+	recs := waitEnded(t, srv, 1)
+	var notes []string
+	for _, l := range recs[0].Transcript {
+		if strings.HasPrefix(l.Text, "state change") {
+			notes = append(notes, l.Text)
+		}
+	}
+	want := []string{`state change: delivered 1 to "Sent" (UID 2:2)`,
+		`state change not made: expunge: select "Nowhere": imap: NO [NONEXISTENT] No such mailbox`}
+	if !slices.Equal(notes, want) {
+		t.Errorf("transcript notes %q, want %q", notes, want)
 	}
 	st, err := login(t, srv).Status("Sent", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || *st.NumMessages != 2 {

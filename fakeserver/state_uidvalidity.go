@@ -2,14 +2,19 @@ package fakeserver
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
 
 // uidValidityTemp is the name a mailbox's messages are copied to while its
-// UIDVALIDITY changes.
+// UIDVALIDITY changes; a LIST at that moment may show it.
 const uidValidityTemp = ".fakeserver-uidvalidity"
+
+// uidValidityMu makes one UIDVALIDITY change at a time, so that two never
+// share the temporary mailbox.
+var uidValidityMu sync.Mutex
 
 // newUIDValidity gives mailbox a new UIDVALIDITY. imapmemserver fixes a
 // mailbox's UIDVALIDITY when it is created and gives every new mailbox a
@@ -20,6 +25,8 @@ const uidValidityTemp = ".fakeserver-uidvalidity"
 // seeing it until it selects again; a real server would not change
 // UIDVALIDITY under it at all.
 func newUIDValidity(u *imapmemserver.User, mailbox string) (string, error) {
+	uidValidityMu.Lock()
+	defer uidValidityMu.Unlock()
 	old, err := u.Status(mailbox, &imap.StatusOptions{UIDValidity: true, NumMessages: true})
 	if err != nil {
 		return "", fmt.Errorf("uidvalidity of %q: %w", mailbox, err)
