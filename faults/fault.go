@@ -1,7 +1,8 @@
 // Package faults describes the misbehaviours that the fake IMAP server can
 // inject: delays, NO/BAD replies, dropped connections, bad certificates,
 // broken greetings, edited capabilities, throttling, garbage bytes, BYE,
-// broken STARTTLS and rewritten responses (wrong data in valid syntax).
+// broken STARTTLS, rewritten responses (wrong data in valid syntax) and
+// changes of mailbox state under the client (state.go).
 // Each fault is a small type in a file of its own, with a one-line text
 // spec and a JSON form, and several compose at once. Parse documents the
 // grammar; Unmarshal the JSON form. A command fault matches the command
