@@ -90,6 +90,7 @@ func (c *conn) command(line []byte) bool {
 	if !c.pre(a) {
 		return false
 	}
+	c.changeState(tag, a.Changes) // state.go: before the backend sees the command
 	if a.Reply != "" {
 		if !c.write([]byte(tag + " " + a.Reply + "\r\n")) {
 			return false

@@ -110,7 +110,9 @@ func TestEveryFaultKindCovered(t *testing.T) {
 		"bye": "TestBye", "caps": "TestCaps", "cert": "TestCert", "delay": "TestDelay",
 		"drop": "TestDropInResponse", "garbage": "TestGarbage", "greeting": "TestGreeting",
 		"reply": "TestReply", "rewrite": "TestRewrite", "starttls": "TestStartTLSFaults",
-		"throttle": "TestThrottle",
+		"throttle": "TestThrottle", "uidvalidity": "TestUIDValidity", "expunge": "TestStateWhileSelected",
+		"newmail": "TestStateWhileSelected", "flags": "TestStateWhileSelected", "rename": "TestRename",
+		"idle": "TestIdleDrop",
 	}
 	for _, k := range faults.Kinds() {
 		if covered[k] == "" {

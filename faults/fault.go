@@ -1,7 +1,8 @@
 // Package faults describes the misbehaviours that the fake IMAP server can
 // inject: delays, NO/BAD replies, dropped connections, bad certificates,
 // broken greetings, edited capabilities, throttling, garbage bytes, BYE,
-// broken STARTTLS and rewritten responses (wrong data in valid syntax).
+// broken STARTTLS, rewritten responses (wrong data in valid syntax) and
+// changes of mailbox state under the client (state.go).
 // Each fault is a small type in a file of its own, with a one-line text
 // spec and a JSON form, and several compose at once. Parse documents the
 // grammar; Unmarshal the JSON form. A command fault matches the command
@@ -112,6 +113,10 @@ type Action struct {
 	Rewrite func(line []byte) []byte
 	// StartTLS changes how STARTTLS is answered. At the command hook only.
 	StartTLS StartTLSMode
+	// Changes are changes of mailbox state the server makes, in order, as
+	// another session would (state faults, state.go). At the command hook
+	// only.
+	Changes []Change
 }
 
 // IsZero reports whether a asks for nothing, i.e. the fault did not act.
@@ -119,7 +124,7 @@ type Action struct {
 func (a Action) IsZero() bool {
 	return a.Delay == 0 && len(a.Raw) == 0 && a.Greeting == "" && !a.PreAuth && a.Reply == "" &&
 		!a.Silence && !a.Endless && a.Close == CloseNone && a.CutAfter == 0 &&
-		a.Rewrite == nil && a.StartTLS == StartTLSNormal
+		a.Rewrite == nil && a.StartTLS == StartTLSNormal && len(a.Changes) == 0
 }
 
 // AcceptHook acts on a fresh TCP connection, before TLS and the greeting.

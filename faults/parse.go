@@ -20,30 +20,37 @@ type beforeUser interface {
 // of UTF-8. Every form, by kind, as Grammar lists them (COMMAND is "*",
 // or an IMAP command name, "UID FETCH" style, or several joined by "|"):
 //
-//	bye:COMMAND[=TEXT]                         bye:FETCH=Server shutting down
-//	caps:-CAP | caps:+CAP                      caps:-STARTTLS
-//	caps:refuse=AUTH=MECH                      caps:refuse=AUTH=PLAIN
-//	cert:VARIANT                               cert:expired
-//	delay:COMMAND=DURATION[,jitter=DURATION]   delay:SELECT|EXAMINE=3s
-//	delay:greeting=DURATION[,jitter=DURATION]  delay:greeting=500ms
-//	delay:tls=DURATION[,jitter=DURATION]       delay:tls=1s,jitter=100ms
-//	drop:on-accept[,rst]                       drop:on-accept,rst
-//	drop:after-greeting[,rst]                  drop:after-greeting
-//	drop:COMMAND[,rst]                         drop:FETCH
-//	drop:COMMAND+BYTES[,rst]                   drop:FETCH+120
-//	drop:bytes=BYTES[,rst]                     drop:bytes=4096
-//	garbage:COMMAND=VARIANT                    garbage:FETCH=broken-fetch
-//	greeting:VARIANT                           greeting:bye
-//	greeting:text=TEXT                         greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
-//	reply:COMMAND=NO|BAD [CODE] TEXT           reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox
-//	rewrite:COMMAND=OLD>NEW                    rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9
-//	starttls:stall|plaintext                   starttls:stall
-//	throttle:rate=BYTES_PER_SECOND[,chunk=N]   throttle:rate=1024
-//	throttle:chunk=N                           throttle:chunk=1
+//	bye:COMMAND[=TEXT]                                                      bye:FETCH=Server shutting down
+//	caps:-CAP | caps:+CAP                                                   caps:-STARTTLS
+//	caps:refuse=AUTH=MECH                                                   caps:refuse=AUTH=PLAIN
+//	cert:VARIANT                                                            cert:expired
+//	delay:COMMAND=DURATION[,jitter=DURATION]                                delay:SELECT|EXAMINE=3s
+//	delay:greeting=DURATION[,jitter=DURATION]                               delay:greeting=500ms
+//	delay:tls=DURATION[,jitter=DURATION]                                    delay:tls=1s,jitter=100ms
+//	drop:on-accept[,rst]                                                    drop:on-accept,rst
+//	drop:after-greeting[,rst]                                               drop:after-greeting
+//	drop:COMMAND[,rst]                                                      drop:FETCH
+//	drop:COMMAND+BYTES[,rst]                                                drop:FETCH+120
+//	drop:bytes=BYTES[,rst]                                                  drop:bytes=4096
+//	expunge:COMMAND=MAILBOX[,PICK][,count=N][,after=DURATION]               expunge:IDLE=INBOX
+//	flags:COMMAND=MAILBOX,+FLAG|-FLAG...[,PICK][,count=N][,after=DURATION]  flags:IDLE=INBOX,+\Seen
+//	garbage:COMMAND=VARIANT                                                 garbage:FETCH=broken-fetch
+//	greeting:VARIANT                                                        greeting:bye
+//	greeting:text=TEXT                                                      greeting:text=* OK [CAPABILITY IMAP4rev1] Dovecot ready.
+//	idle:drop=DURATION[,rst]                                                idle:drop=30s
+//	newmail:COMMAND=MAILBOX[,count=N][,after=DURATION]                      newmail:IDLE=INBOX
+//	rename:COMMAND=OLD>NEW                                                  rename:LOGIN|AUTHENTICATE=Sent>Sent Items
+//	reply:COMMAND=NO|BAD [CODE] TEXT                                        reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox
+//	rewrite:COMMAND=OLD>NEW                                                 rewrite:FETCH=RFC822.SIZE >RFC822.SIZE 9
+//	starttls:stall|plaintext                                                starttls:stall
+//	throttle:rate=BYTES_PER_SECOND[,chunk=N]                                throttle:rate=1024
+//	throttle:chunk=N                                                        throttle:chunk=1
+//	uidvalidity:COMMAND=MAILBOX                                             uidvalidity:SELECT|EXAMINE=INBOX
 //
 // with scope: delay:SELECT=2s;user=alice;nth=2;times=1. A user scope is
 // refused for faults that fire before the client names a user. The
-// VARIANTs are listed by Cert, Greeting and Garbage.
+// VARIANTs are listed by Cert, Greeting and Garbage. A PICK is first (the
+// default), last or all: the messages a state fault (state.go) acts on.
 //
 // A command matches as the client sends it, so name every form a client
 // may use: "SELECT|EXAMINE" (imapprobe sends EXAMINE unless --select),

@@ -74,6 +74,13 @@ var everySpec = []string{
 	"bye:*",
 	"starttls:stall",
 	"starttls:plaintext",
+	"uidvalidity:SELECT|EXAMINE=INBOX;nth=2",
+	"expunge:IDLE=INBOX",
+	"expunge:NOOP=INBOX,last,count=2,after=1s",
+	"newmail:IDLE=INBOX,count=3",
+	`flags:IDLE=INBOX,+\Seen,-$Junk,all`,
+	"rename:LOGIN|AUTHENTICATE=Archive>Archives;nth=2",
+	"idle:drop=30s,rst",
 
 	// Command alternatives.
 	"reply:SELECT|EXAMINE=NO [NONEXISTENT] no such mailbox",
@@ -129,7 +136,7 @@ func TestRoundTrip(t *testing.T) {
 
 // wantKinds pins the registered kinds, as the errors list them: a new
 // kind adds its name here, and a canonical spec of it to everySpec.
-const wantKinds = "bye, caps, cert, delay, drop, garbage, greeting, reply, rewrite, starttls, throttle"
+const wantKinds = "bye, caps, cert, delay, drop, expunge, flags, garbage, greeting, idle, newmail, rename, reply, rewrite, starttls, throttle, uidvalidity"
 
 func TestKindsAllCovered(t *testing.T) {
 	t.Parallel()

@@ -27,8 +27,9 @@ type Set []Fault
 //   - CutAfter: the smallest positive one wins (the earliest cut).
 //   - Rewrite: both apply, a's first.
 //   - StartTLS: the first one that is not StartTLSNormal wins.
+//   - Changes: b's follow a's.
 //
-// The result never shares Raw's backing array with a or b.
+// The result never shares Raw's or Changes' backing array with a or b.
 func Merge(a, b Action) Action {
 	a.Delay += b.Delay
 	if len(b.Raw) > 0 || len(a.Raw) > 0 {
@@ -50,6 +51,9 @@ func Merge(a, b Action) Action {
 	a.Rewrite = chain(a.Rewrite, b.Rewrite)
 	if a.StartTLS == StartTLSNormal {
 		a.StartTLS = b.StartTLS
+	}
+	if len(b.Changes) > 0 || len(a.Changes) > 0 {
+		a.Changes = append(slices.Clip(a.Changes), b.Changes...)
 	}
 	return a
 }

@@ -184,6 +184,11 @@ func TestMerge(t *testing.T) {
 		{"starttls from b", Action{}, Action{StartTLS: StartTLSStall}, Action{StartTLS: StartTLSStall}, ""},
 		{"rewrites chain", Action{Rewrite: upper}, Action{Rewrite: exclaim}, Action{}, "AB!"},
 		{"rewrite from b", Action{}, Action{Rewrite: exclaim}, Action{}, "ab!"},
+		{"changes follow", Action{Changes: []Change{ChangeRename{From: "a", To: "b"}}},
+			Action{Changes: []Change{ChangeAppend{Mailbox: "INBOX", Count: 1}}},
+			Action{Changes: []Change{ChangeRename{From: "a", To: "b"}, ChangeAppend{Mailbox: "INBOX", Count: 1}}}, ""},
+		{"changes from b", Action{}, Action{Changes: []Change{ChangeUIDValidity{Mailbox: "INBOX"}}},
+			Action{Changes: []Change{ChangeUIDValidity{Mailbox: "INBOX"}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -377,7 +382,7 @@ func TestActionIsZeroCoversEveryField(t *testing.T) {
 		case reflect.String:
 			f.SetString("x")
 		case reflect.Slice:
-			f.Set(reflect.ValueOf([]byte("x")))
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
 		case reflect.Func:
 			f.Set(reflect.ValueOf(func(b []byte) []byte { return b }))
 		default:

@@ -89,6 +89,7 @@ const (
 // step the verdict is about, then by name. Callers may modify the result.
 func All() []Scenario {
 	out := append([]Scenario(nil), catalog...)
+	out = append(out, stateScenarios...)
 	out = append(out, stepFaults()...)
 	sort.SliceStable(out, func(i, j int) bool {
 		si, sj := stepOrder(out[i].Want), stepOrder(out[j].Want)
