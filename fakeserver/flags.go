@@ -16,7 +16,11 @@ import (
 // front, which reads the backend's responses line by line; so the
 // spelling is restored there, in the FLAGS list of an untagged FETCH,
 // in "* FLAGS (...)" and in "[PERMANENTFLAGS (...)]". Nothing else of a
-// line is touched, least of all quoted strings and literals.
+// line is touched, least of all quoted strings and literals. The front
+// shows the rewrite only a response's lines outside literals; the
+// backend writes a FETCH's FLAGS right after its UID, before any literal
+// (imapmemserver's message.fetch, and writeMessage), so it is always on
+// the first line.
 
 // systemFlags are the system flags in the order Dovecot 2.3 lists them,
 // keyed by their lower-case form.
