@@ -34,6 +34,7 @@ type backend struct {
 	users      *userDB
 	mechanisms []string // SASL mechanisms offered
 	caps       imap.CapSet
+	keywords   *keywordBook
 
 	mu      sync.Mutex
 	servers map[backendKind]*pipeListener
@@ -48,6 +49,7 @@ func newBackend(users *userDB, p *personaSpec) *backend {
 		mechanisms: saslMechanisms,
 		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		servers:    make(map[backendKind]*pipeListener),
+		keywords:   newKeywordBook(),
 	}
 	if p.mechanisms != nil {
 		b.mechanisms = p.mechanisms
@@ -95,13 +97,13 @@ func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
 	}
 	return imapserver.New(&imapserver.Options{
 		NewSession: func(c *imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			s := &session{backend: b}
+			s := &session{backend: b, conn: c}
 			if bc, ok := c.NetConn().(backendEnd); ok && bc.m.preAuthUser != "" {
 				u := b.users.get(bc.m.preAuthUser)
 				if u == nil {
 					return nil, nil, errors.New("fakeserver: unknown PREAUTH user")
 				}
-				s.UserSession = imapmemserver.NewUserSession(u.mem)
+				s.bind(u)
 				return s, &imapserver.GreetingData{PreAuth: true}, nil
 			}
 			return s, nil, nil
@@ -170,12 +172,15 @@ func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "fakeserver-backend" }
 
 // session is the backend session: imapmemserver's, plus LOGIN against the
-// seeded users, SASL PLAIN/XOAUTH2/OAUTHBEARER, the NOPERM mailbox and
+// seeded users, SASL PLAIN/XOAUTH2/OAUTHBEARER, the NOPERM mailbox,
 // whole-message FETCH sections written from the stored bytes
-// (fetch_partial.go).
+// (fetch_partial.go) and Dovecot's flags (keywords.go).
 type session struct {
 	*imapmemserver.UserSession // nil until logged in
 	backend                    *backend
+	conn                       *imapserver.Conn
+	user                       string // the logged-in user's name
+	selected                   string // the selected mailbox's name
 }
 
 var (
@@ -188,7 +193,7 @@ func (s *session) Login(username, password string) error {
 	if u == nil || !u.checkPassword(password) {
 		return imapserver.ErrAuthFailed
 	}
-	s.UserSession = imapmemserver.NewUserSession(u.mem)
+	s.bind(u)
 	return nil
 }
 
@@ -197,7 +202,7 @@ func (s *session) loginToken(username, token string) bool {
 	if u == nil || !u.checkToken(token) {
 		return false
 	}
-	s.UserSession = imapmemserver.NewUserSession(u.mem)
+	s.bind(u)
 	return true
 }
 
@@ -218,7 +223,12 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 	if name == restrictedMailbox {
 		return nil, errNoPerm
 	}
-	return s.UserSession.Select(name, options)
+	data, err := s.UserSession.Select(name, options)
+	if err != nil {
+		return nil, err
+	}
+	s.selectFlags(name, options.ReadOnly, data)
+	return data, nil
 }
 
 func (s *session) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {

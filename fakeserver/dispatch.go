@@ -30,8 +30,9 @@ func (c *conn) wrapWriter() io.Writer {
 }
 
 // rewriteCaps passes a backend line's capability list through the
-// persona, then the capability hook.
+// persona, then the capability hook; and respells its flags (flags.go).
 func (c *conn) rewriteCaps(line []byte) []byte {
+	line = c.rewriteFlags(line)
 	if !bytes.Contains(line, []byte("CAPABILITY ")) {
 		return line
 	}

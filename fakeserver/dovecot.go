@@ -113,6 +113,8 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 		},
 		untagged: []untaggedRule{
 			{regexp.MustCompile(`^\* OK \[CLOSED\] Previous mailbox is now closed$`), "* OK [CLOSED] Previous mailbox closed."},
+			// EXAMINE permits no flags (keywords.go), which Dovecot words so.
+			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \(\)\]) Permanent flags$`), "$1 Read-only mailbox."},
 			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
 			{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
 		},

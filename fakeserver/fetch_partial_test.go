@@ -243,7 +243,7 @@ func TestFetchSeen(t *testing.T) {
 			// imapmemserver tells the fetching session too.
 			var wantMore []string
 			if tt.seen {
-				wantMore = []string{fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\seen))\r\n", appended, appended)}
+				wantMore = []string{fmt.Sprintf("* %d FETCH (UID %d FLAGS (\\Seen))\r\n", appended, appended)}
 			}
 			if !slices.Equal(more, wantMore) {
 				t.Errorf("after FETCH %s: %q, want %q", tt.item, more, wantMore)
@@ -255,7 +255,7 @@ func TestFetchSeen(t *testing.T) {
 			got := strings.Join(other.until("h "), "")
 			flags := ""
 			if tt.seen {
-				flags = `\seen`
+				flags = `\Seen`
 			}
 			want := fmt.Sprintf("* %d FETCH (UID %d FLAGS (%s))\r\nh OK FETCH completed\r\n", appended, appended, flags)
 			if got != want {
@@ -383,13 +383,13 @@ func TestFetchSameBytesAsImapmemserver(t *testing.T) {
 	// The comparison means something only if the script did its work.
 	for _, want := range []string{
 		"BODY[]<0> {64}\r\n", "BINARY[] ~{", "BODY[TEXT]<3> {40}\r\n", "BINARY.SIZE[] ",
-		"BODY[1] {", "ENVELOPE (", "BODYSTRUCTURE (", `FLAGS (\seen)`, "t19 OK", "t23 OK",
+		"BODY[1] {", "ENVELOPE (", "BODYSTRUCTURE (", `FLAGS (\Seen)`, "t19 OK", "t23 OK",
 	} {
 		if !bytes.Contains(gotMain, []byte(want)) {
 			t.Errorf("transcript lacks %q", want)
 		}
 	}
-	if n := bytes.Count(gotWatch, []byte(`FLAGS (\seen)`)); n < 5 {
+	if n := bytes.Count(gotWatch, []byte(`FLAGS (\Seen)`)); n < 5 {
 		t.Errorf("the watching session heard %d \\Seen updates, want at least 5:\n%q", n, gotWatch)
 	}
 }

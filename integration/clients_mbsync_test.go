@@ -16,14 +16,29 @@ type mbsyncOpts struct {
 	authMechs string // IMAPAccount AuthMechs; "" means "*"
 }
 
+// mbsyncAccount is the server an mbsync configuration syncs from.
+type mbsyncAccount struct {
+	port, user, pass string
+	ssl              string // "IMAPS" or "STARTTLS"
+	caFile           string
+}
+
 // writeMbsyncConfig writes dir/mbsyncrc for a sync of the fake into the
-// Maildir dir/mail. mbsync needs the sections apart, with blank lines.
+// Maildir dir/mail.
 func writeMbsyncConfig(t *testing.T, srv *fakeserver.Server, dir string, o mbsyncOpts) string {
 	t.Helper()
 	ssl := "IMAPS"
 	if srv.Mode() == fakeserver.ModeStartTLS {
 		ssl = "STARTTLS"
 	}
+	acct := mbsyncAccount{port: fakePort(t, srv), user: clientUser, pass: clientPassword, ssl: ssl, caFile: writeCA(t, srv, dir)}
+	return writeMbsyncAccount(t, acct, dir, o)
+}
+
+// writeMbsyncAccount writes dir/mbsyncrc for a sync of acct into the
+// Maildir dir/mail. mbsync needs the sections apart, with blank lines.
+func writeMbsyncAccount(t *testing.T, acct mbsyncAccount, dir string, o mbsyncOpts) string {
+	t.Helper()
 	if o.patterns == "" {
 		o.patterns = `* !Restricted`
 	}
@@ -59,7 +74,7 @@ Patterns %s
 Create Near
 Sync Pull
 SyncState *
-`, clientHost, fakePort(t, srv), clientUser, clientPassword, ssl, writeCA(t, srv, dir),
+`, clientHost, acct.port, acct.user, acct.pass, acct.ssl, acct.caFile,
 		o.authMechs, clientIOTimeout, mail, mail, o.patterns)
 	return writeConfig(t, dir, "mbsyncrc", conf)
 }

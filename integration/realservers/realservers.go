@@ -176,6 +176,9 @@ type Instance struct {
 	// CAPool trusts the authority that signed the CertValid, CertExpired and
 	// CertWrongHost certificates.
 	CAPool *x509.CertPool
+	// CAPEM is that authority's certificate in PEM form, for clients
+	// that read their trust from a file (mbsync's CertificateFile).
+	CAPEM []byte
 	// Version is what `dovecot --version` prints, e.g. "2.3.19.1 (9b53102964)".
 	Version string
 

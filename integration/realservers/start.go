@@ -33,11 +33,11 @@ func prepare(cfg Config, logPath func(dir string) string) (p prepared, err error
 			inst.discard()
 		}
 	}()
-	pool, chainPEM, keyPEM, err := serverCert(cfg.Cert)
+	ca, chainPEM, keyPEM, err := serverCert(cfg.Cert)
 	if err != nil {
 		return p, err
 	}
-	inst.CAPool = pool
+	inst.CAPool, inst.CAPEM = ca.Pool(), ca.CertPEM()
 	if inst.dir, err = newDir(); err != nil {
 		return p, err
 	}

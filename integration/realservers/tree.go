@@ -2,7 +2,6 @@ package realservers
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -274,8 +273,8 @@ func message(mailbox string, n int) []byte {
 }
 
 // serverCert makes the certificate for kind, and the authority tests trust.
-func serverCert(kind CertKind) (pool *x509.CertPool, chainPEM, keyPEM []byte, err error) {
-	ca, err := certs.NewAuthority("imapprobe realservers CA")
+func serverCert(kind CertKind) (ca *certs.Authority, chainPEM, keyPEM []byte, err error) {
+	ca, err = certs.NewAuthority("imapprobe realservers CA")
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -298,7 +297,7 @@ func serverCert(kind CertKind) (pool *x509.CertPool, chainPEM, keyPEM []byte, er
 		return nil, nil, nil, err
 	}
 	chainPEM, keyPEM, err = certs.EncodePEM(c)
-	return ca.Pool(), chainPEM, keyPEM, err
+	return ca, chainPEM, keyPEM, err
 }
 
 // newIntrospection serves RFC 7662 token introspection for the users'
