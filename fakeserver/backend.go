@@ -15,10 +15,6 @@ import (
 	"github.com/emersion/go-sasl"
 )
 
-// restrictedMailbox is listed but refuses SELECT, EXAMINE and STATUS with
-// NO [NOPERM], like a shared folder without the read right.
-const restrictedMailbox = "Restricted"
-
 // backendKind names the imapserver instance a front splices a client to. The
 // front owns the client socket; the backend only ever sees an in-memory pipe,
 // so it cannot tell TLS from plaintext and these flags tell it instead.
@@ -34,6 +30,8 @@ type backend struct {
 	users      *userDB
 	mechanisms []string // SASL mechanisms offered
 	caps       imap.CapSet
+	fresh      FreshScope // WithFreshState
+	restricted string     // WithRestrictedMailbox: refuses SELECT and STATUS
 
 	mu      sync.Mutex
 	servers map[backendKind]*pipeListener
@@ -46,7 +44,7 @@ func newBackend(users *userDB, p *personaSpec) *backend {
 	b := &backend{
 		users:      users,
 		mechanisms: saslMechanisms,
-		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapSpecialUse: {}},
 		servers:    make(map[backendKind]*pipeListener),
 	}
 	if p.mechanisms != nil {
@@ -110,7 +108,9 @@ func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
 				if u == nil {
 					return nil, nil, errors.New("fakeserver: unknown PREAUTH user")
 				}
-				s.UserSession = imapmemserver.NewUserSession(u.mem)
+				if err := s.bind(u); err != nil {
+					return nil, nil, err
+				}
 				return s, &imapserver.GreetingData{PreAuth: true}, nil
 			}
 			return s, nil, nil
@@ -185,6 +185,7 @@ func (pipeAddr) String() string  { return "fakeserver-backend" }
 type session struct {
 	*imapmemserver.UserSession // nil until logged in
 	backend                    *backend
+	store                      *mailStore // the store UserSession opens (fresh.go)
 }
 
 var (
@@ -197,8 +198,7 @@ func (s *session) Login(username, password string) error {
 	if u == nil || !u.checkPassword(password) {
 		return imapserver.ErrAuthFailed
 	}
-	s.UserSession = imapmemserver.NewUserSession(u.mem)
-	return nil
+	return s.bind(u)
 }
 
 func (s *session) loginToken(username, token string) bool {
@@ -206,8 +206,7 @@ func (s *session) loginToken(username, token string) bool {
 	if u == nil || !u.checkToken(token) {
 		return false
 	}
-	s.UserSession = imapmemserver.NewUserSession(u.mem)
-	return true
+	return s.bind(u) == nil
 }
 
 func (s *session) Close() error {
@@ -224,14 +223,14 @@ var errNoPerm = &imap.Error{
 }
 
 func (s *session) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	if name == restrictedMailbox {
+	if s.restricted(name) {
 		return nil, errNoPerm
 	}
 	return s.UserSession.Select(name, options)
 }
 
 func (s *session) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {
-	if name == restrictedMailbox {
+	if s.restricted(name) {
 		return nil, errNoPerm
 	}
 	return s.UserSession.Status(name, options)

@@ -157,6 +157,7 @@ func TestPersonaDovecotMatchesCapture(t *testing.T) {
 				fakeserver.WithPersona(fakeserver.PersonaDovecot),
 				fakeserver.WithUser(wireUser, wirePassword),
 				fakeserver.WithToken(wireUser, wireToken),
+				fakeserver.WithRestrictedMailbox("Restricted"), // as the Dovecot of the capture has
 			}, setup.opts...)
 			srv := fakeserver.New(t, opts...)
 			w := dialWire(t, srv, setup.tls, setup.source)
@@ -272,7 +273,7 @@ func (w *wireConn) line() string {
 func TestPersonaDovecotExchanges(t *testing.T) {
 	t.Parallel()
 	srv := fakeserver.New(t, fakeserver.WithPersona(fakeserver.PersonaDovecot), fakeserver.WithMode(fakeserver.ModePlaintext),
-		fakeserver.WithUser(wireUser, wirePassword))
+		fakeserver.WithUser(wireUser, wirePassword), fakeserver.WithRestrictedMailbox("Restricted"))
 	const (
 		t0    = " " + fakeserver.DovecotTiming + "."
 		login = "l LOGIN " + wireUser + " " + wirePassword
@@ -408,7 +409,7 @@ func TestPersonaGoImapUnchanged(t *testing.T) {
 			t.Fatalf("greeting %q", g)
 		}
 		r.send("a CAPABILITY\r\n")
-		if got, want := strings.Join(r.until("a "), ""), "* CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER\r\na OK CAPABILITY completed\r\n"; got != want {
+		if got, want := strings.Join(r.until("a "), ""), "* CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER\r\na OK CAPABILITY completed\r\n"; got != want {
 			t.Fatalf("CAPABILITY %q", got)
 		}
 		r.send("b LOGIN alice wrong\r\n")
