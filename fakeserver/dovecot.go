@@ -57,6 +57,10 @@ const (
 
 const dovecotID = `* ID ("name" "Dovecot")`
 
+// atomChars is a regexp class of RFC 3501's ATOM-CHAR, plus "]", which
+// astring allows: any CHAR but ( ) { SP CTL % * " \.
+const atomChars = `[^\x00-\x20(){%*"\\\x7f-\xff]`
+
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 var dovecotSpec = sync.OnceValue(func() *personaSpec {
@@ -115,6 +119,10 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 			{regexp.MustCompile(`^\* OK \[CLOSED\] Previous mailbox is now closed$`), "* OK [CLOSED] Previous mailbox closed."},
 			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
 			{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
+			// go-imap quotes every mailbox name but INBOX; Dovecot sends an
+			// atom when the name is one.
+			{regexp.MustCompile(`^(\* (?:LIST|LSUB) \([^)]*\) (?:"."|NIL) )"(` + atomChars + `+)"$`), "$1$2"},
+			{regexp.MustCompile(`^(\* STATUS )"(` + atomChars + `+)"( \(.*)$`), "$1$2$3"},
 		},
 	}
 })

@@ -33,6 +33,7 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 		fakeserver.WithMode(o.mode),
 		fakeserver.WithPersona(o.persona),
 		fakeserver.WithMessages(o.messages),
+		fakeserver.WithFreshState(o.fresh),
 		fakeserver.WithFaults(o.faults...),
 		fakeserver.WithLogger(logger),
 	}
@@ -50,6 +51,9 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 	}
 	if o.allowPlainAuth {
 		opts = append(opts, fakeserver.WithAllowPlaintextAuth(true))
+	}
+	if o.restricted != "" {
+		opts = append(opts, fakeserver.WithRestrictedMailbox(o.restricted))
 	}
 	for _, u := range o.users {
 		opts = append(opts, fakeserver.WithUser(u.name, u.secret))
