@@ -298,7 +298,7 @@ func TestPersonaDovecotExchanges(t *testing.T) {
 		{"append big non-sync literal", []string{login, "",
 			// Archive, not INBOX: "select and examine" runs in parallel and counts INBOX.
 			"a APPEND Archive {" + itoa(len(msg)) + "+}\r\n" + msg, "a OK [APPENDUID 3 1] Append completed" + t0 + "\r\n",
-			"s STATUS Archive (MESSAGES)", `* STATUS "Archive" (MESSAGES 1)` + "\r\ns OK Status completed" + t0 + "\r\n"}},
+			"s STATUS Archive (MESSAGES)", `* STATUS Archive (MESSAGES 1)` + "\r\ns OK Status completed" + t0 + "\r\n"}}, // Dovecot sends an atom
 		{"auth login", []string{"a AUTHENTICATE LOGIN", "+ VXNlcm5hbWU6\r\n", b64(wireUser), "+ UGFzc3dvcmQ6\r\n",
 			b64(wirePassword), "a OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n"}},
 		{"auth login initial response, wrong", []string{"a AUTHENTICATE LOGIN " + b64(wireUser), "+ UGFzc3dvcmQ6\r\n",
