@@ -37,6 +37,9 @@ var (
 		"IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
 		"UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED",
 		"ESEARCH", "SEARCHRES", "LIST-STATUS", "MOVE", "STATUS=SIZE", "LITERAL+",
+		// Last, as Dovecot lists it once a mailbox has a special_use
+		// (testdata/dovecot_list.txt); the fake's seed has five.
+		"SPECIAL-USE",
 	}
 	// dovecotPostLoginMissing are the capabilities of Dovecot's post-login
 	// list that the Dovecot persona does not advertise, because the backend

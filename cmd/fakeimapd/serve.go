@@ -68,6 +68,10 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	srv, err := fakeserver.Start(serverOptions(o, logger)...)
 	if err != nil {
+		// The option's name means nothing on the command line.
+		if rest, ok := strings.CutPrefix(err.Error(), "WithRestrictedMailbox: "); ok {
+			err = fmt.Errorf("--restricted-mailbox: %s", rest)
+		}
 		return usageError{err}
 	}
 	defer srv.Close()

@@ -52,7 +52,8 @@ k LIST "" * RETURN (CHILDREN SPECIAL-USE SUBSCRIBED)
 l LIST (SUBSCRIBED) "" *
 m LSUB "" *
 n LIST "" Projekte/*
-o LIST "" INBOX'
+o LIST "" INBOX
+p CAPABILITY'
 {
 	n=0
 	for mb in Sent Archive Archive/2025 Drafts Trash Junk Restricted '"Projekte/Entw&APw-rfe"'; do
