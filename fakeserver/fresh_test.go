@@ -101,3 +101,37 @@ func TestParseFreshScope(t *testing.T) {
 		t.Errorf("ParseFreshScope(user): %v", err)
 	}
 }
+
+// TestFreshStateConcurrentAppend: logins under PerConnection copy the seed
+// while Server.Append extends it; each copy holds the seeded messages plus
+// a prefix of the appends (never a torn one), and the counts only grow.
+// Run under -race, it also checks the seed's locking.
+func TestFreshStateConcurrentAppend(t *testing.T) {
+	t.Parallel()
+	srv := fakeserver.New(t, fakeserver.WithFreshState(fakeserver.PerConnection))
+	const adds = 30
+	done := make(chan error, 1)
+	go func() {
+		for range adds {
+			if err := srv.Append(fakeserver.DefaultUser, "INBOX", []byte("Subject: more\r\n\r\nhi\r\n")); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	last := uint32(0)
+	for range 8 {
+		n, _ := inboxState(t, login(t, srv))
+		if n < fakeserver.SeededInbox+last || n > fakeserver.SeededInbox+adds {
+			t.Fatalf("a login sees %d messages after one saw %d", n, fakeserver.SeededInbox+last)
+		}
+		last = n - fakeserver.SeededInbox
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := inboxState(t, login(t, srv)); n != fakeserver.SeededInbox+adds {
+		t.Errorf("after every Append a login sees %d messages, want %d", n, fakeserver.SeededInbox+adds)
+	}
+}
