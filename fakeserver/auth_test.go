@@ -95,7 +95,7 @@ func TestNoSecretsInRecordsOrLog(t *testing.T) {
 
 func TestMailboxes(t *testing.T) {
 	t.Parallel()
-	srv := fakeserver.New(t)
+	srv := fakeserver.New(t, fakeserver.WithRestrictedMailbox("Restricted"))
 	c := login(t, srv)
 	list, err := c.List("", "*", nil).Collect()
 	if err != nil {
@@ -105,7 +105,7 @@ func TestMailboxes(t *testing.T) {
 	for _, l := range list {
 		names = append(names, l.Mailbox)
 	}
-	if got, want := strings.Join(names, ","), "Archive,Archive/2025,INBOX,Restricted,Sent"; got != want {
+	if got, want := strings.Join(names, ","), "Archive,Archive/2025,Drafts,INBOX,Junk,Restricted,Sent,Trash"; got != want {
 		t.Fatalf("LIST %s, want %s", got, want)
 	}
 	_, err = c.Select("Restricted", nil).Wait()
@@ -156,7 +156,7 @@ func TestBothPorts(t *testing.T) {
 	}
 	login(t, srv) // STARTTLS on the plain port
 	r := dialRaw(t, srv.TLSAddr(), srv.TLSConfig())
-	if g := r.line(); !strings.HasPrefix(g, "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] ") || strings.Contains(g, "STARTTLS") {
+	if g := r.line(); !strings.HasPrefix(g, "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] ") || strings.Contains(g, "STARTTLS") {
 		t.Fatalf("TLS greeting %q", g)
 	}
 	recs := srv.Connections()

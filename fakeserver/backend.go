@@ -15,10 +15,6 @@ import (
 	"github.com/emersion/go-sasl"
 )
 
-// restrictedMailbox is listed but refuses SELECT, EXAMINE and STATUS with
-// NO [NOPERM], like a shared folder without the read right.
-const restrictedMailbox = "Restricted"
-
 // backendKind names the imapserver instance a front splices a client to. The
 // front owns the client socket; the backend only ever sees an in-memory pipe,
 // so it cannot tell TLS from plaintext and these flags tell it instead.
@@ -35,6 +31,8 @@ type backend struct {
 	mechanisms []string // SASL mechanisms offered
 	caps       imap.CapSet
 	keywords   *keywordBook
+	fresh      FreshScope // WithFreshState
+	restricted string     // WithRestrictedMailbox: refuses SELECT and STATUS
 
 	mu      sync.Mutex
 	servers map[backendKind]*pipeListener
@@ -47,7 +45,7 @@ func newBackend(users *userDB, p *personaSpec) *backend {
 	b := &backend{
 		users:      users,
 		mechanisms: saslMechanisms,
-		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapSpecialUse: {}},
 		servers:    make(map[backendKind]*pipeListener),
 		keywords:   newKeywordBook(),
 	}
@@ -103,7 +101,9 @@ func (b *backend) newIMAPServer(kind backendKind) *imapserver.Server {
 				if u == nil {
 					return nil, nil, errors.New("fakeserver: unknown PREAUTH user")
 				}
-				s.bind(u)
+				if err := s.bind(u); err != nil {
+					return nil, nil, err
+				}
 				return s, &imapserver.GreetingData{PreAuth: true}, nil
 			}
 			return s, nil, nil
@@ -179,8 +179,9 @@ type session struct {
 	*imapmemserver.UserSession // nil until logged in
 	backend                    *backend
 	conn                       *imapserver.Conn
-	user                       string // the logged-in user's name
-	selected                   string // the selected mailbox's name
+	user                       string     // the logged-in user's name
+	selected                   string     // the selected mailbox's name
+	store                      *mailStore // the store UserSession opens (fresh.go)
 }
 
 var (
@@ -193,8 +194,7 @@ func (s *session) Login(username, password string) error {
 	if u == nil || !u.checkPassword(password) {
 		return imapserver.ErrAuthFailed
 	}
-	s.bind(u)
-	return nil
+	return s.bind(u)
 }
 
 func (s *session) loginToken(username, token string) bool {
@@ -202,8 +202,7 @@ func (s *session) loginToken(username, token string) bool {
 	if u == nil || !u.checkToken(token) {
 		return false
 	}
-	s.bind(u)
-	return true
+	return s.bind(u) == nil
 }
 
 func (s *session) Close() error {
@@ -220,7 +219,7 @@ var errNoPerm = &imap.Error{
 }
 
 func (s *session) Select(name string, options *imap.SelectOptions) (*imap.SelectData, error) {
-	if name == restrictedMailbox {
+	if s.restricted(name) {
 		return nil, errNoPerm
 	}
 	data, err := s.UserSession.Select(name, options)
@@ -232,7 +231,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 }
 
 func (s *session) Status(name string, options *imap.StatusOptions) (*imap.StatusData, error) {
-	if name == restrictedMailbox {
+	if s.restricted(name) {
 		return nil, errNoPerm
 	}
 	return s.UserSession.Status(name, options)

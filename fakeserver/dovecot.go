@@ -37,6 +37,9 @@ var (
 		"IMAP4rev1", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
 		"UNSELECT", "CHILDREN", "NAMESPACE", "UIDPLUS", "LIST-EXTENDED",
 		"ESEARCH", "SEARCHRES", "LIST-STATUS", "MOVE", "STATUS=SIZE", "LITERAL+",
+		// Last, as Dovecot lists it once a mailbox has a special_use
+		// (testdata/dovecot_list.txt); the fake's seed has five.
+		"SPECIAL-USE",
 	}
 	// dovecotPostLoginMissing are the capabilities of Dovecot's post-login
 	// list that the Dovecot persona does not advertise, because the backend
@@ -56,6 +59,10 @@ const (
 )
 
 const dovecotID = `* ID ("name" "Dovecot")`
+
+// atomChars is a regexp class of RFC 3501's ATOM-CHAR, plus "]", which
+// astring allows: any CHAR but ( ) { SP CTL % * " \.
+const atomChars = `[^\x00-\x20(){%*"\\\x7f-\xff]`
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
@@ -117,6 +124,10 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \(\)\]) Permanent flags$`), "$1 Read-only mailbox."},
 			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Flags permitted."},
 			{regexp.MustCompile(`^(\* OK \[UNSEEN \d+\]) First unseen message$`), "$1 First unseen."},
+			// go-imap quotes every mailbox name but INBOX; Dovecot sends an
+			// atom when the name is one.
+			{regexp.MustCompile(`^(\* (?:LIST|LSUB) \([^)]*\) (?:"."|NIL) )"(` + atomChars + `+)"$`), "$1$2"},
+			{regexp.MustCompile(`^(\* STATUS )"(` + atomChars + `+)"( \(.*)$`), "$1$2$3"},
 		},
 	}
 })

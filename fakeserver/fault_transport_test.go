@@ -19,14 +19,14 @@ import (
 // on a STARTTLS port before TLS.
 func TestCaps(t *testing.T) {
 	t.Parallel()
-	const base = "IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- STARTTLS LOGINDISABLED"
+	const base = "IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID STARTTLS LOGINDISABLED"
 	tests := []struct {
 		spec string
 		want string
 	}{
-		{"caps:-STARTTLS", "IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- LOGINDISABLED"},
-		{"caps:+ID", base + " ID"},
-		{"caps:-LOGINDISABLED", "IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- STARTTLS"},
+		{"caps:-STARTTLS", "IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID LOGINDISABLED"},
+		{"caps:+QUOTA", base + " QUOTA"},
+		{"caps:-LOGINDISABLED", "IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID STARTTLS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {
@@ -114,7 +114,7 @@ func TestStartTLSFaults(t *testing.T) {
 		}
 		r2 := &rawConn{t: t, nc: tc, br: bufio.NewReader(tc)}
 		r2.send("c CAPABILITY\r\n")
-		if l := r2.line(); l != "* CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER\r\n" {
+		if l := r2.line(); l != "* CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER\r\n" {
 			t.Fatalf("after TLS: %q", l)
 		}
 		r2.loginRaw(srv)

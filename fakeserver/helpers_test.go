@@ -229,7 +229,7 @@ func tlsServer(t *testing.T, specs ...string) *fakeserver.Server {
 
 // tlsGreeting is the greeting of a port where authentication is allowed
 // (implicit TLS, or plaintext with plaintext auth).
-const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
+const tlsGreeting = "* OK [CAPABILITY IMAP4rev2 IMAP4rev1 SASL-IR LITERAL- ID AUTH=PLAIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] IMAP server ready\r\n"
 
 // greeted connects a raw client to srv's main address and reads the
 // greeting, whatever it is.

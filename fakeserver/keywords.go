@@ -8,7 +8,6 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
 
 // Keywords as the client wrote them, and the FLAGS and PERMANENTFLAGS of
@@ -119,10 +118,6 @@ func dovecotSelectFlags() []imap.Flag {
 }
 
 // bind makes the session u's.
-func (s *session) bind(u *user) {
-	s.UserSession = imapmemserver.NewUserSession(u.mem)
-	s.user = u.name
-}
 
 // selectFlags sets a selected mailbox's FLAGS and PERMANENTFLAGS as
 // Dovecot does; a read-only mailbox permits none.

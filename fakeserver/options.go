@@ -71,6 +71,9 @@ type config struct {
 	maxRecords     int
 	logTranscripts bool
 	persona        Persona
+	mailboxes      []mailboxSpec // WithMailbox, in order
+	restricted     string        // WithRestrictedMailbox
+	fresh          FreshScope    // WithFreshState
 	// wrapConn, if set, wraps each accepted connection: the write
 	// benchmarks count the client socket's writes with it.
 	wrapConn func(net.Conn) net.Conn

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -58,6 +59,11 @@ type personaSpec struct {
 	// login the backend's STARTTLS, LOGINDISABLED and AUTH= entries, which
 	// depend on the connection, are appended to preLogin.
 	preLogin, postLogin []string
+
+	// addCaps are advertised besides the backend's list, before its
+	// STARTTLS, LOGINDISABLED and AUTH= entries: commands the front
+	// answers (ID) and imapserver's whitelist would drop.
+	addCaps []string
 
 	mechanisms  []string // SASL mechanisms of the backend
 	literalPlus bool     // the backend takes non-synchronising literals of any size
@@ -132,8 +138,22 @@ func (p Persona) spec() *personaSpec {
 	if p == PersonaDovecot {
 		return dovecotSpec()
 	}
-	return &personaSpec{}
+	return goImapSpec()
 }
+
+// goImapID is the default persona's answer to ID (RFC 2971).
+const goImapID = `* ID ("name" "fakeserver" "vendor" "imapprobe")`
+
+// goImapSpec is the default persona: the backend as it is, plus ID, which
+// imapserver lacks, served through a NOOP like Dovecot's.
+var goImapSpec = sync.OnceValue(func() *personaSpec {
+	return &personaSpec{
+		addCaps: []string{"ID"},
+		viaNoop: []noopCommand{{"ID", anyState}},
+		rules: []statusRule{{commands: []string{"ID"}, match: regexp.MustCompile(`^OK NOOP completed$`),
+			untagged: []string{goImapID}, status: "OK ID completed"}},
+	}
+})
 
 // personaConn is a persona's state on one connection.
 type personaConn struct {
@@ -185,7 +205,16 @@ func (p *personaConn) caps(backend []string) []string {
 	case !preLogin && p.spec.postLogin != nil:
 		return slices.Clone(p.spec.postLogin)
 	}
-	return backend
+	if len(p.spec.addCaps) == 0 {
+		return backend
+	}
+	i := slices.IndexFunc(backend, func(c string) bool {
+		return c == "STARTTLS" || c == "LOGINDISABLED" || strings.HasPrefix(c, "AUTH=")
+	})
+	if i < 0 {
+		i = len(backend)
+	}
+	return slices.Concat(backend[:i], p.spec.addCaps, backend[i:])
 }
 
 // sawCommand notes what the persona's replies depend on.

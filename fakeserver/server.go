@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/imapprobe/imapprobe/faults"
 	"github.com/imapprobe/imapprobe/internal/certs"
 	"github.com/imapprobe/imapprobe/internal/redact"
@@ -100,6 +99,12 @@ func Start(opts ...Option) (*Server, error) {
 	if len(cfg.users) == 0 {
 		cfg.users = []userSpec{{name: DefaultUser}}
 	}
+	if _, ok := freshNames[cfg.fresh]; !ok {
+		return nil, fmt.Errorf("unknown fresh-state scope %v", cfg.fresh)
+	}
+	if err := cfg.checkMailboxes(); err != nil {
+		return nil, err
+	}
 
 	ca, err := certs.NewAuthority("imapprobe fakeserver CA")
 	if err != nil {
@@ -117,6 +122,7 @@ func Start(opts ...Option) (*Server, error) {
 		conns:   make(map[*conn]struct{}),
 	}
 	s.backend = newBackend(s.users, cfg.persona.spec())
+	s.backend.fresh, s.backend.restricted = cfg.fresh, cfg.restricted
 	s.faults.Store(newFaultState(nil))
 	s.SetFaults(cfg.faults)
 	for _, us := range cfg.users {
@@ -179,11 +185,16 @@ func (s *Server) addUser(us userSpec) error {
 	if us.pass == "" {
 		us.pass = randomSecret()
 	}
-	mem := imapmemserver.NewUser(us.name, us.pass)
-	if err := seedUser(mem, us.name, s.cfg.messages); err != nil {
+	u := &user{name: us.name, password: us.pass, tokens: us.tokens,
+		store: newMailStore(us.name, us.pass), recipe: &seedRecipe{name: us.name, pass: us.pass}}
+	messages := s.cfg.messages
+	if err := u.recipe.apply(u.store, func(st *mailStore) error { return seedUser(st, us.name, messages) }); err != nil {
 		return err
 	}
-	s.users.add(&user{name: us.name, password: us.pass, tokens: us.tokens, mem: mem})
+	if err := s.seedMailboxes(u); err != nil {
+		return err
+	}
+	s.users.add(u)
 	return nil
 }
 
@@ -301,15 +312,6 @@ func (s *Server) Token(user string) string {
 		return ""
 	}
 	return u.tokens[0]
-}
-
-// Append adds a raw RFC 5322 message to a user's mailbox.
-func (s *Server) Append(user, mailbox string, raw []byte) error {
-	u := s.users.get(user)
-	if u == nil {
-		return fmt.Errorf("no user %q", user)
-	}
-	return appendRaw(u.mem, mailbox, raw, time.Now())
 }
 
 // Close stops listening, ends every connection and waits for them.

@@ -65,15 +65,15 @@ func (c *conn) applyChange(ch faults.Change) {
 	if u != nil {
 		switch ch := ch.(type) {
 		case faults.ChangeUIDValidity:
-			what, err = newUIDValidity(u.mem, ch.Mailbox)
+			what, err = newUIDValidity(u.store.mem, ch.Mailbox)
 		case faults.ChangeRename:
-			what, err = renameMailbox(u.mem, ch.From, ch.To)
+			what, err = renameMailbox(u.store, ch.From, ch.To)
 		case faults.ChangeExpunge:
-			what, err = expungeMessages(u.mem, ch)
+			what, err = expungeMessages(u.store.mem, ch)
 		case faults.ChangeAppend:
-			what, err = deliverMessages(u.mem, name, ch)
+			what, err = deliverMessages(u.store.mem, name, ch)
 		case faults.ChangeFlags:
-			what, err = storeFlags(u.mem, ch)
+			what, err = storeFlags(u.store.mem, ch)
 		default:
 			err = fmt.Errorf("unknown change %T", ch)
 		}

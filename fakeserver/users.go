@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"strings"
 	"sync"
-
-	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 )
 
 // DefaultUser is the user seeded when no WithUser option is given.
@@ -17,7 +15,11 @@ type user struct {
 	name     string
 	password string
 	tokens   []string
-	mem      *imapmemserver.User
+	// store is the user's mail as every connection shares it, or under
+	// WithFreshState(PerConnection) the template that CreateMailbox and
+	// Append change and that no session opens; recipe rebuilds it.
+	store  *mailStore
+	recipe *seedRecipe
 }
 
 func (u *user) checkPassword(p string) bool {

@@ -86,8 +86,7 @@ func fetchmailDelivered(t *testing.T, dir string) [][]byte {
 	return msgs
 }
 
-// TestClientFetchmailSync: fetchmail polls every seeded folder (Restricted
-// excluded) over implicit TLS and STARTTLS and delivers each message
+// TestClientFetchmailSync: fetchmail polls every seeded folder over implicit TLS and STARTTLS and delivers each message
 // byte-identical to the fake's, up to LF line ends and the Received field
 // it adds.
 func TestClientFetchmailSync(t *testing.T) {

@@ -182,9 +182,9 @@ func runClient(t *testing.T, dir string, env []string, bin string, args ...strin
 	return run
 }
 
-// seedMailboxes are the mailboxes the clients sync: every seeded one except
-// Restricted, which refuses SELECT.
-var seedMailboxes = []string{"INBOX", "Sent", "Archive", "Archive/2025"}
+// seedMailboxes are the mailboxes the clients sync: every seeded one (the
+// fake seeds no restricted mailbox unless asked to).
+var seedMailboxes = []string{"INBOX", "Sent", "Archive", "Archive/2025", "Drafts", "Trash", "Junk"}
 
 // bigMessage is appended to INBOX before a sync, so that one body spans
 // many TLS records and FETCH literals of every size the clients read.

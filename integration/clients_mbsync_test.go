@@ -12,7 +12,7 @@ import (
 
 // mbsyncOpts are the per-test parts of an mbsync configuration.
 type mbsyncOpts struct {
-	patterns  string // the Channel's Patterns; "" means every seeded mailbox
+	patterns  string // the Channel's Patterns; "" means "*", every mailbox
 	authMechs string // IMAPAccount AuthMechs; "" means "*"
 }
 
@@ -40,7 +40,7 @@ func writeMbsyncConfig(t *testing.T, srv *fakeserver.Server, dir string, o mbsyn
 func writeMbsyncAccount(t *testing.T, acct mbsyncAccount, dir string, o mbsyncOpts) string {
 	t.Helper()
 	if o.patterns == "" {
-		o.patterns = `* !Restricted`
+		o.patterns = "*"
 	}
 	if o.authMechs == "" {
 		o.authMechs = "*"
@@ -113,8 +113,7 @@ func mbsyncStored(t *testing.T, dir, mailbox string) (msgs [][]byte, info map[st
 	return msgs, info
 }
 
-// TestClientMbsyncSync: mbsync pulls every seeded mailbox (Restricted
-// excluded) over implicit TLS and STARTTLS, and stores each message
+// TestClientMbsyncSync: mbsync pulls every seeded mailbox ("Patterns *") over implicit TLS and STARTTLS, and stores each message
 // byte-identical to the fake's, up to Maildir's LF line ends and the
 // X-TUID header mbsync adds. A second run finds nothing new.
 func TestClientMbsyncSync(t *testing.T) {

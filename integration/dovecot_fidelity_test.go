@@ -18,7 +18,7 @@ import (
 )
 
 // fakeStarter starts the fake server set up as Dovecot is: the same users,
-// password and token, STARTTLS on the plain port and implicit TLS on the
+// password and token, the NOPERM mailbox, STARTTLS on the plain port and implicit TLS on the
 // other, the bad certificate as a cert fault, and, for the session killed
 // mid-login, a delay standing in for Dovecot's post-login hold.
 func fakeStarter(persona fakeserver.Persona) startServer {
@@ -33,6 +33,7 @@ func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
 		fakeserver.WithUser(realservers.DefaultUser, realservers.DefaultPassword),
 		fakeserver.WithToken(realservers.DefaultUser, realservers.DefaultToken),
 		fakeserver.WithUser(realservers.HeldUser, heldPassword()),
+		fakeserver.WithRestrictedMailbox(realservers.DeniedMailbox),
 	}
 	var specs []string
 	switch sit.cert {

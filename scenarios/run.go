@@ -53,6 +53,9 @@ func (s Scenario) ServerOptions(user, password, token string) ([]fakeserver.Opti
 	if s.Server.AllowPlaintextAuth {
 		opts = append(opts, fakeserver.WithAllowPlaintextAuth(true))
 	}
+	if s.Server.RestrictedMailbox != "" {
+		opts = append(opts, fakeserver.WithRestrictedMailbox(s.Server.RestrictedMailbox))
+	}
 	return opts, nil
 }
 

@@ -32,6 +32,9 @@ type Server struct {
 	Mode string `json:"mode,omitempty"`
 	// AllowPlaintextAuth lets LOGIN work before TLS.
 	AllowPlaintextAuth bool `json:"allow_plaintext_auth,omitempty"`
+	// RestrictedMailbox names a mailbox every user has that refuses
+	// SELECT with NO [NOPERM] (fakeserver.WithRestrictedMailbox).
+	RestrictedMailbox string `json:"restricted_mailbox,omitempty"`
 }
 
 // ModeName is the fake-server mode, "starttls" when unset.

@@ -30,6 +30,9 @@ A fake IMAP server on loopback with injectable faults.
   --tokens-file FILE              lines USER:TOKEN
   --credentials-out FILE          write the users and passwords (mode 0600), e.g. generated ones
   --messages N                    extra generated messages in each INBOX
+  --restricted-mailbox NAME       also seed NAME, listed but refusing SELECT/EXAMINE/STATUS (NO [NOPERM])
+  --fresh-state server|connection server: one fresh seed shared by all connections (default);
+                                  connection: each login gets its own fresh copy
   --fault SPEC                    inject a fault (repeatable), e.g. 'delay:SELECT|EXAMINE=3s'
   --faults-file FILE.json         faults as JSON: [..] or {"faults":[..]}
   --ca-out FILE                   write the CA certificate (PEM) that clients must trust
@@ -62,6 +65,8 @@ type options struct {
 	tokens            []pair
 	credentialsOut    string
 	messages          int
+	restricted        string
+	fresh             fakeserver.FreshScope
 	faults            faults.Set
 	caOut             string
 	control           string
@@ -88,7 +93,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		o                                    options
 		mode, usersFile, tokensFile, faultsF string
 		controlTokenFile                     string
-		persona                              string
+		persona, fresh                       string
 		scenario                             string
 		users, tokens, specs                 multiFlag
 	)
@@ -103,6 +108,8 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&tokensFile, "tokens-file", "", "")
 	fs.StringVar(&o.credentialsOut, "credentials-out", "", "")
 	fs.IntVar(&o.messages, "messages", 0, "")
+	fs.StringVar(&o.restricted, "restricted-mailbox", "", "")
+	fs.StringVar(&fresh, "fresh-state", "server", "")
 	fs.Var(&specs, "fault", "")
 	fs.StringVar(&faultsF, "faults-file", "", "")
 	fs.StringVar(&o.caOut, "ca-out", "", "")
@@ -129,6 +136,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	}
 	if o.messages < 0 {
 		return nil, fmt.Errorf("--messages %d: want 0 or more", o.messages)
+	}
+	if o.fresh, err = fakeserver.ParseFreshScope(fresh); err != nil {
+		return nil, fmt.Errorf("--fresh-state: %v", err)
 	}
 
 	o.secretsOnCmdLine = len(users)+len(tokens) > 0

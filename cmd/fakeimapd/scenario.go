@@ -16,7 +16,8 @@ import (
 )
 
 // applyScenario puts the server into a named scenario of the diagnosis
-// matrix: its mode (unless --mode was given), faults and auth policy.
+// matrix: its mode (unless --mode was given), faults, auth policy and
+// restricted mailbox (unless --restricted-mailbox was given).
 func applyScenario(o *options, name string, modeGiven bool) error {
 	sc, err := scenarios.Find(name)
 	if err != nil {
@@ -33,6 +34,9 @@ func applyScenario(o *options, name string, modeGiven bool) error {
 	}
 	o.faults = append(o.faults, set...)
 	o.allowPlainAuth = o.allowPlainAuth || sc.Server.AllowPlaintextAuth
+	if o.restricted == "" {
+		o.restricted = sc.Server.RestrictedMailbox
+	}
 	if a := sc.Probe.Auth; a == "xoauth2" || a == "oauthbearer" {
 		// The probe needs a token for the first user: make one up unless
 		// one was given.

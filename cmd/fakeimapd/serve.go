@@ -33,6 +33,7 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 		fakeserver.WithMode(o.mode),
 		fakeserver.WithPersona(o.persona),
 		fakeserver.WithMessages(o.messages),
+		fakeserver.WithFreshState(o.fresh),
 		fakeserver.WithFaults(o.faults...),
 		fakeserver.WithLogger(logger),
 	}
@@ -51,6 +52,9 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 	if o.allowPlainAuth {
 		opts = append(opts, fakeserver.WithAllowPlaintextAuth(true))
 	}
+	if o.restricted != "" {
+		opts = append(opts, fakeserver.WithRestrictedMailbox(o.restricted))
+	}
 	for _, u := range o.users {
 		opts = append(opts, fakeserver.WithUser(u.name, u.secret))
 	}
@@ -64,6 +68,10 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	srv, err := fakeserver.Start(serverOptions(o, logger)...)
 	if err != nil {
+		// The option's name means nothing on the command line.
+		if rest, ok := strings.CutPrefix(err.Error(), "WithRestrictedMailbox: "); ok {
+			err = fmt.Errorf("--restricted-mailbox: %s", rest)
+		}
 		return usageError{err}
 	}
 	defer srv.Close()
