@@ -4,7 +4,9 @@
 # e.g. bench/idle-conns.sh 10000, or bench/idle-conns.sh 10000 -mode plaintext,
 # or -server bare for go-imap's imapserver alone. The server runs in a child
 # process, so the clients' memory is not counted. Fails if fewer than N
-# connections logged in.
+# connections logged in. BASE=REV also measures the fake at git revision
+# REV first, in the same run, for before/after figures:
+#   BASE=8ebe903 bench/idle-conns.sh 10000
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -20,5 +22,13 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want" ]; then
 fi
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
+if [ -n "${BASE:-}" ]; then
+	mkdir -p "$bin/base"
+	git archive "$BASE" | tar -x -C "$bin/base"
+	(cd "$bin/base" && ${GO:-go} build -o "$bin/idleconns-base" ./bench/idleconns)
+	echo "== the fake at $BASE"
+	"$bin/idleconns-base" -n "$n" "$@"
+	echo "== the fake at the work tree"
+fi
 ${GO:-go} build -o "$bin/idleconns" ./bench/idleconns
 "$bin/idleconns" -n "$n" "$@"

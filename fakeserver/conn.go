@@ -24,7 +24,7 @@ const (
 // conn is the front of one client connection. Its concerns have a file
 // each: framing the client's commands (client.go over framer.go), the
 // backend's responses (pump.go), fault dispatch (dispatch.go), TLS and
-// STARTTLS (starttls.go), the backend pipe (session.go), the persona
+// STARTTLS (starttls.go), the backend pipe (session.go over pipe.go), the persona
 // (persona.go) and how the connection ends (closing.go).
 type conn struct {
 	srv      *Server
@@ -40,7 +40,8 @@ type conn struct {
 	br *clientReader // client reader
 	fr *framer       // frames commands from br
 
-	// wmu serialises writes to the client, the front's own and the pump's.
+	// wmu serialises writes to the client: the front's own, and the
+	// responses respond hands on from the backend's goroutine.
 	// Lock order: wmu, then mu.
 	wmu sync.Mutex
 	out io.Writer // fault writers over the current transport

@@ -36,7 +36,8 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 	extended := !lsub && (o.SelectSubscribed || o.SelectRemote || o.SelectSpecialUse ||
 		o.ReturnSubscribed || o.ReturnChildren || o.ReturnSpecialUse || o.ReturnStatus != nil)
 	boxes := s.store.snapshot()
-	for _, name := range listNames(boxes) {
+	names, parents := listNames(boxes)
+	for _, name := range names {
 		if !slices.ContainsFunc(patterns, func(p string) bool {
 			return imapserver.MatchList(name, mailDelim, ref, p)
 		}) {
@@ -57,7 +58,7 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 			data.Attrs = append(data.Attrs, imap.MailboxAttrNoSelect)
 		}
 		if !lsub && (!extended || o.ReturnChildren) {
-			if hasChildren(boxes, name) || !exists {
+			if parents[name] || !exists {
 				data.Attrs = append(data.Attrs, imap.MailboxAttrHasChildren)
 			} else {
 				data.Attrs = append(data.Attrs, imap.MailboxAttrHasNoChildren)
@@ -79,31 +80,24 @@ func (s *session) List(w *imapserver.ListWriter, ref string, patterns []string, 
 }
 
 // listNames are the mailboxes and their missing parents, in byte order as
-// imapmemserver lists them.
-func listNames(boxes map[string]boxMeta) []string {
+// imapmemserver lists them; parents holds every name that has a child.
+// One pass: 10,000 mailboxes list in milliseconds, not in a scan each.
+func listNames(boxes map[string]boxMeta) (names []string, parents map[string]bool) {
 	seen := make(map[string]bool, len(boxes))
+	parents = make(map[string]bool)
 	for name := range boxes {
 		seen[name] = true
 		for i := strings.LastIndexByte(name, mailDelim); i > 0; i = strings.LastIndexByte(name[:i], mailDelim) {
 			seen[name[:i]] = true
+			parents[name[:i]] = true
 		}
 	}
-	names := make([]string, 0, len(seen))
+	names = make([]string, 0, len(seen))
 	for n := range seen {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	return names
-}
-
-func hasChildren(boxes map[string]boxMeta, name string) bool {
-	prefix := name + string(mailDelim)
-	for n := range boxes {
-		if strings.HasPrefix(n, prefix) {
-			return true
-		}
-	}
-	return false
+	return names, parents
 }
 
 // isLSub tells LSUB from LIST (SUBSCRIBED), which reach List with the same

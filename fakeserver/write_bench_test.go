@@ -140,9 +140,9 @@ const list10k = 10000
 // CPU time (server and client: user plus system) per LIST.
 func BenchmarkList10k(b *testing.B) {
 	srv, writes := countingServer(b)
-	mem := srv.users.first().store.mem
+	st := srv.users.first().store
 	for i := range list10k {
-		if err := mem.Create(fmt.Sprintf("L%05d", i), nil); err != nil {
+		if err := st.create(fmt.Sprintf("L%05d", i), nil); err != nil {
 			b.Fatal(err)
 		}
 	}
