@@ -87,6 +87,9 @@ func (c *conn) command(line []byte) bool {
 	} else {
 		a = c.faults().OnCommand(c.info(), cmd)
 	}
+	if a.Reply == "" {
+		a.Reply = c.capsRefusal(name, uid, mech, ir, line)
+	}
 	if !c.pre(a) {
 		return false
 	}

@@ -30,13 +30,16 @@ func (c *conn) wrapWriter() io.Writer {
 }
 
 // rewriteCaps passes a backend line's capability list through the
-// persona, then the capability hook.
+// persona, then the capability hook, and notes what the client is told.
 func (c *conn) rewriteCaps(line []byte) []byte {
 	if !bytes.Contains(line, []byte("CAPABILITY ")) {
 		return line
 	}
 	return rewriteCaps(line, func(caps []string) []string {
-		return c.faults().Capabilities(c.info(), c.persona.caps(caps))
+		orig := c.persona.caps(caps)
+		edited := c.faults().Capabilities(c.info(), orig)
+		c.rec.caps.saw(orig, edited)
+		return edited
 	})
 }
 

@@ -64,6 +64,9 @@ type connRecord struct {
 	mu  sync.Mutex
 	r   ConnRecord
 	tap *wiretap.Recorder
+	// caps: the capability lists the client was sent, which decide the
+	// commands refused (capsrefuse.go).
+	caps capsSeen
 }
 
 // transcriptLimits bound the transcript kept per connection. They set no
