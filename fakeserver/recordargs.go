@@ -51,7 +51,8 @@ func (c *conn) recordedArgs(name, rest string, line []byte) string {
 		}
 		return mech
 	}
-	args := c.srv.redact.Scrub(rest)
+	// Mask before cutting: a cut can split a secret.
+	args := strings.ToValidUTF8(c.srv.redact.Scrub(rest), "\uFFFD")
 	if len(args) > maxRecordedArgs {
 		cut := maxRecordedArgs
 		for cut > 0 && !utf8.RuneStart(args[cut]) {
@@ -59,5 +60,5 @@ func (c *conn) recordedArgs(name, rest string, line []byte) string {
 		}
 		args = args[:cut] + "..."
 	}
-	return strings.ToValidUTF8(args, "\uFFFD")
+	return args
 }
