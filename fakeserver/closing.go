@@ -58,6 +58,7 @@ func (c *conn) closeWith(mode faults.CloseMode) {
 // closeGraceful ends the connection as a well-behaved server does after
 // LOGOUT: TLS close_notify, then FIN.
 func (c *conn) closeGraceful() {
+	c.endRecord() // the close_notify is a close the client sees
 	c.mu.Lock()
 	tc := c.tlsConn
 	c.mu.Unlock()
@@ -81,9 +82,9 @@ func (c *conn) finish() {
 	c.srv.logConn(c.rec.snapshot(), c.unfired())
 }
 
-// endRecord sets the record's end and who closed: the reason set so far,
-// else the client; the client's becomes ClosedByShutdown while the server
-// is closing.
+// endRecord sets the record's end and who closed, once: the reason set so
+// far, else the client; the client's becomes ClosedByShutdown while the
+// server is closing.
 func (c *conn) endRecord() {
 	c.srv.mu.Lock()
 	shutdown := c.srv.closed
@@ -98,7 +99,9 @@ func (c *conn) endRecord() {
 		by = ClosedByShutdown
 	}
 	c.rec.update(func(r *ConnRecord) {
-		r.End = time.Now()
-		r.Closed = by
+		if r.End.IsZero() {
+			r.End = time.Now()
+			r.Closed = by
+		}
 	})
 }

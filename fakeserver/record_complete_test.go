@@ -2,6 +2,7 @@ package fakeserver_test
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,7 +21,18 @@ const completeRuns = 50
 // once: its end, who closed, and every command with its arguments.
 func TestConnectionsCompleteAtServerClose(t *testing.T) {
 	t.Parallel()
-	srv := plainServer(t)
+	for _, mode := range []fakeserver.Mode{fakeserver.ModePlaintext, fakeserver.ModeImplicitTLS} {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			completeAtServerClose(t, fakeserver.New(t, fakeserver.WithMode(mode)))
+		})
+	}
+}
+
+// completeAtServerClose runs completeRuns sessions ending in LOGOUT on
+// srv and checks each record as soon as the client has read the close
+// (on TLS: the close_notify).
+func completeAtServerClose(t *testing.T, srv *fakeserver.Server) {
 	name, pass := srv.User()
 	want := []fakeserver.CommandRecord{
 		{Tag: "l", Name: "LOGIN", Args: "[redacted]"},
@@ -29,8 +41,13 @@ func TestConnectionsCompleteAtServerClose(t *testing.T) {
 		{Tag: "z", Name: "LOGOUT"},
 	}
 	misses := 0
+	var tlsConf *tls.Config
+	if srv.Mode() == fakeserver.ModeImplicitTLS {
+		tlsConf = srv.TLSConfig()
+	}
 	for i := range completeRuns {
-		r := greeted(t, srv)
+		r := dialRaw(t, srv.Addr(), tlsConf)
+		r.line()
 		r.send("l LOGIN " + name + " " + pass + "\r\n")
 		r.until("l OK")
 		r.send("s SELECT INBOX\r\n")
