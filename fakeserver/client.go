@@ -38,11 +38,18 @@ func (c *conn) readCommands() {
 	}
 }
 
+// readClientLine reads the next line; none once the connection is closed,
+// so that bytes buffered before the close add nothing to its record.
 func (c *conn) readClientLine() ([]byte, bool) {
 	line, err := c.fr.line()
 	if err != nil {
 		c.setClosedBy(ClosedByClient)
 		return nil, false
+	}
+	select {
+	case <-c.closed:
+		return nil, false
+	default:
 	}
 	return line, true
 }
@@ -50,8 +57,12 @@ func (c *conn) readClientLine() ([]byte, bool) {
 // record adds a command to the connection's record. A line that is not a
 // known command, or whose tag is not a tag, may be a secret the client
 // sent out of turn (a password, a SASL response): its words are not kept.
-func (c *conn) record(tag, name string, uid bool) {
+// A known command keeps its arguments, redacted (recordargs.go).
+func (c *conn) record(tag, name string, uid bool, rest string, line []byte) {
 	cr := CommandRecord{Tag: tag, Name: name, UID: uid}
+	if knownCommands()[name] {
+		cr.Args = c.recordedArgs(name, rest, line)
+	}
 	switch {
 	case !knownCommands()[name]:
 		cr = CommandRecord{Name: unknownCommand}
@@ -63,7 +74,7 @@ func (c *conn) record(tag, name string, uid bool) {
 
 func (c *conn) command(line []byte) bool {
 	tag, name, uid, rest := parseCommand(line)
-	c.record(tag, name, uid)
+	c.record(tag, name, uid, rest, line)
 	if tag == "" || name == "" {
 		return c.forwardCommand(line, false) // let the backend answer BAD
 	}
@@ -86,6 +97,9 @@ func (c *conn) command(line []byte) bool {
 		a = c.faults().OnAuthenticate(c.info(), cmd, mech)
 	} else {
 		a = c.faults().OnCommand(c.info(), cmd)
+	}
+	if a.Reply == "" {
+		a.Reply = c.capsRefusal(name, uid, mech, ir, line)
 	}
 	if !c.pre(a) {
 		return false

@@ -39,9 +39,11 @@ func (c *conn) closeFor(why CloseReason, mode faults.CloseMode) {
 }
 
 // closeWith ends the client connection without a TLS close_notify, as a
-// crash or a middlebox would: a FIN, or with CloseRST a reset.
+// crash or a middlebox would: a FIN, or with CloseRST a reset. The record
+// is completed first, so a client that sees the close finds it complete.
 func (c *conn) closeWith(mode faults.CloseMode) {
 	c.closeOnce.Do(func() {
+		c.endRecord()
 		if tcp, ok := c.raw.(*net.TCPConn); ok && mode == faults.CloseRST {
 			_ = tcp.SetLinger(0)
 		}
@@ -56,6 +58,7 @@ func (c *conn) closeWith(mode faults.CloseMode) {
 // closeGraceful ends the connection as a well-behaved server does after
 // LOGOUT: TLS close_notify, then FIN.
 func (c *conn) closeGraceful() {
+	c.endRecord() // the close_notify is a close the client sees
 	c.mu.Lock()
 	tc := c.tlsConn
 	c.mu.Unlock()
@@ -69,24 +72,36 @@ func (c *conn) closeGraceful() {
 }
 
 // finish ends the connection when serve returns: a reason not yet set is
-// the client's (ClosedByShutdown if the server is closing); the record is
-// completed and logged.
+// the client's; the record, completed at the close, is logged.
 func (c *conn) finish() {
 	c.closeFor(ClosedByClient, faults.CloseFIN)
 	c.detach()
 	c.srv.mu.Lock()
 	delete(c.srv.conns, c)
+	c.srv.mu.Unlock()
+	c.srv.logConn(c.rec.snapshot(), c.unfired())
+}
+
+// endRecord sets the record's end and who closed, once: the reason set so
+// far, else the client; the client's becomes ClosedByShutdown while the
+// server is closing.
+func (c *conn) endRecord() {
+	c.srv.mu.Lock()
 	shutdown := c.srv.closed
 	c.srv.mu.Unlock()
 	c.mu.Lock()
 	by := c.closedBy
 	c.mu.Unlock()
+	if by == "" {
+		by = ClosedByClient
+	}
 	if shutdown && by == ClosedByClient {
 		by = ClosedByShutdown
 	}
 	c.rec.update(func(r *ConnRecord) {
-		r.End = time.Now()
-		r.Closed = by
+		if r.End.IsZero() {
+			r.End = time.Now()
+			r.Closed = by
+		}
 	})
-	c.srv.logConn(c.rec.snapshot(), c.unfired())
 }

@@ -30,14 +30,18 @@ func (c *conn) wrapWriter() io.Writer {
 }
 
 // rewriteCaps passes a backend line's capability list through the
-// persona, then the capability hook; and respells its flags (flags.go).
+// persona, then the capability hook, and notes what the client is told;
+// and respells its flags (flags.go).
 func (c *conn) rewriteCaps(line []byte) []byte {
 	line = c.rewriteFlags(line)
 	if !bytes.Contains(line, []byte("CAPABILITY ")) {
 		return line
 	}
 	return rewriteCaps(line, func(caps []string) []string {
-		return c.faults().Capabilities(c.info(), c.persona.caps(caps))
+		orig := c.persona.caps(caps)
+		edited := c.faults().Capabilities(c.info(), orig)
+		c.rec.caps.saw(orig, edited)
+		return edited
 	})
 }
 

@@ -1,6 +1,7 @@
 package fakeserver
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -14,7 +15,7 @@ import (
 )
 
 // ConnRecord is what one client connection did, as the server saw it.
-// Arguments are never recorded: a LOGIN or AUTHENTICATE line holds secrets.
+// No secret is recorded: see CommandRecord.Args and User.
 type ConnRecord struct {
 	ID     uint64 `json:"id"`
 	Remote string `json:"remote"`
@@ -42,11 +43,19 @@ type ConnRecord struct {
 // CommandRecord is one client command: its tag and upper-case name
 // ("FETCH" with UID set for "UID FETCH"). A line that is not a known IMAP
 // command (a password or SASL response sent out of turn, say) is recorded
-// as Name "?" with no tag, and a tag that is not an IMAP tag as "".
+// as Name "?" with no tag or arguments, and a tag that is not an IMAP tag
+// as "".
 type CommandRecord struct {
 	Tag  string `json:"tag"`
 	Name string `json:"name"`
 	UID  bool   `json:"uid,omitempty"`
+	// Args are the arguments on the command's first line as the client
+	// sent them ("INBOX", "1:* (FLAGS BODY.PEEK[])"), a literal as its
+	// {N} announcement, at most 256 bytes (then "..."). No secret is kept:
+	// LOGIN's are "[redacted]", AUTHENTICATE's are the mechanism and
+	// "[redacted]" for an initial response, and any form of a seeded
+	// password or token is masked as "[redacted]".
+	Args string `json:"args,omitempty"`
 }
 
 // FiredFault is a fault that acted on the connection, at which hook
@@ -64,6 +73,9 @@ type connRecord struct {
 	mu  sync.Mutex
 	r   ConnRecord
 	tap *wiretap.Recorder
+	// caps: the capability lists the client was sent, which decide the
+	// commands refused (capsrefuse.go).
+	caps capsSeen
 }
 
 // transcriptLimits bound the transcript kept per connection. They set no
@@ -113,6 +125,39 @@ func (s *Server) Connections() []ConnRecord {
 		out[i] = r.snapshot()
 	}
 	return out
+}
+
+// WaitConnections waits until at least n connections are recorded (n
+// counts the records kept, at most WithMaxRecords) and every recorded one
+// has ended, and returns Connections().
+//
+// A record is complete once its connection has ended: when the server
+// closes first (LOGOUT, a fault), before the client can see the close.
+// When the client closes first, the server learns of it only on its next
+// read, so a test that closes its client and then asserts on the records
+// should call WaitConnections, not Connections. On ctx's end it returns
+// the records as they are, with an error saying how many are open.
+func (s *Server) WaitConnections(ctx context.Context, n int) ([]ConnRecord, error) {
+	const poll = 2 * time.Millisecond
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		recs := s.Connections()
+		open := 0
+		for _, r := range recs {
+			if r.End.IsZero() {
+				open++
+			}
+		}
+		if len(recs) >= n && open == 0 {
+			return recs, nil
+		}
+		select {
+		case <-ctx.Done():
+			return recs, fmt.Errorf("fakeserver: %d connections recorded, %d open, waiting for %d ended: %w", len(recs), open, n, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // ResetConnections forgets the records of connections that have ended.

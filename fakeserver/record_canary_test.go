@@ -35,6 +35,16 @@ func recordLeakCases(secret string) map[string][]string {
 			b64("n,a="+secret+",\x01auth=Bearer x\x01\x01") + "\r\n", "AQ==\r\n"},
 		"XOAUTH2 user=secret (seeded only)":   {"a AUTHENTICATE XOAUTH2 " + b64("user="+secret+"\x01auth=Bearer "+secret+"\x01\x01") + "\r\n", "\r\n"},
 		"PLAIN, secret as user (seeded only)": {"a AUTHENTICATE PLAIN " + b64("\x00"+secret+"\x00x") + "\r\n"},
+		// Arguments are recorded: a secret in LOGIN's or AUTHENTICATE's
+		// must not be, nor a seeded one anywhere.
+		"LOGIN":                        {"a LOGIN alice " + secret + "\r\n"},
+		"LOGIN, quoted":                {`a LOGIN "alice" "` + secret + `"` + "\r\n"},
+		"LOGIN, literal password":      {"a LOGIN alice " + lit + "\r\n", secret + "\r\n"},
+		"secret as mechanism":          {"a AUTHENTICATE " + secret + "\r\n"},
+		"secret as mechanism, with IR": {"a AUTHENTICATE " + secret + " " + b64(secret) + "\r\n"},
+		"SELECT secret (seeded only)":  {"a SELECT " + secret + "\r\n"},
+		"SELECT base64 (seeded only)":  {"a SELECT " + b64("\x00alice\x00"+secret) + "\r\n"},
+		"FETCH items (seeded only)":    {"a LOGIN alice x\r\n", "b FETCH 1 (BODY[" + strings.ToUpper(secret) + "])\r\n"},
 	}
 }
 
@@ -101,7 +111,7 @@ func TestRecordsNeverHoldSecrets(t *testing.T) {
 				}
 				forms := []string{secret, strings.ToUpper(secret), b64(secret)}
 				for _, w := range writes {
-					if f := strings.Fields(w); len(f) > 0 && len(f[len(f)-1]) > 12 && strings.Contains(w, "AUTHENTICATE") {
+					if f := strings.Fields(w); len(f) > 0 && len(f[len(f)-1]) > 12 && (strings.Contains(w, "AUTHENTICATE") || strings.Contains(name, "base64")) {
 						forms = append(forms, f[len(f)-1]) // the SASL payload
 					}
 				}

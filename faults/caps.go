@@ -13,9 +13,16 @@ import (
 //	caps:-AUTH=PLAIN            drop a mechanism
 //	caps:refuse=AUTH=XOAUTH2    advertise a mechanism, then refuse it
 //
-// With refuse, AUTHENTICATE XOAUTH2 is answered RefuseReply (Dovecot's
-// reply to an unsupported mechanism). nth and times count the capability
-// lists the edit changes (for refuse: AUTHENTICATE commands).
+// With refuse, AUTHENTICATE XOAUTH2 is answered RefuseReply. nth and
+// times count the capability lists the edit changes (for refuse:
+// AUTHENTICATE commands).
+//
+// The server acts as it advertised: a command that needs a capability the
+// client was last told is missing (STARTTLS, AUTHENTICATE with a removed
+// mechanism or, without SASL-IR, with an initial response, IDLE, MOVE...)
+// is refused, and so is LOGIN once LOGINDISABLED was added; the replies
+// are the No*Reply constants below. The README's table lists, per edit,
+// what a client sees.
 type Caps struct {
 	// Op is "add", "remove" or "refuse".
 	Op string `json:"op"`
@@ -34,6 +41,27 @@ func init() {
 
 // RefuseReply answers AUTHENTICATE with a mechanism refused by caps:refuse.
 const RefuseReply = "BAD Unsupported authentication mechanism."
+
+// A server refuses what a caps edit took away: these are the tagged
+// replies (after "TAG ") the fake server sends, Dovecot 2.3.19's own.
+// integration/dovecot_refusals_test.go checks those a stock Dovecot can
+// give against a real one; NoStartTLSReply is what Dovecot's imap-login
+// sends when it has no TLS (client_cmd_starttls).
+const (
+	// NoStartTLSReply answers STARTTLS once caps:-STARTTLS removed it.
+	NoStartTLSReply = "BAD TLS support isn't enabled."
+	// NoMechanismReply answers AUTHENTICATE M once caps:-AUTH=M removed M.
+	NoMechanismReply = "NO [ALERT] Unsupported authentication mechanism."
+	// LoginDisabledReply answers LOGIN once caps:+LOGINDISABLED added it,
+	// on any port.
+	LoginDisabledReply = "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections."
+	// NoCommandReply answers, before login, a command whose capability
+	// caps:-CAP removed (IDLE, ENABLE, ID, ...).
+	NoCommandReply = "BAD Error in IMAP command received by server."
+	// NoCommandLoggedInFormat is that reply after login; %s is the command
+	// name as "IDLE" or "UID MOVE".
+	NoCommandLoggedInFormat = "BAD Error in IMAP command %s: Unknown command (0.001 + 0.000 secs)."
+)
 
 const (
 	capsAdd    = "add"

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/faults"
 )
 
 // writeFetchmailConfig writes dir/fetchmailrc (mode 0600, as fetchmail
@@ -148,5 +149,32 @@ func TestClientFetchmailFaults(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestClientFetchmailStartTLSStripped: fetchmail told to use STARTTLS
+// sends it even when the server does not advertise it; under
+// caps:-STARTTLS the fake refuses it as Cyrus and Dovecot do (BAD), so
+// fetchmail fails with its socket error, and the connection stays
+// plaintext.
+func TestClientFetchmailStartTLSStripped(t *testing.T) {
+	bin := needClient(t, "fetchmail")
+	t.Parallel()
+	tc := clientFault{name: "starttls-stripped", spec: "caps:-STARTTLS", fire: "caps@capabilities",
+		code: 2, message: "upgrade to TLS failed"}
+	srv := startClientFake(t, fakeserver.ModeStartTLS, tc.spec)
+	dir := t.TempDir()
+	run := runFetchmail(t, bin, dir, writeFetchmailConfig(t, srv, dir, []string{"INBOX"}))
+	checkClientFault(t, srv, tc, run)
+	if want := "IMAP< A0001 " + faults.NoStartTLSReply; !strings.Contains(run.output, want) {
+		t.Errorf("output lacks %q", want)
+	}
+	for _, rec := range srv.Connections() {
+		if rec.TLS {
+			t.Errorf("connection %d went TLS after a refused STARTTLS", rec.ID)
+		}
+	}
+	if got := fetchmailDelivered(t, dir); len(got) != 0 {
+		t.Errorf("%d messages delivered, want none", len(got))
 	}
 }
