@@ -90,7 +90,7 @@ func TestCapsFaultsRefuse(t *testing.T) {
 		}},
 		{"ID and MOVE, Dovecot persona", "caps:-ID|caps:-MOVE", []fakeserver.Option{dovecot}, []capsStep{
 			{"a ID NIL\r\n", "a BAD Error in IMAP command received by server."},
-			{"b LOGIN alice {PASS}\r\n", "b OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE LITERAL+] Logged in"},
+			{"b LOGIN alice {PASS}\r\n", "b OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ENABLE IDLE UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED ESEARCH SEARCHRES LIST-STATUS STATUS=SIZE LITERAL+ SPECIAL-USE] Logged in"},
 			{"c SELECT INBOX\r\n", "c OK [READ-WRITE] Select completed (0.001 + 0.000 secs)."},
 			{"d UID MOVE 1 Trash\r\n", "d BAD Error in IMAP command UID MOVE: Unknown command (0.001 + 0.000 secs)."},
 			{"e UID COPY 1 Archive\r\n", "e OK [COPYUID …"},
