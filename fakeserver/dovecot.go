@@ -108,7 +108,7 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 			{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^BAD AUTHENTICATE cancelled$`),
 				status: "BAD Authentication aborted by client."},
 			{commands: []string{"AUTHENTICATE"}, match: regexp.MustCompile(`^NO SASL mechanism not supported$`),
-				status: "BAD Unsupported authentication mechanism."},
+				status: "NO [ALERT] Unsupported authentication mechanism."},
 			{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
 				status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
 			{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),

@@ -68,8 +68,8 @@ func TestCapsAuthMechanisms(t *testing.T) {
 	name, pass := srv3.User()
 	err := dial(t, srv3).Authenticate(sasl.NewPlainClient("", name, pass))
 	var imapErr *imap.Error
-	if !errors.As(err, &imapErr) || imapErr.Type != imap.StatusResponseTypeBad {
-		t.Fatalf("got %v", err)
+	if !errors.As(err, &imapErr) || imapErr.Type != imap.StatusResponseTypeNo || imapErr.Code != imap.ResponseCodeAlert {
+		t.Fatalf("got %v, want NO [ALERT]", err)
 	}
 }
 

@@ -318,7 +318,7 @@ func TestPersonaDovecotExchanges(t *testing.T) {
 		{"auth plain", []string{"a AUTHENTICATE PLAIN " + b64("\x00"+wireUser+"\x00"+wirePassword), "a OK [CAPABILITY " + dovecotPostLoginFake + "] Logged in\r\n"}},
 		{"auth cancelled", []string{"a AUTHENTICATE PLAIN", "+ \r\n", "*", "a BAD Authentication aborted by client.\r\n"}},
 		{"auth bad base64", []string{"a AUTHENTICATE PLAIN", "+ \r\n", "!!!", "a BAD Invalid base64 data in continued response\r\n"}},
-		{"auth unknown mechanism", []string{"a AUTHENTICATE CRAM-MD5", "a BAD Unsupported authentication mechanism.\r\n"}},
+		{"auth unknown mechanism", []string{"a AUTHENTICATE CRAM-MD5", "a NO [ALERT] Unsupported authentication mechanism.\r\n"}},
 		{"select and examine", []string{login, "",
 			"s SELECT INBOX", "", // untagged lines vary; the tagged one is checked next
 			"e EXAMINE Missing", "* OK [CLOSED] Previous mailbox closed.\r\ne NO Mailbox doesn't exist: Missing" + t0 + "\r\n",

@@ -39,8 +39,9 @@ func init() {
 	)
 }
 
-// RefuseReply answers AUTHENTICATE with a mechanism refused by caps:refuse.
-const RefuseReply = "BAD Unsupported authentication mechanism."
+// RefuseReply answers AUTHENTICATE with a mechanism refused by caps:refuse,
+// as Dovecot 2.3.19 answers a mechanism it does not offer.
+const RefuseReply = NoMechanismReply
 
 // A server refuses what a caps edit took away: these are the tagged
 // replies (after "TAG ") the fake server sends, Dovecot 2.3.19's own.

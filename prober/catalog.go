@@ -88,7 +88,7 @@ var specific = []CodeInfo{
 		Fix:   "Enable TLS 1.2 and 1.3 on the server (e.g. Dovecot ssl_min_protocol = TLSv1.2); pass --allow-weak-tls to log in anyway."},
 	{Code: "auth.login_disabled", Step: StepAuth, Summary: "the server forbids login on this connection",
 		Cause: "LOGINDISABLED or [PRIVACYREQUIRED]: the server requires TLS before login.",
-		Fix:   "Connect with TLS: imaps:// (993) or imap:// with STARTTLS."},
+		Fix:   "Connect with TLS: imaps:// (993) or imap:// with STARTTLS. Already on TLS, the server refuses LOGIN outright: use --auth with a mechanism it lists (AUTH=...)."},
 	{Code: "auth.mechanism_unsupported", Step: StepAuth, Summary: "the server does not offer the authentication mechanism",
 		Cause: "The requested (or any usable) mechanism is not among the server's AUTH= capabilities.",
 		Fix:   "Pick a mechanism the server lists (see the detail) with --auth, or enable it on the server."},
