@@ -27,6 +27,8 @@ type backendKind struct {
 // users' imapmemserver mailboxes, shared by up to four imapserver.Server
 // instances.
 type backend struct {
+	upstream   *upstreamTarget // WithUpstream: connections go there instead
+	logf       func(format string, args ...any)
 	users      *userDB
 	mechanisms []string // SASL mechanisms offered
 	caps       imap.CapSet
@@ -65,6 +67,15 @@ func (b *backend) dial(kind backendKind, p *memPipe) error {
 	if b.closed {
 		b.mu.Unlock()
 		return net.ErrClosed
+	}
+	if b.upstream != nil {
+		b.wg.Add(1)
+		b.mu.Unlock()
+		go func() {
+			defer b.wg.Done()
+			b.proxy(p)
+		}()
+		return nil
 	}
 	ln := b.servers[kind]
 	if ln == nil {

@@ -121,7 +121,10 @@ func (c *conn) capsRefusal(name string, uid bool, mech, ir string, line []byte) 
 	if size, nonSync := literalSuffix(line); nonSync {
 		cmd.literal = size
 	}
-	reply, why := c.rec.caps.refusal(cmd)
+	reply, why := c.proxyRefusal(cmd)
+	if reply == "" {
+		reply, why = c.rec.caps.refusal(cmd)
+	}
 	if reply != "" {
 		c.tap.Note("refused %s: %s", cmd.fullName(), why)
 	}

@@ -80,7 +80,7 @@ func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
 		implicit: implicit,
 		tap:      wiretap.New(now, transcriptLimits, s.redact.Fresh()),
 		closed:   make(chan struct{}),
-		persona:  &personaConn{spec: s.cfg.persona.spec()},
+		persona:  &personaConn{spec: s.personaSpec()},
 	}
 	c.rec = &connRecord{r: ConnRecord{ID: c.id, Remote: nc.RemoteAddr().String(), Port: port, Start: now, Commands: []CommandRecord{}}, tap: c.tap}
 	if implicit {
@@ -174,9 +174,12 @@ func (c *conn) greet() bool {
 	default:
 		line = c.rewriteCaps(c.persona.greeting(greeting, preAuth))
 	}
-	c.attach(be)
+	// The greeting goes out before the backend's next words: a backend
+	// that ends at once (an unreachable upstream's BYE) ends after it.
 	if len(line) > 0 && !c.write(line) {
+		be.pipe.shut()
 		return false
 	}
+	c.attach(be)
 	return !c.post(a)
 }

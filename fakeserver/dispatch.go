@@ -33,14 +33,21 @@ func (c *conn) wrapWriter() io.Writer {
 // persona, then the capability hook, and notes what the client is told;
 // and respells its flags (flags.go).
 func (c *conn) rewriteCaps(line []byte) []byte {
-	line = c.rewriteFlags(line)
+	proxied := c.srv.backend.upstream != nil
+	if !proxied {
+		line = c.rewriteFlags(line) // an upstream spells its own flags
+	}
 	if !bytes.Contains(line, []byte("CAPABILITY ")) {
 		return line
 	}
 	return rewriteCaps(line, func(caps []string) []string {
 		orig := c.persona.caps(caps)
-		edited := c.faults().Capabilities(c.info(), orig)
-		c.rec.caps.saw(orig, edited)
+		shown := orig
+		if proxied {
+			shown = proxyCaps(c.backendKind(), orig)
+		}
+		edited := c.faults().Capabilities(c.info(), shown)
+		c.rec.caps.saw(shown, edited) // a proxy's own edits are not faults
 		return edited
 	})
 }

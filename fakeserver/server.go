@@ -122,6 +122,15 @@ func Start(opts ...Option) (*Server, error) {
 		conns:   make(map[*conn]struct{}),
 	}
 	s.backend = newBackend(s.users, cfg.persona.spec())
+	s.backend.logf = s.logf
+	if cfg.upstream != nil {
+		if cfg.persona != PersonaGoImap {
+			return nil, errors.New("WithUpstream and WithPersona exclude each other: a proxy speaks with the upstream's words")
+		}
+		if s.backend.upstream, err = parseUpstream(*cfg.upstream); err != nil {
+			return nil, err
+		}
+	}
 	s.backend.fresh, s.backend.restricted = cfg.fresh, cfg.restricted
 	s.faults.Store(newFaultState(nil))
 	s.SetFaults(cfg.faults)
