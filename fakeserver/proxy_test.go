@@ -2,12 +2,16 @@ package fakeserver_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-sasl"
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // proxyTo starts a proxy in front of upstream (a fake with its own CA),
@@ -136,5 +140,44 @@ func TestProxyBadUpstream(t *testing.T) {
 	_, err := fakeserver.Start(fakeserver.WithUpstream(fakeserver.Upstream{URL: "imaps://127.0.0.1:1"}), fakeserver.WithPersona(fakeserver.PersonaDovecot))
 	if err == nil || !strings.Contains(err.Error(), "exclude each other") {
 		t.Errorf("proxy with a persona: %v", err)
+	}
+}
+
+// TestProxyCanary: a password and a SASL payload sent through the proxy
+// appear in no log line, transcript, record or control API answer.
+func TestProxyCanary(t *testing.T) {
+	t.Parallel()
+	const canary = "proxy-canary-Zq81x"
+	up := fakeserver.New(t, fakeserver.WithUser("carol", canary))
+	var logs testkit.Buffer
+	px := fakeserver.New(t, fakeserver.WithLogger(newTextLogger(&logs)), fakeserver.WithLogTranscripts(),
+		fakeserver.WithUpstream(fakeserver.Upstream{URL: "imaps://" + up.Addr(), RootCAs: up.CAPool()}))
+	c := dial(t, px)
+	if err := c.Login("carol", canary).Wait(); err != nil {
+		t.Fatalf("LOGIN through the proxy: %v", err)
+	}
+	c.Logout().Wait()
+	c.Close()
+	// And AUTHENTICATE PLAIN, whose payload is the secret in base64.
+	c2 := dial(t, px)
+	if err := c2.Authenticate(sasl.NewPlainClient("", "carol", canary)); err != nil {
+		t.Fatalf("AUTHENTICATE through the proxy: %v", err)
+	}
+	c2.Logout().Wait()
+	c2.Close()
+	recs := waitEnded(t, px, 2)
+	rec := httptest.NewRecorder()
+	px.ControlHandler().ServeHTTP(rec, httptest.NewRequest("GET", "http://127.0.0.1:1/connections", nil))
+	if rec.Code != 200 {
+		t.Fatalf("GET /connections: %d %s", rec.Code, rec.Body)
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte("\x00carol\x00" + canary))
+	for name, out := range map[string]string{"log": logs.String(), "records": jsonString(t, recs), "control API": rec.Body.String()} {
+		if strings.Contains(out, canary) || strings.Contains(out, b64) {
+			t.Errorf("the %s holds the canary:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(logs.String(), "LOGIN") {
+		t.Fatalf("the log has no transcript to check:\n%s", logs.String())
 	}
 }

@@ -35,15 +35,7 @@ func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
 		fakeserver.WithUser(realservers.HeldUser, heldPassword()),
 		fakeserver.WithRestrictedMailbox(realservers.DeniedMailbox),
 	}
-	var specs []string
-	switch sit.cert {
-	case realservers.CertSelfSigned:
-		specs = append(specs, "cert:self-signed")
-	case realservers.CertExpired:
-		specs = append(specs, "cert:expired")
-	case realservers.CertWrongHost:
-		specs = append(specs, "cert:wrong-host")
-	}
+	specs := certSpecs(sit.cert)
 	if sit.killHeld {
 		specs = append(specs, "delay:AUTHENTICATE=1m", "delay:LOGIN=1m")
 	}
@@ -56,6 +48,21 @@ func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
 	}
 	return fakeServer{fakeserver.New(t, opts...)}
 }
+
+// certSpecs is the cert fault that gives the fake Dovecot's certificate.
+func certSpecs(cert realservers.CertKind) []string {
+	switch cert {
+	case realservers.CertSelfSigned:
+		return []string{"cert:self-signed"}
+	case realservers.CertExpired:
+		return []string{"cert:expired"}
+	case realservers.CertWrongHost:
+		return []string{"cert:wrong-host"}
+	}
+	return nil
+}
+
+func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
 
 type fakeServer struct{ *fakeserver.Server }
 

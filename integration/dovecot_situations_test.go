@@ -198,8 +198,14 @@ func TestDovecotSituations(t *testing.T) {
 			t.Parallel()
 			record(persona, runSituations(t, fakeStarter(fakeserver.PersonaDovecot), false))
 		})
+		t.Run("proxy", func(t *testing.T) {
+			t.Parallel()
+			l, err := processLauncher()
+			realservers.Need(t, err)
+			record(proxyColumn, runSituations(t, proxyStarter(l), false))
+		})
 	})
-	fidelityTable(t, []string{"process", "container"}, []string{fake, persona}, outcomes)
+	fidelityTable(t, []string{"process", "container"}, []string{fake, persona, proxyColumn}, outcomes)
 }
 
 func dovecotStarter(l realservers.Launcher) startServer {

@@ -41,6 +41,10 @@ A fake IMAP server on loopback with injectable faults.
                                   or a JSON body (see README)
   --control-token-file FILE       the control API needs "Authorization: Bearer TOKEN", TOKEN read from FILE
   --quiet                         log one line per connection, without the transcript
+  --upstream imaps://HOST:PORT    proxy mode: pass every session through to this real server (imap:// means
+                                  STARTTLS), with the faults applied to it; users and seeding are the upstream's
+  --upstream-ca FILE              verify the upstream against this CA (PEM) instead of the system roots
+  --upstream-insecure             do not verify the upstream's certificate
   --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults), and
                                   print the imapprobe command that reproduces its diagnosis
   --list-scenarios                list the scenarios and exit
@@ -75,6 +79,7 @@ type options struct {
 	listScenarios     bool
 	scenario          *scenarios.Scenario // --scenario, for the imapprobe command
 	secretsOnCmdLine  bool
+	upstream          *fakeserver.Upstream // --upstream
 }
 
 type pair struct{ name, secret string }
@@ -96,6 +101,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		persona, fresh                       string
 		scenario                             string
 		users, tokens, specs                 multiFlag
+		up                                   upstreamFlags
 	)
 	fs.StringVar(&mode, "mode", "tls", "")
 	fs.StringVar(&o.listen, "listen", "", "")
@@ -118,6 +124,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	fs.StringVar(&scenario, "scenario", "", "")
 	fs.BoolVar(&o.listScenarios, "list-scenarios", false, "")
+	fs.StringVar(&up.url, "upstream", "", "")
+	fs.StringVar(&up.caFile, "upstream-ca", "", "")
+	fs.BoolVar(&up.insecure, "upstream-insecure", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
@@ -139,6 +148,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	}
 	if o.fresh, err = fakeserver.ParseFreshScope(fresh); err != nil {
 		return nil, fmt.Errorf("--fresh-state: %v", err)
+	}
+	if o.upstream, err = up.option(); err != nil {
+		return nil, err
 	}
 
 	o.secretsOnCmdLine = len(users)+len(tokens) > 0

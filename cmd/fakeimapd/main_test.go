@@ -273,6 +273,11 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--control", "127.0.0.1:0", "--control-token-file", "/nonexistent/tok"}, "fakeimapd: --control-token-file: open /nonexistent/tok: no such file or directory"},
 		{[]string{"--control", "127.0.0.1:0", "--control-token-file", "/dev/null"}, "fakeimapd: --control-token-file: /dev/null is empty: write a token in it"},
 		{[]string{"--control", "127.0.0.1:0", "--control-token-file", "/dev/zero"}, "fakeimapd: --control-token-file: /dev/zero is over 4096 bytes"},
+		{[]string{"--upstream", "http://127.0.0.1:1"}, `fakeimapd: --upstream "http://127.0.0.1:1": scheme "http": want imaps:// (implicit TLS) or imap:// (STARTTLS)`},
+		{[]string{"--upstream", "imaps://127.0.0.1:1", "--persona", "dovecot"}, "fakeimapd: --upstream and --persona exclude each other"},
+		{[]string{"--upstream-insecure"}, "fakeimapd: --upstream-ca and --upstream-insecure need --upstream URL"},
+		{[]string{"--upstream", "imaps://127.0.0.1:1", "--upstream-ca", "/nonexistent.pem"}, "fakeimapd: --upstream-ca: open /nonexistent.pem: no such file or directory"},
+		{[]string{"--upstream", "imaps://127.0.0.1:1", "--upstream-ca", "/dev/null"}, "fakeimapd: --upstream-ca /dev/null: no PEM certificate in it"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

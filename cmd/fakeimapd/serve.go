@@ -22,6 +22,8 @@ type ready struct {
 	Control string   `json:"control,omitempty"`
 	Users   []string `json:"users"`
 	Faults  []string `json:"faults"`
+	// Upstream is the real server a proxy passes sessions to.
+	Upstream string `json:"upstream,omitempty"`
 	// ProbeCommand reproduces --scenario's diagnosis; ProbeSideOnly says
 	// why there is none.
 	ProbeCommand  string `json:"probe_command,omitempty"`
@@ -55,6 +57,9 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 	if o.restricted != "" {
 		opts = append(opts, fakeserver.WithRestrictedMailbox(o.restricted))
 	}
+	if o.upstream != nil {
+		opts = append(opts, fakeserver.WithUpstream(*o.upstream))
+	}
 	for _, u := range o.users {
 		opts = append(opts, fakeserver.WithUser(u.name, u.secret))
 	}
@@ -71,6 +76,9 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		// The option's name means nothing on the command line.
 		if rest, ok := strings.CutPrefix(err.Error(), "WithRestrictedMailbox: "); ok {
 			err = fmt.Errorf("--restricted-mailbox: %s", rest)
+		}
+		if o.upstream != nil {
+			err = upstreamError(err)
 		}
 		return usageError{err}
 	}
@@ -101,7 +109,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if err := writeFileFresh(o.credentialsOut, []byte(b.String()), 0o600); err != nil {
 			return fmt.Errorf("--credentials-out: %v", err)
 		}
-	} else if len(o.users) == 0 && o.scenario == nil {
+	} else if len(o.users) == 0 && o.scenario == nil && o.upstream == nil {
 		logger.Warn("no --user given: " + fakeserver.DefaultUser + " has a random password; pass --credentials-out FILE to read it")
 	}
 
@@ -129,8 +137,13 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if r.Faults == nil {
 		r.Faults = []string{}
 	}
-	for _, u := range srv.Users() {
-		r.Users = append(r.Users, u.Name)
+	if o.upstream != nil {
+		r.Upstream = o.upstream.URL // its users are the upstream's
+		r.Users = []string{}
+	} else {
+		for _, u := range srv.Users() {
+			r.Users = append(r.Users, u.Name)
+		}
 	}
 	line, _ := json.Marshal(r)
 	fmt.Fprintf(stdout, "%s\n", line)
