@@ -264,7 +264,7 @@ func TestCanary(t *testing.T) {
 		{"plain failed", &pt.Server{Pass: "x"}, []string{"--password-file", pwFile}, nil},
 		{"plain echoed", &pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": echoBack}}, nil, pwEnv},
 		{"plain dropped", &pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.HangUp("* BYE no")}}, nil, pwEnv},
-		{"plain timeout", &pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Stall}}, []string{"--timeout", "300ms"}, pwEnv},
+		{"plain timeout", &pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Stall}}, []string{"--timeout", "2s"}, pwEnv}, // room for the handshake on a loaded machine
 		{"plain malformed", &pt.Server{Handlers: map[string]pt.Handler{"AUTHENTICATE": pt.Answer("TAG WHAT")}}, nil, pwEnv},
 		{"password flag", &pt.Server{Pass: quotedPW}, []string{"--password", quotedPW}, nil},
 		{"xoauth2 ok", &pt.Server{Token: token, Caps: oauthCaps}, []string{"--auth", "xoauth2"}, tokEnv},
