@@ -188,7 +188,9 @@ func TestBatchProgress(t *testing.T) {
 	ca, urls := batchFixture(t)
 	args := append([]string{"--ca-file", ca, "--parallel", "1"}, urls...)
 	var out, errOut bytes.Buffer
-	env := func(k string) string { return map[string]string{"IMAPPROBE_PASSWORD": fakePassword, "LANG": "C.UTF-8"}[k] }
+	env := func(k string) string {
+		return map[string]string{"IMAPPROBE_PASSWORD": fakePassword, "LANG": "C.UTF-8"}[k]
+	}
 	if code := run(args, env, strings.NewReader(""), &out, &errOut); code != 4 || errOut.Len() != 0 {
 		t.Fatalf("off a terminal: exit %d, stderr %q, want 4 and nothing", code, errOut.String())
 	}
