@@ -6,16 +6,18 @@
 # target, each a full session (TLS, login, LIST, EXAMINE, FETCH, LOGOUT),
 # over implicit TLS and over STARTTLS. blackbox_exporter: a tcp module
 # doing STARTTLS and LOGIN by query_response, driven by bench/httpload with
-# N /probe requests, P at a time. Prints probes/s for each and the ratio
+# N /probe requests, P at a time. R rounds (default 5) interleave the
+# three; prints the median probes/s of each and the median per-round ratio
 # imapprobe (STARTTLS) / blackbox, and imapprobe's RSS per in-flight probe:
 # (max RSS at --parallel P - max RSS at --parallel 1) / (P - 1).
 # Exits nonzero, printing no figure, if any probe is not OK.
-#   bench/batch-vs-blackbox.sh           N=4000 P=128 bench/batch-vs-blackbox.sh
+#   bench/batch-vs-blackbox.sh           N=4000 P=128 R=7 bench/batch-vs-blackbox.sh
 # The password is random, kept in files, and never printed.
 set -euo pipefail
 
 N=${N:-2000}
 P=${P:-64}
+R=${R:-5}
 BLACKBOX=${BLACKBOX:-/usr/bin/prometheus-blackbox-exporter}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/bvb.XXXXXX)
@@ -87,10 +89,6 @@ batch() {
 echo "warming up" >&2
 batch "imaps://$user@127.0.0.1:$tls/INBOX" "$P" 200 >/dev/null
 
-read -r t_tls rss_p < <(batch "imaps://$user@127.0.0.1:$tls/INBOX" "$P" "$N")
-read -r t_st _ < <(batch "imap://$user@127.0.0.1:$plain/INBOX" "$P" "$N")
-read -r _ rss_1 < <(batch "imaps://$user@127.0.0.1:$tls/INBOX" 1 200)
-
 # blackbox_exporter: STARTTLS and LOGIN by query_response, as in its docs
 bb=$(freeport)
 cat >"$dir/blackbox.yml" <<EOF
@@ -119,13 +117,31 @@ pids+=($!)
 waitport "$bb"
 url="http://127.0.0.1:$bb/probe?module=imap_starttls&target=127.0.0.1:$plain"
 "$dir/bin/httpload" -url "$url" -n 200 -c "$P" -want $'\nprobe_success 1\n' >/dev/null
-bb_rate=$("$dir/bin/httpload" -url "$url" -n "$N" -c "$P" -want $'\nprobe_success 1\n')
+# R interleaved rounds, medians: other load on the machine hits all three alike
+tls_rates=() st_rates=() bb_rates=() ratios=()
+for r in $(seq "$R"); do
+	echo "round $r of $R" >&2
+	read -r t rss_p < <(batch "imaps://$user@127.0.0.1:$tls/INBOX" "$P" "$N")
+	tls_rates+=("$(echo "$N / $t" | bc -l)")
+	read -r t _ < <(batch "imap://$user@127.0.0.1:$plain/INBOX" "$P" "$N")
+	st=$(echo "$N / $t" | bc -l)
+	st_rates+=("$st")
+	b=$("$dir/bin/httpload" -url "$url" -n "$N" -c "$P" -want $'\nprobe_success 1\n')
+	bb_rates+=("$b")
+	ratios+=("$(echo "$st / $b" | bc -l)")
+done
+# the same N at --parallel 1: both runs hold N finished outcomes, so the
+# difference is what the P-1 extra in-flight probes cost
+read -r _ rss_1 < <(batch "imaps://$user@127.0.0.1:$tls/INBOX" 1 "$N")
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-awk -v n="$N" -v p="$P" -v ttls="$t_tls" -v tst="$t_st" -v bb="$bb_rate" -v rp="$rss_p" -v r1="$rss_1" 'BEGIN {
-	tlsr = n / ttls; str = n / tst
-	printf "imapprobe batch, implicit TLS:  %7.1f probes/s (%d probes, --parallel %d)\n", tlsr, n, p
-	printf "imapprobe batch, STARTTLS:      %7.1f probes/s\n", str
-	printf "blackbox_exporter, STARTTLS+LOGIN: %7.1f probes/s\n", bb
-	printf "ratio imapprobe/blackbox (STARTTLS): %.2f\n", str / bb
+awk -v n="$N" -v p="$P" -v r="$R" -v tlsr="$(median "${tls_rates[@]}")" -v str="$(median "${st_rates[@]}")" \
+	-v bb="$(median "${bb_rates[@]}")" -v ratio="$(median "${ratios[@]}")" -v rp="$rss_p" -v r1="$rss_1" 'BEGIN {
+	printf "medians of %d rounds of %d probes, %d at once:\n", r, n, p
+	printf "imapprobe batch, implicit TLS:      %7.1f probes/s\n", tlsr
+	printf "imapprobe batch, STARTTLS:          %7.1f probes/s\n", str
+	printf "blackbox_exporter, STARTTLS+LOGIN:  %7.1f probes/s\n", bb
+	printf "ratio imapprobe/blackbox (STARTTLS, per round): %.2f\n", ratio
 	printf "imapprobe max RSS: %d KiB at --parallel %d, %d KiB at 1: %.1f KiB per in-flight probe\n", rp, p, r1, (rp - r1) / (p - 1)
 }'
+echo "load average at the end (other work on the machine skews every figure): $(cut -d" " -f1-3 /proc/loadavg), $(nproc) CPUs"

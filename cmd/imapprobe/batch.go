@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/imapprobe/imapprobe/prober"
@@ -126,25 +127,34 @@ type outcome struct {
 
 // runJobs probes every job, at most parallel at once, and calls done for
 // each outcome in job order as soon as it and every earlier one finished,
-// so that JSON Lines stream in a stable order.
-func runJobs(ctx context.Context, jobs []job, o prober.Options, strict bool, parallel int, prog *progress, done func(outcome)) []outcome {
+// so that JSON Lines stream in a stable order. A fixed pool of workers
+// takes the jobs in turn, so a batch of ten thousand costs ten thousand
+// small outcomes, not ten thousand goroutines. In a batch each report's
+// transcript is dropped once done has seen it, unless keep: the table,
+// JUnit and Nagios outputs never show one, and a fleet's transcripts would
+// dominate memory.
+func runJobs(ctx context.Context, jobs []job, o prober.Options, strict bool, parallel int, prog *progress, keep bool, done func(outcome)) []outcome {
 	out := make([]outcome, len(jobs))
 	ready := make([]chan struct{}, len(jobs))
 	for i := range ready {
 		ready[i] = make(chan struct{})
 	}
-	sem := make(chan struct{}, parallel)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i, j := range jobs {
+	for range min(parallel, len(jobs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			rep := prober.Probe(ctx, j.target, o)
-			<-sem
-			out[i] = outcome{job: j, rep: rep, code: rep.ExitCode(strict)}
-			prog.finished(rep.Result.Status == prober.StatusFail)
-			close(ready[i])
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) {
+					return
+				}
+				rep := prober.Probe(ctx, jobs[i].target, o)
+				out[i] = outcome{job: jobs[i], rep: rep, code: rep.ExitCode(strict)}
+				prog.finished(rep.Result.Status == prober.StatusFail)
+				close(ready[i])
+			}
 		}()
 	}
 	for i := range jobs {
@@ -152,10 +162,28 @@ func runJobs(ctx context.Context, jobs []job, o prober.Options, strict bool, par
 		if done != nil {
 			done(out[i])
 		}
+		if !keep && len(jobs) > 1 {
+			slim(out[i].rep)
+		}
 	}
 	wg.Wait()
 	prog.clear()
 	return out
+}
+
+// slim drops what no batch output after the stream shows: transcripts,
+// and every step's details but TLS's (Nagios reads the certificate's days
+// left). A fleet's reports would otherwise grow the heap by ~15 KiB each.
+func slim(r *prober.Report) {
+	for i := range r.Steps {
+		st := &r.Steps[i]
+		st.Transcript = nil
+		switch st.Details.(type) {
+		case *prober.TLSDetails, *prober.StartTLSDetails:
+		default:
+			st.Details = nil
+		}
+	}
 }
 
 // worstCode is the batch's exit code: the highest of the targets' codes,

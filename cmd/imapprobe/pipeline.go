@@ -40,10 +40,10 @@ func runPipeline(ctx context.Context, cfg *config, env func(string) string, stdo
 	var outs []outcome
 	var werr error
 	if p.wait > 0 {
-		outs = waitUntilOK(ctx, jobs, o, cfg.strict, p, stderr)
+		outs = waitUntilOK(ctx, jobs, o, cfg.strict, p, cfg.json, stderr) // JSON Lines after the wait keep transcripts
 	} else {
 		prog := newProgress(stderr, env, len(jobs))
-		outs = runJobs(ctx, jobs, o, cfg.strict, p.parallel, prog, func(oc outcome) {
+		outs = runJobs(ctx, jobs, o, cfg.strict, p.parallel, prog, false, func(oc outcome) {
 			if stream && werr == nil {
 				werr = writeJSONLine(stdout, oc)
 			}

@@ -16,13 +16,13 @@ import (
 // that stdout keeps only the final reports. It returns the last attempt's
 // outcomes. An attempt never starts after the deadline, and each is cut
 // short by it.
-func waitUntilOK(ctx context.Context, jobs []job, o prober.Options, strict bool, p pipeline, stderr io.Writer) []outcome {
+func waitUntilOK(ctx context.Context, jobs []job, o prober.Options, strict bool, p pipeline, keep bool, stderr io.Writer) []outcome {
 	deadline := time.Now().Add(p.wait)
 	wctx, cancel := context.WithDeadline(ctx, deadline.Add(p.interval)) // the last attempt may finish its run
 	defer cancel()
 	var outs []outcome
 	for attempt := 1; ; attempt++ {
-		outs = runJobs(wctx, jobs, o, strict, p.parallel, nil, nil)
+		outs = runJobs(wctx, jobs, o, strict, p.parallel, nil, keep, nil)
 		allOK := true
 		for _, oc := range outs {
 			line := oneLineResult(oc)
