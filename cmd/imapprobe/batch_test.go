@@ -214,3 +214,32 @@ func TestBatchProgress(t *testing.T) {
 		t.Errorf("stdout %q, want the table", out.String())
 	}
 }
+
+// TestREADMEDocumentsPipelineFlags: every pipeline flag is in the README,
+// and the README's sample table has the columns writeTable prints.
+func TestREADMEDocumentsPipelineFlags(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("batch.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := regexp.MustCompile(`fs\.\w+Var\(&p\.\w+, "([\w-]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(flags) < 11 {
+		t.Fatalf("found %d pipeline flags in batch.go", len(flags))
+	}
+	for _, f := range flags {
+		if !strings.Contains(string(readme), "`"+dashes(f[1])) {
+			t.Errorf("README.md does not document %s", dashes(f[1]))
+		}
+	}
+	var buf bytes.Buffer
+	writeTable(&buf, nil, textStyle{}, 0)
+	header := regexp.MustCompile(` +`).ReplaceAllString(strings.SplitN(buf.String(), "\n", 2)[0], " ")
+	if !regexp.MustCompile(`(?m)^    ` + strings.ReplaceAll(header, " ", " +") + `$`).Match(readme) {
+		t.Errorf("README.md has no sample table with the header %q", header)
+	}
+}
