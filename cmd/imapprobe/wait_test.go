@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -95,5 +97,45 @@ func TestWaitGivesUp(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, `"code": "tls.cert_expired"`) {
 		t.Errorf("stdout %q, want the last report as JSON", r.stdout)
+	}
+}
+
+// TestPipelineInterrupted: Ctrl-C (a cancelled context) ends a batch, a
+// --wait loop and a Nagios check at once, with 130 (Nagios: UNKNOWN 3)
+// rather than a timeout blamed on the servers.
+func TestPipelineInterrupted(t *testing.T) {
+	t.Parallel()
+	silent := fake(t, "greeting:silence")
+	ca := caBundle(t, silent)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"batch", []string{silent.URL(), silent.URL()}, exitInterrupted, "2 targets: 0 ok, 0 with warnings, 2 failed; exit 130\n"},
+		{"wait", []string{"--wait", "1m", silent.URL()}, exitInterrupted, "; exit 130\n"},
+		{"nagios", []string{"--format", "nagios", silent.URL()}, 3, "IMAP UNKNOWN - interrupted before the probe finished\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			env := func(k string) string {
+				return map[string]string{"IMAPPROBE_PASSWORD": fakePassword, "LANG": "C.UTF-8"}[k]
+			}
+			cfg, err := parseArgs(context.Background(), append([]string{"--ca-file", ca}, c.args...), env, strings.NewReader(""), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			time.AfterFunc(300*time.Millisecond, cancel)
+			var out, errOut bytes.Buffer
+			began := time.Now()
+			code := runPipeline(ctx, cfg, env, &out, &errOut)
+			if took := time.Since(began); code != c.code || took > 3*time.Second || !strings.HasSuffix(out.String(), c.out) {
+				t.Errorf("exit %d after %s, stdout %q; want %d at once, ending %q", code, took, out.String(), c.code, c.out)
+			}
+		})
 	}
 }
