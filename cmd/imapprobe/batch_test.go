@@ -243,3 +243,30 @@ func TestREADMEDocumentsPipelineFlags(t *testing.T) {
 		t.Errorf("README.md has no sample table with the header %q", header)
 	}
 }
+
+// FuzzTargetsFile: any --targets content either parses into URLs or is
+// refused with one line naming FILE:LINE; it never panics, and never
+// quotes a password written into a URL (USER:PASSWORD@).
+func FuzzTargetsFile(f *testing.F) {
+	f.Add("# fleet\n\nimaps://alice@mail.example.com/INBOX\n")
+	f.Add("imaps:/alice:hunter2@host\n")
+	f.Add("imap://bob@[::1]:143/Archive\r\n  # x\n")
+	f.Add("\xff\xfe\n")
+	f.Fuzz(func(t *testing.T, content string) {
+		path := filepath.Join(t.TempDir(), "t.txt")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := invoke([]string{"--targets", path, "--quit-after", "resolve", "--connect-addr", "192.0.2.1", "--timeout", "1ms", "--total-timeout", "1ms"}, nil)
+		if r.code != 2 {
+			return // parsed: the probes ran (and failed fast or passed)
+		}
+		line := strings.TrimSuffix(r.stderr, "\n")
+		if strings.Contains(line, "\n") || !strings.HasPrefix(line, "imapprobe: ") {
+			t.Fatalf("stderr %q, want one line", r.stderr)
+		}
+		if strings.Contains(content, ":hunter2@") && strings.Contains(r.stderr+r.stdout, "hunter2") {
+			t.Fatalf("output quotes the password: %q", r.stderr)
+		}
+	})
+}
