@@ -109,8 +109,12 @@ func readTargetsFile(path string, stdin io.Reader) ([]targetLine, error) {
 	return out, nil
 }
 
-// targetLine is one URL and where it came from ("" for the command line).
-type targetLine struct{ raw, where string }
+// targetLine is one URL and where it came from ("" for the command line),
+// or with host the target of --host alone.
+type targetLine struct {
+	raw, where string
+	host       bool
+}
 
 // job is one probe of a batch: a target, possibly pinned to one address.
 type job struct {

@@ -111,12 +111,12 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	case len(lines) > 0 && set["host"]:
 		return nil, usagef("give either a URL or --host, not both")
 	case len(lines) == 0:
-		lines = append(lines, targetLine{}) // --host
+		lines = append(lines, targetLine{host: true})
 	}
 	// complete applies the target flags to one URL (or to --host alone).
 	complete := func(l targetLine) (prober.Target, error) {
 		var t prober.Target
-		if l.raw != "" || l.where != "" {
+		if !l.host {
 			var err error
 			if t, err = prober.ParseURL(l.raw); err != nil {
 				return t, usageError{err.Error()}
