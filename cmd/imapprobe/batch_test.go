@@ -167,6 +167,7 @@ func TestTargetsFile(t *testing.T) {
 		{"format", []string{"--format", "xml", urls[0]}, `--format "xml": use text or nagios`},
 		{"interval alone", []string{"--interval", "1s", urls[0]}, "--interval goes with --wait DURATION"},
 		{"4 and 6", []string{"-4", "-6", urls[0]}, "-4 and -6 exclude each other"},
+		{"empty url", []string{urls[0], ""}, `"" is not a URL`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
