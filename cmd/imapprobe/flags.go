@@ -63,6 +63,8 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	fs.DurationVar(&slow, "slow", prober.DefaultSlow, "")
 	fs.DurationVar(&expiry, "expiry-warning", prober.DefaultExpiryWarning, "")
 	fs.Var(&maxFetch, "max-fetch", "")
+	var pipe pipeline
+	pipe.register(fs)
 
 	// Flags may follow the URL, as with curl.
 	var positional []string
@@ -85,57 +87,89 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	var t prober.Target
-	switch len(positional) {
-	case 0:
-		if host == "" {
-			return nil, usagef("no target: give a URL such as imaps://alice@mail.example.com/INBOX, or --host (see imapprobe --help)")
-		}
-	case 1:
-		if set["host"] {
-			return nil, usagef("give either a URL or --host, not both")
-		}
-		var err error
-		if t, err = prober.ParseURL(positional[0]); err != nil {
-			return nil, usageError{err.Error()}
-		}
-	default:
-		return nil, usagef("unexpected argument %q: give one URL", positional[1])
+	if err := pipe.check(asJSON, set); err != nil {
+		return nil, err
 	}
-	if host != "" {
-		h, err := checkHost(host)
+	if pipe.targetsFile == "-" && passwordFile == "-" {
+		return nil, usagef("--targets - and --password-file - both want standard input: put one in a file")
+	}
+	lines := make([]targetLine, 0, len(positional))
+	for _, p := range positional {
+		lines = append(lines, targetLine{raw: p})
+	}
+	if pipe.targetsFile != "" {
+		more, err := readTargetsFile(pipe.targetsFile, stdin)
 		if err != nil {
 			return nil, err
 		}
-		t.Host = h
+		lines = append(lines, more...)
 	}
-	if user != "" {
-		t.User = user
+	pipe.batch = len(lines) > 1 || pipe.targetsFile != ""
+	switch {
+	case len(lines) == 0 && host == "":
+		return nil, usagef("no target: give a URL such as imaps://alice@mail.example.com/INBOX, or --host (see imapprobe --help)")
+	case len(lines) > 0 && set["host"]:
+		return nil, usagef("give either a URL or --host, not both")
+	case len(lines) == 0:
+		lines = append(lines, targetLine{host: true})
 	}
-	if mailbox != "" {
-		t.Mailbox = mailbox
+	// complete applies the target flags to one URL (or to --host alone).
+	complete := func(l targetLine) (prober.Target, error) {
+		var t prober.Target
+		if !l.host {
+			var err error
+			if t, err = prober.ParseURL(l.raw); err != nil {
+				return t, usageError{err.Error()}
+			}
+		}
+		if host != "" {
+			h, err := checkHost(host)
+			if err != nil {
+				return t, err
+			}
+			t.Host = h
+		}
+		if user != "" {
+			t.User = user
+		}
+		if mailbox != "" {
+			t.Mailbox = mailbox
+		}
+		if tlsMode != "" {
+			m, err := prober.ParseTLSMode(tlsMode)
+			if err != nil {
+				return t, usagef("--tls: %v", err)
+			}
+			t.TLS = m
+		} else if t.TLS == "" {
+			t.TLS = prober.TLSImplicit
+			if port == 143 {
+				t.TLS = prober.TLSStartTLS
+			}
+		}
+		if set["port"] {
+			t.Port = port
+		} else if t.Port == 0 {
+			t.Port = t.TLS.DefaultPort()
+		}
+		t.ConnectAddr, t.ServerName = connectAddr, serverName
+		if err := t.Validate(); err != nil {
+			return t, usageError{err.Error()}
+		}
+		return t, nil
 	}
-	if tlsMode != "" {
-		m, err := prober.ParseTLSMode(tlsMode)
+	targets := make([]prober.Target, 0, len(lines))
+	for _, l := range lines {
+		t, err := complete(l)
+		if err != nil && l.where != "" {
+			return nil, usagef("%s: %v", l.where, err) // one line naming file:line
+		}
 		if err != nil {
-			return nil, usagef("--tls: %v", err)
+			return nil, err
 		}
-		t.TLS = m
-	} else if t.TLS == "" {
-		t.TLS = prober.TLSImplicit
-		if port == 143 {
-			t.TLS = prober.TLSStartTLS
-		}
+		targets = append(targets, t)
 	}
-	if set["port"] {
-		t.Port = port
-	} else if t.Port == 0 {
-		t.Port = t.TLS.DefaultPort()
-	}
-	t.ConnectAddr, t.ServerName = connectAddr, serverName
-	if err := t.Validate(); err != nil {
-		return nil, usageError{err.Error()}
-	}
+	t := targets[0]
 
 	o := prober.Options{
 		Auth: strings.ToLower(auth), InsecureSkipVerify: insecure, AllowPlaintextAuth: allowPlain,
@@ -173,10 +207,15 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	if err := readSecrets(ctx, &o, t, secretSources{password, passwordFile, tokenFile, tokenCmd, set["password"]}, env, stdin, stderr); err != nil {
 		return nil, err
 	}
-	if err := checkCredentials(t, o); err != nil {
-		return nil, err
+	for _, t := range targets {
+		if err := checkCredentials(t, o); err != nil {
+			return nil, err
+		}
 	}
-	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
+	if pipe.format == "nagios" {
+		o.ExpiryWarning = max(1, time.Duration(pipe.warnDays)*24*time.Hour) // 0: never warn
+	}
+	return &config{target: t, targets: targets, pipe: pipe, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
 }
 
 var (

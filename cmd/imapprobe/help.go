@@ -18,6 +18,7 @@ Usage:
   imapprobe [flags] imaps://USER@HOST[:PORT]/MAILBOX   implicit TLS (default port 993)
   imapprobe [flags] imap://USER@HOST[:PORT]/MAILBOX    STARTTLS required (default port 143)
   imapprobe [flags] --host HOST [--port N] [--user U] [--mailbox M] [--tls MODE]
+  imapprobe [flags] URL URL...  |  --targets FILE      a batch: a summary table, or JSON Lines
   imapprobe explain [CODE]                              cause, fix and exit code of a diagnosis code
   imapprobe demo                                        run the built-in demonstration
 
@@ -76,8 +77,29 @@ Output:
   --json                  print the report as JSON (schema "imapprobe/report/v1"); a usage
                           error prints {"schema": "imapprobe/error/v1", "error", "exit_code"}
   --strict                exit 1 when there are warnings
+  --format nagios         one Nagios status line with perfdata; exit 0 OK, 1 WARNING (a warning,
+                          or the certificate within --warn-days), 2 CRITICAL (a failed step, or
+                          the certificate within --crit-days), 3 UNKNOWN (bad input)
+  --warn-days N           with --format nagios: WARNING when the certificate expires within N
+                          days (default 14; replaces --expiry-warning)
+  --crit-days N           with --format nagios: CRITICAL within N days (default 7)
+  --junit FILE            also write JUnit XML: a testsuite per target, a testcase per step
+                          (a failure with code, summary and fix; skipped steps <skipped/>)
   --version               print the version and exit
   -h, --help              this help
+
+Batches and pipelines (the same credentials and flags for every target):
+  --targets FILE          probe the URLs in FILE, one a line (# comments, blank lines); - reads
+                          standard input; a bad line is named as FILE:LINE (exit 2)
+  --parallel N            probes at once in a batch (default 8); on a terminal, stderr shows
+                          a live "done/total, failed" line
+  --all-addrs             probe every A and AAAA address of the host, each as its own result
+                          (the certificate is still verified for the name)
+  -4, -6                  only IPv4 or only IPv6 addresses (with or without --all-addrs)
+  --wait D                retry until every probe is OK or D passes, one line per attempt on
+                          stderr; then the last attempt's output as usual
+  --interval D            time between the starts of attempts (default 2s)
+  A batch exits with the highest exit code of its targets (9 worst, 0 best).
 
 Exit codes:
   0 OK (warnings allowed)      5 greeting, capability or STARTTLS

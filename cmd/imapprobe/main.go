@@ -42,6 +42,8 @@ var errVersion = errors.New("version requested")
 // config is the parsed command line.
 type config struct {
 	target  prober.Target
+	targets []prober.Target // target first; more in batch mode
+	pipe    pipeline
 	opts    prober.Options
 	verbose bool
 	json    bool
@@ -66,6 +68,9 @@ func runContext(ctx context.Context, args []string, env func(string) string, std
 	}
 	asJSON := wantsJSON(args)
 	cfg, err := parseArgs(ctx, args, env, stdin, stderr)
+	if err != nil && wantsNagios(args) && !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errVersion) {
+		return failNagios(stdout, stderr, err.Error())
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		fmt.Fprint(stdout, help(isPlain(stdout)))
@@ -79,7 +84,7 @@ func runContext(ctx context.Context, args []string, env func(string) string, std
 	case err != nil:
 		return fail(stdout, stderr, asJSON, prober.ExitUsage, err.Error())
 	}
-	return probeAndReport(ctx, cfg, env, stdout, stderr)
+	return runPipeline(ctx, cfg, env, stdout, stderr)
 }
 
 // errorSchema names the JSON object printed instead of a report.
@@ -142,7 +147,11 @@ const exitInterrupted = 130
 // cancelled (Ctrl-C), the report so far is printed and the exit code says
 // the probe was interrupted, not that the server timed out.
 func probeAndReport(ctx context.Context, cfg *config, env func(string) string, stdout, stderr io.Writer) int {
-	rep := prober.Probe(ctx, cfg.target, cfg.opts)
+	return reportOne(ctx, cfg, prober.Probe(ctx, cfg.target, cfg.opts), env, stdout, stderr)
+}
+
+// reportOne prints a single probe's report, as text or JSON.
+func reportOne(ctx context.Context, cfg *config, rep *prober.Report, env func(string) string, stdout, stderr io.Writer) int {
 	interrupted := ctx.Err() != nil
 	code := rep.ExitCode(cfg.strict)
 	if interrupted {

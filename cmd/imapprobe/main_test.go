@@ -119,7 +119,12 @@ func TestHelpIsComplete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flags := regexp.MustCompile(`fs\.\w+Var\(&?\w+, "([\w-]+)"`).FindAllStringSubmatch(string(src), -1)
+	more, err := os.ReadFile("batch.go") // the pipeline flags
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = append(src, more...)
+	flags := regexp.MustCompile(`fs\.\w+Var\(&?[\w.]+, "([\w-]+)"`).FindAllStringSubmatch(string(src), -1)
 	if len(flags) < 25 {
 		t.Fatalf("found only %d flags in main.go", len(flags))
 	}
