@@ -20,6 +20,7 @@ Usage:
   imapprobe [flags] --host HOST [--port N] [--user U] [--mailbox M] [--tls MODE]
   imapprobe explain [CODE]                              cause, fix and exit code of a diagnosis code
   imapprobe demo                                        run the built-in demonstration
+  imapprobe serve --config FILE [--listen ADDR]         a Prometheus exporter (blackbox_exporter style)
 
 Steps: resolve, connect, tls, greeting, capability, starttls, auth, list,
 select (EXAMINE unless --select), fetch (newest message, read-only), logout.
