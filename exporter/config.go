@@ -93,7 +93,7 @@ func ParseConfig(r io.Reader, env func(string) string) (*Config, error) {
 		return nil, yamlError(err)
 	}
 	if len(c.Modules) == 0 {
-		return nil, errors.New("no modules: define at least one under modules:")
+		return nil, errors.New("no modules: define at least one in the modules section")
 	}
 	for name, m := range c.Modules {
 		if m == nil {

@@ -98,6 +98,7 @@ func New(o Options) (*Exporter, error) {
 	e.metrics = newExporterMetrics(e.Registry, e.limit)
 	e.metrics.reloadOK.Set(1)
 	e.metrics.reloadTime.SetToCurrentTime()
+	e.metrics.initModules(cfg)
 	return e, nil
 }
 
@@ -156,5 +157,18 @@ func newExporterMetrics(reg prometheus.Registerer, l *limiter) *exporterMetrics 
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "imapprobe_exporter_max_concurrent_probes",
 			Help: "The concurrency limit (--max-concurrent)."}, func() float64 { return float64(cap(l.slots)) }),
 	)
+	for _, reason := range []string{"queue_full", "queue_timeout"} {
+		m.rejected.WithLabelValues(reason)
+	}
 	return m
+}
+
+// initModules makes the per-module series exist at 0 from the start, so
+// that rate() and absent() work before the first probe or failure.
+func (m *exporterMetrics) initModules(cfg *Config) {
+	for name := range cfg.Modules {
+		m.probes.WithLabelValues(name, "success")
+		m.probes.WithLabelValues(name, "failure")
+		m.credentialErrors.WithLabelValues(name)
+	}
 }

@@ -159,7 +159,9 @@ func probeTimeout(header string, offset, module time.Duration) (time.Duration, e
 // what the target leaves out: port, user, mailbox, server name.
 func (m *Module) target(raw string) (prober.Target, error) {
 	var t prober.Target
-	if strings.Contains(raw, "://") {
+	// Anything with a user or a path goes through ParseURL, which refuses
+	// a password in any malformed shape without quoting it.
+	if strings.ContainsAny(raw, "@/\\") {
 		var err error
 		if t, err = prober.ParseURL(raw); err != nil {
 			return t, err
@@ -183,11 +185,11 @@ func (m *Module) target(raw string) (prober.Target, error) {
 			host = strings.TrimSuffix(strings.TrimPrefix(raw, "["), "]")
 			t.Port = m.Port
 		case err != nil:
-			return t, fmt.Errorf("%q is neither host[:port] nor an imaps:// or imap:// URL", raw)
+			return t, errors.New("the target is neither host[:port] nor an imaps:// or imap:// URL")
 		default:
 			n, err := strconv.Atoi(port)
 			if err != nil || n < 1 || n > 65535 {
-				return t, fmt.Errorf("bad port %q: use 1-65535", port)
+				return t, errors.New("bad port in the target: use 1-65535")
 			}
 			t.Port = n
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/certs"
 	"github.com/imapprobe/imapprobe/internal/redact"
 )
 
@@ -129,16 +130,6 @@ func samples(body string) []string {
 	return out
 }
 
-// metricNames returns the names in the # TYPE lines of a text exposition.
-func metricNames(body string) []string {
-	var out []string
-	for _, l := range strings.Split(body, "\n") {
-		if f := strings.Fields(l); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" {
-			out = append(out, f[2])
-		}
-	}
-	return out
-}
 
 // assertNoSecret fails if text holds any form of the canary secrets.
 func assertNoSecret(t *testing.T, where, text string) {
@@ -161,4 +152,14 @@ func leafExpiry(t *testing.T, srv *fakeserver.Server) time.Time {
 	}
 	defer c.Close()
 	return c.ConnectionState().PeerCertificates[0].NotAfter
+}
+
+// testCA returns a fresh CA certificate in PEM form.
+func testCA(t *testing.T) []byte {
+	t.Helper()
+	ca, err := certs.NewAuthority("imapprobe exporter test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca.CertPEM()
 }

@@ -37,6 +37,7 @@ func (e *Exporter) Reload() error {
 	e.cfg.Store(cfg)
 	e.metrics.reloadOK.Set(1)
 	e.metrics.reloadTime.SetToCurrentTime()
+	e.metrics.initModules(cfg)
 	e.log.Info("configuration reloaded", "modules", strings.Join(cfg.ModuleNames(), ","))
 	return nil
 }
