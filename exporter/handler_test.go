@@ -3,8 +3,8 @@ package exporter
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 

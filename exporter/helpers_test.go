@@ -130,7 +130,6 @@ func samples(body string) []string {
 	return out
 }
 
-
 // assertNoSecret fails if text holds any form of the canary secrets.
 func assertNoSecret(t *testing.T, where, text string) {
 	t.Helper()
