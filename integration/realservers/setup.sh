@@ -47,6 +47,7 @@ install_packages() {
 	local want=(dovecot-core dovecot-imapd)
 	# The real-client suite (integration/clients_*_test.go).
 	want+=(isync fetchmail)
+	want+=(prometheus) # integration/prometheus_test.go: prometheus and promtool
 	# A reachable engine (or another dockerd) makes docker.io unnecessary;
 	# installing it beside docker-ce would conflict.
 	if ! engine_reachable && ! command -v dockerd >/dev/null; then want+=(docker.io); fi
