@@ -57,7 +57,7 @@ type rig struct {
 }
 
 // writeFile writes name under dir and returns its path.
-func writeFile(t *testing.T, dir, name, content string) string {
+func writeFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -68,7 +68,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 
 // newRig starts an exporter on config, in which $DIR stands for a
 // directory holding ca.pem (from ca) and pw (the canary password).
-func newRig(t *testing.T, ca []byte, config string, o Options) *rig {
+func newRig(t testing.TB, ca []byte, config string, o Options) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, dir, "ca.pem", string(ca))
