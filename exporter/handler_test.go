@@ -29,6 +29,10 @@ modules:
     auth: xoauth2
     ca_file: $DIR/ca.pem
     token_env: CANARY_TOKEN
+  starttls:
+    tls: starttls
+    ca_file: $DIR/ca.pem
+    password_file: $DIR/pw
   capability:
     tls: implicit
     ca_file: $DIR/ca.pem
@@ -46,10 +50,11 @@ func TestProbeMetrics(t *testing.T) {
 	healthy := fakeserver.New(t, fakeserver.WithUser(canaryUser, canaryPassword), fakeserver.WithToken(canaryUser, canaryToken))
 	faulted := fakeserver.New(t, fakeserver.WithUser(canaryUser, canaryPassword),
 		fakeserver.WithFaults(faults.MustParse("reply:LOGIN=NO [AUTHENTICATIONFAILED] nope")))
+	starttls := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModeStartTLS), fakeserver.WithBothPorts(), fakeserver.WithUser(canaryUser, canaryPassword))
 	env := func(k string) string {
 		return map[string]string{"CANARY_PW": canaryPassword, "CANARY_TOKEN": canaryToken}[k]
 	}
-	r := newRig(t, append(healthy.CACertPEM(), faulted.CACertPEM()...), probeConfig, Options{Env: env})
+	r := newRig(t, slices.Concat(healthy.CACertPEM(), faulted.CACertPEM(), starttls.CACertPEM()), probeConfig, Options{Env: env})
 	full := []string{"resolve", "connect", "tls", "greeting", "capability", "auth", "list", "select", "fetch", "logout"}
 	stepLines := func(steps []string, failed string) []string {
 		var out []string
@@ -68,6 +73,8 @@ func TestProbeMetrics(t *testing.T) {
 			"probe_ssl_earliest_cert_expiry " + strconv.FormatFloat(float64(leafExpiry(t, srv).Unix()), 'g', -1, 64)}
 	}
 	common, faultedTLS := tlsLines(healthy), tlsLines(faulted)
+	// STARTTLS: the tls step is not used, so it has no series at all
+	viaStartTLS := []string{"resolve", "connect", "greeting", "capability", "starttls", "auth", "list", "select", "fetch", "logout"}
 	cases := []struct {
 		name, target, module string
 		want                 []string
@@ -77,6 +84,8 @@ func TestProbeMetrics(t *testing.T) {
 			append(append([]string{"probe_success 1", "imapprobe_mailbox_messages 3"}, common...), stepLines(full, "")...), full},
 		{"healthy token", healthy.URL(), "token",
 			append(append([]string{"probe_success 1", "imapprobe_mailbox_messages 3"}, common...), stepLines(full, "")...), full},
+		{"healthy starttls", starttls.URL(), "starttls",
+			append(append([]string{"probe_success 1", "imapprobe_mailbox_messages 3"}, tlsLines(starttls)...), stepLines(viaStartTLS, "")...), viaStartTLS},
 		{"quit after capability", "127.0.0.1:" + strings.Split(healthy.TLSAddr(), ":")[1], "capability",
 			append(append([]string{"probe_success 1"}, common...), stepLines(full[:5], "")...), full[:5]},
 		{"auth fault", faulted.URL(), "login",
