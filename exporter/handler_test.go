@@ -129,3 +129,39 @@ func TestProbeMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestWarningMetrics: a slow step passes with a warning series, unless
+// the module is strict.
+func TestWarningMetrics(t *testing.T) {
+	t.Parallel()
+	srv := fakeserver.New(t, fakeserver.WithUser(canaryUser, canaryPassword),
+		fakeserver.WithFaults(faults.MustParse("delay:SELECT|EXAMINE=100ms")))
+	r := newRig(t, srv.CACertPEM(), `
+modules:
+  lenient:
+    ca_file: $DIR/ca.pem
+    password_file: $DIR/pw
+    slow: 50ms
+  strict:
+    ca_file: $DIR/ca.pem
+    password_file: $DIR/pw
+    slow: 50ms
+    strict: true
+`, Options{})
+	for _, c := range []struct{ module, success string }{{"lenient", "1"}, {"strict", "0"}} {
+		_, body := r.get(t, "GET", probePath(srv.URL(), c.module), nil)
+		for _, want := range []string{
+			"probe_success " + c.success,
+			`imapprobe_diagnosis_info{code="mailbox.slow",severity="warning",step="select"} 1`,
+			`imapprobe_step_success{step="select"} 1`,
+			`imapprobe_step_success{step="logout"} 1`,
+		} {
+			if !slices.Contains(samples(body), want) {
+				t.Errorf("%s: no %s in\n%s", c.module, want, body)
+			}
+		}
+		if n := strings.Count(body, "\nimapprobe_diagnosis_info{"); n != 1 {
+			t.Errorf("%s: %d diagnosis series, want 1:\n%s", c.module, n, body)
+		}
+	}
+}
