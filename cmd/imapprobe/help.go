@@ -21,6 +21,7 @@ Usage:
   imapprobe [flags] URL URL...  |  --targets FILE      a batch: a summary table, or JSON Lines
   imapprobe explain [CODE]                              cause, fix and exit code of a diagnosis code
   imapprobe demo                                        run the built-in demonstration
+  imapprobe serve --config FILE [--listen ADDR]         a Prometheus exporter (blackbox_exporter style)
 
 Steps: resolve, connect, tls, greeting, capability, starttls, auth, list,
 select (EXAMINE unless --select), fetch (newest message, read-only), logout.

@@ -64,6 +64,8 @@ func runContext(ctx context.Context, args []string, env func(string) string, std
 			return runDemo(args[1:], env, stdout, stderr)
 		case "explain":
 			return runExplain(args[1:], stdout, stderr)
+		case "serve":
+			return runServe(ctx, args[1:], env, stdout, stderr)
 		}
 	}
 	asJSON := wantsJSON(args)

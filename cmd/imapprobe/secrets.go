@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,14 +9,13 @@ import (
 	"strings"
 
 	"github.com/imapprobe/imapprobe/internal/authmech"
+	"github.com/imapprobe/imapprobe/internal/secret"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
 // maxSecret bounds every read of a password or token: a file, standard
-// input, a prompt or --token-cmd's output. Real ones are far shorter
-// (OAuth2 access tokens are a few KiB); reading /dev/zero must not exhaust
-// memory before any deadline applies.
-const maxSecret = 64 << 10
+// input, a prompt or --token-cmd's output (see package secret).
+const maxSecret = secret.Max
 
 type secretSources struct {
 	password, passwordFile, tokenFile, tokenCmd string
@@ -77,7 +75,7 @@ func readSecrets(ctx context.Context, o *prober.Options, t prober.Target, src se
 		o.Token = tok
 	case src.tokenCmd != "":
 		tok, printed, err := runTokenCmd(ctx, src.tokenCmd, tokenCmdTimeout)
-		showTokenCmdStderr(stderr, printed.stderr, t.User, append(printed.secrets(), o.Password, tok)...)
+		showTokenCmdStderr(stderr, printed.Stderr, t.User, append(printed.Secrets(), o.Password, tok)...)
 		if err != nil {
 			return err
 		}
@@ -111,41 +109,24 @@ func readSecrets(ctx context.Context, o *prober.Options, t prober.Target, src se
 }
 
 // errTooLong is a secret over maxSecret.
-var errTooLong = fmt.Errorf("longer than %d KiB: give just the secret", maxSecret>>10)
+var errTooLong = secret.ErrTooLong
 
-// readFirstLine returns the first line of r without its line ending,
-// reading at most maxSecret bytes and not waiting for more once the line
-// has ended (standard input may stay open).
-func readFirstLine(r io.Reader) (string, error) {
-	br := bufio.NewReaderSize(io.LimitReader(r, maxSecret+2), 4096)
-	line, err := br.ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
-	if len(line) > maxSecret {
-		return "", errTooLong
-	}
-	return line, nil
-}
+// readFirstLine is secret.FirstLine: the first line of r, capped.
+func readFirstLine(r io.Reader) (string, error) { return secret.FirstLine(r) }
 
 // readTokenFile reads a token file of at most maxSecret bytes.
 func readTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", usagef("cannot read --token-file: %v", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecret+1))
+	tok, err := secret.TokenFile(path)
+	var perr *os.PathError
 	switch {
+	case errors.As(err, &perr) && perr.Op == "open":
+		return "", usagef("cannot read --token-file: %v", err)
+	case errors.Is(err, secret.ErrTooLong):
+		return "", usagef("--token-file %s is %v", path, errTooLong)
+	case errors.Is(err, secret.ErrEmpty):
+		return "", usagef("--token-file %s is empty: write the OAuth2 access token into it", path)
 	case err != nil:
 		return "", usagef("cannot read --token-file %s: %v", path, err)
-	case len(b) > maxSecret:
-		return "", usagef("--token-file %s is %v", path, errTooLong)
-	}
-	tok := strings.TrimSpace(string(b))
-	if tok == "" {
-		return "", usagef("--token-file %s is empty: write the OAuth2 access token into it", path)
 	}
 	return tok, nil
 }

@@ -48,6 +48,7 @@ install_packages() {
 	# The real-client suite (integration/clients_*_test.go).
 	want+=(isync fetchmail)
 	want+=(libxml2-utils monitoring-plugins-standard) # xmllint for the --junit schema, check_imap for --format nagios (cmd/imapprobe)
+	want+=(prometheus) # integration/prometheus_test.go: prometheus and promtool
 	# A reachable engine (or another dockerd) makes docker.io unnecessary;
 	# installing it beside docker-ce would conflict.
 	if ! engine_reachable && ! command -v dockerd >/dev/null; then want+=(docker.io); fi
