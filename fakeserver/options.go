@@ -74,6 +74,7 @@ type config struct {
 	mailboxes      []mailboxSpec // WithMailbox, in order
 	restricted     string        // WithRestrictedMailbox
 	fresh          FreshScope    // WithFreshState
+	seeds          []*Seed       // WithSeed, in order
 	// wrapConn, if set, wraps each accepted connection: the write
 	// benchmarks count the client socket's writes with it.
 	wrapConn func(net.Conn) net.Conn
