@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-imap/v2"
 	"go.yaml.in/yaml/v3"
@@ -309,14 +312,13 @@ func (d *seedDecoder) fields(path string, n *node, known []string, fn func(key, 
 	}
 	for i, k := range n.keys {
 		p := k
+		if strings.ContainsFunc(k, func(r rune) bool { return r != '_' && r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			p = strconv.Quote(k) // keeps the path one line
+		}
 		if path != "" {
-			p = path + "." + k
+			p = path + "." + p
 		}
-		found := false
-		for _, kn := range known {
-			found = found || kn == k
-		}
-		if !found {
+		if !slices.Contains(known, k) {
 			return d.errAt(p, n.vals[i], "unknown field %q (want %s)", k, strings.Join(known, ", "))
 		}
 		d.lines[p] = n.vals[i].line

@@ -192,7 +192,11 @@ func dovecotKeywords(path string) ([]string, error) {
 
 // maildirFolderName turns ".Sub.Folder" into "Sub/Folder".
 func maildirFolderName(dir string) (string, error) {
-	levels := strings.Split(strings.TrimPrefix(dir, "."), ".")
+	rest, ok := strings.CutPrefix(dir, ".")
+	if !ok {
+		return "", fmt.Errorf("folder %q: a Maildir++ folder starts with \".\"", dir)
+	}
+	levels := strings.Split(rest, ".")
 	for i, l := range levels {
 		if l == "" {
 			return "", fmt.Errorf("folder %q: empty level between \".\" separators", dir)
@@ -200,6 +204,9 @@ func maildirFolderName(dir string) (string, error) {
 		dec, err := decodeMUTF7(l)
 		if err != nil {
 			return "", fmt.Errorf("folder %q: %w", dir, err)
+		}
+		if !utf8.ValidString(dec) {
+			return "", fmt.Errorf("folder %q: not UTF-8 (nor modified UTF-7)", dir)
 		}
 		if strings.ContainsRune(dec, mailDelim) {
 			return "", fmt.Errorf("folder %q: a level holds %q, the hierarchy delimiter", dir, mailDelim)

@@ -73,6 +73,8 @@ func splitMbox(data []byte) ([]mboxMessage, error) {
 		}
 		// The separating blank line: "\n" or "\r\n" after the last line.
 		switch {
+		case string(body) == "\n" || string(body) == "\r\n":
+			body = nil
 		case bytes.HasSuffix(body, []byte("\r\n\r\n")):
 			body = body[:len(body)-2]
 		case bytes.HasSuffix(body, []byte("\n\n")):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
 )
@@ -157,6 +158,9 @@ func checkSeedBoxes(path, parent string, boxes []SeedMailbox, seen map[string]bo
 		p := fmt.Sprintf("%s.mailboxes[%d]", path, i)
 		if err := checkMailboxName(mb.Name); err != nil {
 			return seedErr(p+".name", "%v", err)
+		}
+		if !utf8.ValidString(mb.Name) {
+			return seedErr(p+".name", "mailbox name %q is not UTF-8", mb.Name)
 		}
 		full := seedBoxName(parent, mb.Name)
 		if seen[full] {
