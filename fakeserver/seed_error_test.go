@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // seedSecret is in every bad seed below; no error may show it.
@@ -146,6 +148,47 @@ func TestLoadSeedErrors(t *testing.T) {
 		_, err := fakeserver.LoadSeed(tc.path)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("LoadSeed(%s) = %v\nwant %s", filepath.Base(tc.path), err, tc.want)
+		}
+	}
+}
+
+// TestSeedSecretsNotLogged: a seeded password and token are masked in the
+// logged transcript and the connection records, like WithUser's; and a
+// change to the caller's Seed after Start does not reach fresh copies.
+func TestSeedSecretsNotLogged(t *testing.T) {
+	t.Parallel()
+	const token = "canary-t0ken-n3ver"
+	seed := &fakeserver.Seed{Users: []fakeserver.SeedUser{{Name: "alice", Password: seedSecret, Tokens: []fakeserver.Secret{token},
+		Mailboxes: []fakeserver.SeedMailbox{{Name: "INBOX", Messages: []fakeserver.SeedMessage{{Raw: []byte("Subject: a\r\n\r\nb\r\n")}}}}}}}
+	var logs testkit.Buffer
+	srv := fakeserver.New(t, fakeserver.WithSeed(seed), fakeserver.WithFreshState(fakeserver.PerConnection),
+		fakeserver.WithLogger(newTextLogger(&logs)), fakeserver.WithLogTranscripts())
+	seed.Users[0].Mailboxes[0].Messages[0].Raw[0] = 'X'
+	seed.Users[0].Mailboxes[0].Messages = nil
+	c := dial(t, srv)
+	if err := c.Login("alice", seedSecret).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	body := &imap.FetchItemBodySection{Peek: true}
+	msgs, err := c.Fetch(imap.SeqSetNum(1), &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{body}}).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(msgs[0].FindBodySection(body)); got != "Subject: a\r\n\r\nb\r\n" {
+		t.Errorf("INBOX 1 = %q, want the seed as it was at Start", got)
+	}
+	_ = c.Logout().Wait()
+	c.Close()
+	recs := waitEnded(t, srv, 1)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "msg=connection") && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, out := range []string{logs.String(), jsonString(t, recs)} {
+		if strings.Contains(out, seedSecret) || strings.Contains(out, token) || !strings.Contains(out, "LOGIN") {
+			t.Errorf("a secret shows, or LOGIN is not there: %s", out)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package fakeserver
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -340,6 +341,7 @@ func crlf(raw []byte) []byte {
 // keyword book, so that FETCH and SELECT spell them as the seed does.
 func (s *Server) seedStore(u *user) error {
 	boxes, ok := s.cfg.seedFor(u.name, s.users.first() == nil)
+	boxes = cloneSeedBoxes(boxes) // fresh copies replay it; the caller may change theirs
 	if !ok {
 		messages := s.cfg.messages
 		return u.recipe.apply(u.store, func(st *mailStore) error { return seedUser(st, u.name, messages) })
@@ -354,4 +356,22 @@ func (s *Server) seedStore(u *user) error {
 		}
 		return nil
 	})
+}
+
+func cloneSeedBoxes(boxes []SeedMailbox) []SeedMailbox {
+	if boxes == nil {
+		return nil
+	}
+	out := make([]SeedMailbox, len(boxes))
+	for i, mb := range boxes {
+		mb.SpecialUse = slices.Clone(mb.SpecialUse)
+		msgs := make([]SeedMessage, len(mb.Messages))
+		for j, m := range mb.Messages {
+			msgs[j] = SeedMessage{Raw: slices.Clone(m.Raw), Flags: slices.Clone(m.Flags), InternalDate: m.InternalDate}
+		}
+		mb.Messages = msgs
+		mb.Mailboxes = cloneSeedBoxes(mb.Mailboxes)
+		out[i] = mb
+	}
+	return out
 }
