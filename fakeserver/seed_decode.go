@@ -66,7 +66,9 @@ func LoadSeed(path string) (*Seed, error) {
 
 // ParseSeed decodes a JSON or YAML seed; name is the file name for
 // errors, and its extension (.json, .yaml, .yml) picks the format, else
-// a first "{" means JSON.
+// a first "{" means JSON. The line of a YAML syntax error is the one
+// yaml.v3 reports, which for an unclosed "[" or "{" is the line before
+// it; the lines of every other mistake are the field's own.
 func ParseSeed(name string, data []byte) (*Seed, error) {
 	var (
 		root *node

@@ -90,6 +90,14 @@ func TestSeedFileRoundTrip(t *testing.T) {
 				if got := observe(t, srv, "alice", "canary-s33d-json"); got != seedFileView {
 					t.Errorf("alice sees:\n%s\nwant:\n%s", got, seedFileView)
 				}
+				c := dial(t, srv)
+				if err := c.Login("alice", "canary-s33d-json").Wait(); err != nil {
+					t.Fatal(err)
+				}
+				subs, err := c.List("", "*", &imap.ListOptions{SelectSubscribed: true}).Collect()
+				if err != nil || len(subs) != 1 || subs[0].Mailbox != "Projekte" {
+					t.Errorf("LIST (SUBSCRIBED) = %+v, %v; want Projekte alone", subs, err)
+				}
 				if got := srv.Token("bob"); got != "canary-t0ken-json" {
 					t.Errorf("bob's token = %q", got)
 				}
@@ -232,5 +240,20 @@ SELECT Sent 1
 `
 	if got := observe(t, srv, "erin", "canary-m4ildir"); got != want {
 		t.Errorf("erin sees:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestLoadMboxNamed: the caller names the mailbox, nested or INBOX in any
+// case; without a name it is the file's.
+func TestLoadMboxNamed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, want string }{{"", "archive"}, {"Archiv/2025", "Archiv/2025"}, {"inbox", "INBOX"}} {
+		mb, err := fakeserver.LoadMbox(filepath.Join("testdata", "seed", "archive.mbox"), tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mb.Name != tc.want || len(mb.Messages) != 2 {
+			t.Errorf("LoadMbox(%q): mailbox %q with %d messages, want %q with 2", tc.name, mb.Name, len(mb.Messages), tc.want)
+		}
 	}
 }
