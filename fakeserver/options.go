@@ -140,7 +140,7 @@ func WithToken(user, token string) Option {
 }
 
 // WithMessages adds n generated messages to every user's INBOX, after the
-// SeededInbox fixed ones.
+// SeededInbox fixed ones; not to the users a WithSeed gives mail.
 func WithMessages(n int) Option { return func(c *config) { c.messages = n } }
 
 // WithAllowPlaintextAuth says whether LOGIN and AUTHENTICATE work before

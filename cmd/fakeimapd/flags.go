@@ -29,7 +29,7 @@ A fake IMAP server on loopback with injectable faults.
   --users-file FILE               lines NAME:PASS
   --tokens-file FILE              lines USER:TOKEN
   --credentials-out FILE          write the users and passwords (mode 0600), e.g. generated ones
-  --messages N                    extra generated messages in each INBOX
+  --messages N                    extra generated messages in each INBOX (not of users --seed gives mail)
   --seed FILE|DIR                 seed users and mail from a JSON or YAML file, a Maildir directory or an
                                   mbox file (repeatable; Maildir and mbox mail goes to the first user)
   --restricted-mailbox NAME       also seed NAME, listed but refusing SELECT/EXAMINE/STATUS (NO [NOPERM])
