@@ -220,6 +220,16 @@ func FuzzSplitMbox(f *testing.F) {
 			return
 		}
 		_, _ = splitMbox(data) // any input: no panic
+		// The state headers go; nothing is added, and the body stays.
+		stripped, _ := mboxStatus(data)
+		if len(stripped) > len(data) {
+			t.Fatalf("mboxStatus grew %q to %q", data, stripped)
+		}
+		for _, sep := range []string{"\n\n", "\r\n\r\n", "\n\r\n"} {
+			if i := bytes.Index(data, []byte(sep)); i >= 0 && !bytes.HasSuffix(stripped, data[i+len(sep):]) {
+				t.Fatalf("mboxStatus changed the body of %q: %q", data, stripped)
+			}
+		}
 		var bodies [][]byte
 		for _, body := range bytes.Split(data, []byte{0}) {
 			if len(body) == 0 {

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // mbox files (mboxo and mboxrd): each message starts with a "From "
@@ -20,7 +23,8 @@ import (
 // default of SeedMessage when it has none; every line that matches
 // ">+From " loses one ">", which undoes both mboxo's and mboxrd's
 // escaping (mboxo's is ambiguous: a body line that was ">From " comes
-// back as "From "). The messages have no flags.
+// back as "From "). Flags come from the Status, X-Status and X-Keywords
+// headers, which are dropped, as Dovecot reads and hides them.
 func LoadMbox(path, mailbox string) (SeedMailbox, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -40,9 +44,90 @@ func parseMbox(path string, data []byte, mailbox string) (SeedMailbox, error) {
 	}
 	mb := SeedMailbox{Name: seedBoxName("", mailbox)}
 	for _, m := range msgs {
-		mb.Messages = append(mb.Messages, SeedMessage{Raw: m.raw, InternalDate: m.date})
+		raw, flags := mboxStatus(m.raw)
+		for _, f := range flags {
+			if err := checkSeedFlag(f); err != nil {
+				return SeedMailbox{}, fmt.Errorf("%s: the message of line %d: X-Keywords: %w", path, m.line, err)
+			}
+		}
+		mb.Messages = append(mb.Messages, SeedMessage{Raw: raw, Flags: flags, InternalDate: m.date})
 	}
 	return mb, nil
+}
+
+// mboxStatusHeaders are the headers in which mbox writers (mutt, Dovecot,
+// UW-IMAP) keep a message's state; Dovecot reads its flags from them and
+// serves the message without them, as the fake does.
+var mboxStatusHeaders = []string{"Status", "X-Status", "X-Keywords", "X-UID", "X-IMAP", "X-IMAPbase", "Content-Length"}
+
+// mboxStatus takes the flags from a message's Status (R: \Seen),
+// X-Status (A: \Answered, F: \Flagged, T: \Draft, D: \Deleted) and
+// X-Keywords (keywords, by comma or space) headers, and returns the
+// message without the state headers. Only the header section is read;
+// a folded state header is dropped with its continuation lines.
+func mboxStatus(raw []byte) ([]byte, []imap.Flag) {
+	var (
+		out         []byte
+		flags       []imap.Flag
+		name, value string // the state header being read, unfolded
+	)
+	add := func(f imap.Flag) {
+		if !slices.Contains(flags, f) {
+			flags = append(flags, f)
+		}
+	}
+	flush := func() {
+		v := strings.TrimSpace(value)
+		switch strings.ToLower(name) {
+		case "status":
+			if strings.ContainsRune(v, 'R') {
+				add(imap.FlagSeen)
+			}
+		case "x-status":
+			for _, c := range v {
+				if f, ok := map[rune]imap.Flag{'A': imap.FlagAnswered, 'F': imap.FlagFlagged, 'T': imap.FlagDraft, 'D': imap.FlagDeleted}[c]; ok {
+					add(f)
+				}
+			}
+		case "x-keywords":
+			for _, k := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
+				add(imap.Flag(k))
+			}
+		}
+		name, value = "", ""
+	}
+	drop := false
+	rest := raw
+	for len(rest) > 0 {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line = rest[:i+1]
+		}
+		rest = rest[len(line):]
+		if t := bytes.TrimRight(line, "\r\n"); len(t) == 0 {
+			flush()
+			out = append(out, line...)
+			return append(out, rest...), flags // the body, untouched
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if drop {
+				value += " " + string(bytes.TrimRight(line, "\r\n"))
+			} else {
+				out = append(out, line...)
+			}
+			continue
+		}
+		flush()
+		n, v, _ := bytes.Cut(line, []byte(":"))
+		drop = slices.ContainsFunc(mboxStatusHeaders, func(h string) bool { return strings.EqualFold(h, string(n)) })
+		if !drop {
+			out = append(out, line...)
+			continue
+		}
+		name, value = string(n), string(bytes.TrimRight(v, "\r\n"))
+	}
+	flush()
+	return out, flags
 }
 
 type mboxMessage struct {

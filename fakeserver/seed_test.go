@@ -170,6 +170,26 @@ SELECT archive 2
 	}
 }
 
+// TestMboxStatusFlags: Status, X-Status and X-Keywords (folded) become
+// flags and leave the message, as in Dovecot; the body keeps its own.
+func TestMboxStatusFlags(t *testing.T) {
+	t.Parallel()
+	mb, err := fakeserver.LoadMbox(filepath.Join("testdata", "seed", "flags.mbox"), "INBOX")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakeserver.New(t, fakeserver.WithSeed(&fakeserver.Seed{Users: []fakeserver.SeedUser{{Mailboxes: []fakeserver.SeedMailbox{mb}}}}))
+	name, pass := srv.User()
+	want := `LIST INBOX [\HasNoChildren]
+SELECT INBOX 2
+  1 [\Answered \Flagged \Seen $Label1 Work Later] 2026-03-04T08:00:00Z "From: a@example.test\r\nSubject: read and answered\r\n\r\nBody\r\nStatus: RO stays in the body.\r\n"
+  2 [] 2026-03-04T09:00:00Z "Subject: unread\r\n\r\nNew.\r\n"
+`
+	if got := observe(t, srv, name, pass); got != want {
+		t.Errorf("sees:\n%s\nwant:\n%s", got, want)
+	}
+}
+
 // writeMaildir lays out a Maildir++ in a temporary directory (file names
 // with ":" cannot live in a Go module) with fixed modification times.
 func writeMaildir(t *testing.T, files map[string]string) string {
