@@ -59,3 +59,21 @@ func ExampleWithSeed() {
 	// Projekte/Entwürfe [\HasNoChildren \Drafts]
 	// [\Draft $Label1] 2026-03-02 09:15:00 +0000 UTC 30
 }
+
+// A seed file's mistake is one line: the file, the field's path and
+// line, and what is wrong; a secret is never quoted.
+func ExampleParseSeed() {
+	_, err := fakeserver.ParseSeed("seed.yaml", []byte("users:\n  - name: alice\n    password: 12345\n"))
+	fmt.Println(err)
+	seed, err := fakeserver.LoadSeed("testdata/seed/good.yaml")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, u := range seed.Users {
+		fmt.Println(u.Name, u.Password, len(u.Mailboxes))
+	}
+	// Output:
+	// seed.yaml: users[0].password (line 3): want a quoted string
+	// alice <hidden> 3
+	// bob <hidden> 0
+}
