@@ -26,7 +26,8 @@ const maxSeedFile = 64 << 20
 
 // LoadSeed reads a seed: a JSON (.json) or YAML (.yaml, .yml) file, a
 // Maildir directory (LoadMaildir), or an mbox file, recognised by its
-// first line "From " (LoadMbox, into the mailbox named after the file).
+// first line "From " or a name ending .mbox or .mbx (LoadMbox, into the
+// mailbox named after the file).
 // Maildir and mbox mail goes to the server's first user. A mistake is
 // one line naming the file, the field's path and line, and what is
 // wrong; it is a *SeedError when it is in the seed's content.
@@ -54,7 +55,7 @@ func LoadSeed(path string) (*Seed, error) {
 	if len(data) > maxSeedFile {
 		return nil, fmt.Errorf("%s: over %d MiB", path, maxSeedFile>>20)
 	}
-	if bytes.HasPrefix(data, []byte("From ")) {
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".mbox" || ext == ".mbx" || bytes.HasPrefix(data, []byte("From ")) {
 		mb, err := parseMbox(path, data, "")
 		if err != nil {
 			return nil, err

@@ -140,7 +140,12 @@ func TestLoadSeedErrors(t *testing.T) {
 	if err := os.WriteFile(empty, []byte("From a Mon Mar  2 09:15:00 2026\n\nFrom b\nx\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	notMbox := filepath.Join(dir, "notes.mbox")
+	if err := os.WriteFile(notMbox, []byte("\nFrom a Mon Mar  2 09:15:00 2026\nx\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ path, want string }{
+		{notMbox, notMbox + ": line 1: not an mbox file: it must start with a \"From \" line"},
 		{md, md + "/cur/1.M1.h:2,SX: info \"2,SX\": unknown flag letter 'X'"},
 		{mdKw, mdKw + "/cur/1.M1.h:2,Sc: keyword letter 'c': dovecot-keywords has no keyword 2"},
 		{empty, empty + ": line 1: the message after this \"From \" line is empty"},
