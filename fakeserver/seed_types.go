@@ -26,7 +26,8 @@ type Seed struct {
 // SeedUser is one user of a Seed. An empty Name means the server's first
 // user (the first WithUser, or DefaultUser), which is how a Maildir or
 // an mbox file is seeded; such an entry must not carry secrets. An empty
-// Password is a random one, as with WithUser.
+// Password is a random one, as with WithUser. A user without Mailboxes
+// gets the fixed seed; give it just {Name: "INBOX"} for an empty account.
 type SeedUser struct {
 	Name      string
 	Password  Secret
