@@ -75,6 +75,7 @@ type config struct {
 	restricted     string        // WithRestrictedMailbox
 	fresh          FreshScope    // WithFreshState
 	upstream       *Upstream     // WithUpstream
+	seeds          []*Seed       // WithSeed, in order
 	// wrapConn, if set, wraps each accepted connection: the write
 	// benchmarks count the client socket's writes with it.
 	wrapConn func(net.Conn) net.Conn
@@ -140,7 +141,7 @@ func WithToken(user, token string) Option {
 }
 
 // WithMessages adds n generated messages to every user's INBOX, after the
-// SeededInbox fixed ones.
+// SeededInbox fixed ones; not to the users a WithSeed gives mail.
 func WithMessages(n int) Option { return func(c *config) { c.messages = n } }
 
 // WithAllowPlaintextAuth says whether LOGIN and AUTHENTICATE work before

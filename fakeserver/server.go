@@ -105,6 +105,9 @@ func Start(opts ...Option) (*Server, error) {
 	if err := cfg.checkMailboxes(); err != nil {
 		return nil, err
 	}
+	if err := cfg.checkSeeds(); err != nil {
+		return nil, err
+	}
 
 	ca, err := certs.NewAuthority("imapprobe fakeserver CA")
 	if err != nil {
@@ -196,8 +199,7 @@ func (s *Server) addUser(us userSpec) error {
 	}
 	u := &user{name: us.name, password: us.pass, tokens: us.tokens,
 		store: newMailStore(us.name, us.pass), recipe: &seedRecipe{name: us.name, pass: us.pass}}
-	messages := s.cfg.messages
-	if err := u.recipe.apply(u.store, func(st *mailStore) error { return seedUser(st, us.name, messages) }); err != nil {
+	if err := s.seedStore(u); err != nil {
 		return err
 	}
 	if err := s.seedMailboxes(u); err != nil {

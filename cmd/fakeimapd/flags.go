@@ -29,7 +29,9 @@ A fake IMAP server on loopback with injectable faults.
   --users-file FILE               lines NAME:PASS
   --tokens-file FILE              lines USER:TOKEN
   --credentials-out FILE          write the users and passwords (mode 0600), e.g. generated ones
-  --messages N                    extra generated messages in each INBOX
+  --messages N                    extra generated messages in each INBOX (not of users --seed gives mail)
+  --seed FILE|DIR                 seed users and mail from a JSON or YAML file, a Maildir directory or an
+                                  mbox file (repeatable; Maildir and mbox mail goes to the first user)
   --restricted-mailbox NAME       also seed NAME, listed but refusing SELECT/EXAMINE/STATUS (NO [NOPERM])
   --fresh-state server|connection server: one fresh seed shared by all connections (default);
                                   connection: each login gets its own fresh copy
@@ -69,6 +71,7 @@ type options struct {
 	tokens            []pair
 	credentialsOut    string
 	messages          int
+	seeds             []*fakeserver.Seed
 	restricted        string
 	fresh             fakeserver.FreshScope
 	faults            faults.Set
@@ -100,7 +103,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		controlTokenFile                     string
 		persona, fresh                       string
 		scenario                             string
-		users, tokens, specs                 multiFlag
+		users, tokens, specs, seeds          multiFlag
 		up                                   upstreamFlags
 	)
 	fs.StringVar(&mode, "mode", "tls", "")
@@ -114,6 +117,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&tokensFile, "tokens-file", "", "")
 	fs.StringVar(&o.credentialsOut, "credentials-out", "", "")
 	fs.IntVar(&o.messages, "messages", 0, "")
+	fs.Var(&seeds, "seed", "")
 	fs.StringVar(&o.restricted, "restricted-mailbox", "", "")
 	fs.StringVar(&fresh, "fresh-state", "server", "")
 	fs.Var(&specs, "fault", "")
@@ -184,6 +188,14 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 			return nil, err
 		}
 		*f.dst = append(*f.dst, ps...)
+	}
+
+	for _, path := range seeds {
+		sd, err := fakeserver.LoadSeed(path)
+		if err != nil {
+			return nil, fmt.Errorf("--seed: %v", err) // one line, without secrets
+		}
+		o.seeds = append(o.seeds, sd)
 	}
 
 	if controlTokenFile != "" {

@@ -13,6 +13,12 @@ import (
 // "c0", "c1"...
 func imapLines(t *testing.T, addr string, commands ...string) [][]string {
 	t.Helper()
+	return imapLinesAs(t, addr, "alice canary-s33d", commands...)
+}
+
+// imapLinesAs is imapLines logged in with LOGIN's arguments login.
+func imapLinesAs(t *testing.T, addr, login string, commands ...string) [][]string {
+	t.Helper()
 	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +41,7 @@ func imapLines(t *testing.T, addr string, commands ...string) [][]string {
 	}
 	read("* OK")
 	var replies [][]string
-	for i, c := range append([]string{"LOGIN alice canary-s33d"}, commands...) {
+	for i, c := range append([]string{"LOGIN " + login}, commands...) {
 		tag := "c" + string(rune('0'+i)) + " "
 		if _, err := nc.Write([]byte(tag + c + "\r\n")); err != nil {
 			t.Fatal(err)

@@ -35,6 +35,7 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 		fakeserver.WithMode(o.mode),
 		fakeserver.WithPersona(o.persona),
 		fakeserver.WithMessages(o.messages),
+		fakeserver.WithSeed(o.seeds...), // before --user, which may then set a seeded user's password
 		fakeserver.WithFreshState(o.fresh),
 		fakeserver.WithFaults(o.faults...),
 		fakeserver.WithLogger(logger),
@@ -109,7 +110,7 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		if err := writeFileFresh(o.credentialsOut, []byte(b.String()), 0o600); err != nil {
 			return fmt.Errorf("--credentials-out: %v", err)
 		}
-	} else if len(o.users) == 0 && o.scenario == nil && o.upstream == nil {
+	} else if len(o.users) == 0 && o.scenario == nil && o.upstream == nil && !seedNamesUsers(o.seeds) {
 		logger.Warn("no --user given: " + fakeserver.DefaultUser + " has a random password; pass --credentials-out FILE to read it")
 	}
 
@@ -162,4 +163,17 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		_ = control.Shutdown(shutdownCtx)
 	}
 	return srv.Close()
+}
+
+// seedNamesUsers reports whether a seed names its users, who then have
+// the seed's passwords, not DefaultUser's random one.
+func seedNamesUsers(seeds []*fakeserver.Seed) bool {
+	for _, sd := range seeds {
+		for _, u := range sd.Users {
+			if u.Name != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
