@@ -57,6 +57,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	fs.BoolVar(&verbose, "v", false, "")
 	fs.BoolVar(&verbose, "verbose", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
+	htmlPath := fs.String("html", "", "")
 	fs.BoolVar(&strict, "strict", false, "")
 	fs.DurationVar(&timeout, "timeout", prober.DefaultStepTimeout, "")
 	fs.DurationVar(&total, "total-timeout", prober.DefaultTimeout, "")
@@ -176,7 +177,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	if err := checkCredentials(t, o); err != nil {
 		return nil, err
 	}
-	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
+	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict, html: *htmlPath}, nil
 }
 
 var (

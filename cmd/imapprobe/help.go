@@ -75,6 +75,9 @@ Output:
   -v, --verbose           add the redacted wire transcript (C: client, S: server, *: TLS)
   --json                  print the report as JSON (schema "imapprobe/report/v1"); a usage
                           error prints {"schema": "imapprobe/error/v1", "error", "exit_code"}
+  --html FILE             also write the report to FILE as one self-contained HTML page (no
+                          script, nothing fetched): diagnosis card, failing step, timing
+                          waterfall, certificate chain, redacted transcript
   --strict                exit 1 when there are warnings
   --version               print the version and exit
   -h, --help              this help

@@ -46,6 +46,7 @@ type config struct {
 	verbose bool
 	json    bool
 	strict  bool
+	html    string // --html FILE: also write the report there as HTML
 }
 
 // run is main without process globals or signals, for tests.
@@ -142,6 +143,10 @@ const exitInterrupted = 130
 // cancelled (Ctrl-C), the report so far is printed and the exit code says
 // the probe was interrupted, not that the server timed out.
 func probeAndReport(ctx context.Context, cfg *config, env func(string) string, stdout, stderr io.Writer) int {
+	htmlOut, err := createHTML(cfg.html)
+	if err != nil {
+		return fail(stdout, stderr, cfg.json, prober.ExitUsage, err.Error())
+	}
 	rep := prober.Probe(ctx, cfg.target, cfg.opts)
 	interrupted := ctx.Err() != nil
 	code := rep.ExitCode(cfg.strict)
@@ -159,6 +164,9 @@ func probeAndReport(ctx context.Context, cfg *config, env func(string) string, s
 	} else {
 		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), plain: isPlain(stdout),
 			strict: cfg.strict, interrupted: interrupted})
+	}
+	if !writeHTML(htmlOut, rep, stderr) {
+		return prober.ExitMisbehaved
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "imapprobe: interrupted; the report above is incomplete")
