@@ -56,6 +56,8 @@ type view struct {
 	Steps     []stepView
 	Bars      []bar
 	ChartH    int
+	AxisY     int // where the tick lines end
+	LabelY    int // the baseline of the tick labels
 	Scale     []tick
 	Chain     []certView
 	ChainFrom string
@@ -153,7 +155,9 @@ func build(r *prober.Report) view {
 			}
 		}
 	}
-	v.ChartH = len(v.Bars)*rowH + 24
+	v.AxisY = len(v.Bars)*rowH + 8
+	v.LabelY = v.AxisY + 14
+	v.ChartH = v.LabelY + 6
 	v.Scale = scale(total)
 	return v
 }
@@ -179,9 +183,18 @@ func scale(total time.Duration) []tick {
 	var out []tick
 	for i := range 5 {
 		f := float64(i) / 4
-		out = append(out, tick{X: labelW + axisW*f, Label: fmtDuration(time.Duration(f * float64(total)))})
+		out = append(out, tick{X: labelW + axisW*f, Label: tickLabel(time.Duration(f * float64(total)))})
 	}
 	return out
+}
+
+// tickLabel keeps three digits, so that the ticks of a 2 ms probe do
+// not all read "1ms".
+func tickLabel(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%.3gms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3gs", d.Seconds())
 }
 
 func makeLine(l wiretap.Line) lineView {
