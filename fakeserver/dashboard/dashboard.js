@@ -39,6 +39,8 @@ function showFaults(list) {
   $("no-faults").hidden = list.length > 0;
 }
 
+function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
 function lineClass(dir) { return dir === "C" ? "c" : dir === "S" ? "s" : "x"; }
 
 function showConnections(list) {
@@ -46,7 +48,7 @@ function showConnections(list) {
   const items = list.slice().reverse().map((c) => {
     const fired = (c.faults || []).map((f) => f.spec + " ×" + f.count).join(", ");
     const summary = el("summary", {}, `#${c.id} ${c.remote} → ${c.port}${c.tls ? " (TLS)" : ""}` +
-      (c.user ? ` user ${c.user}` : "") + ` · ${(c.commands || []).length} commands · ` + (c.closed ? "closed by " + c.closed : "open"));
+      (c.user ? ` user ${c.user}` : "") + ` · ${plural((c.commands || []).length, "command")} · ` + (c.closed ? "closed by " + c.closed : "open"));
     if (fired) summary.append(" · ", el("span", { className: "fired", textContent: "faults: " + fired }));
     const pre = el("pre", {}, ...(c.transcript || []).map((l) =>
       el("span", { className: lineClass(l.dir), textContent: `+${(l.at_ns / 1e9).toFixed(3)}s ${l.dir}: ${l.text}\n` })));

@@ -45,6 +45,7 @@ debian_mirror() {
 
 install_packages() {
 	local want=(dovecot-core dovecot-imapd)
+	want+=(chromium) # the browser tests (integration/browser_*_test.go)
 	# The real-client suite (integration/clients_*_test.go).
 	want+=(isync fetchmail)
 	# A reachable engine (or another dockerd) makes docker.io unnecessary;
