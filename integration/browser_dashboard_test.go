@@ -1,7 +1,10 @@
 package integration
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -108,6 +111,20 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	wait("both connections", `document.querySelectorAll('#connections details').length === 2`)
 
+	// A client's bytes reach the page as text, never as markup.
+	sendHostileLine(t, srv, `a1 <img src=x onerror="document.title='pwned'">`)
+	wait("the hostile connection", `document.querySelectorAll('#connections details').length === 3`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#connections details summary"))); err != nil {
+		t.Fatal(err)
+	}
+	shown := eval(`document.querySelector('#connections details pre').textContent`)
+	if !strings.Contains(shown, `C: a1 <img src=x onerror=`) {
+		t.Errorf("the hostile line is not shown as text:\n%s", shown)
+	}
+	if got := eval(`document.querySelectorAll('#connections img, #connections script').length + " " + document.title`); got != "0 fakeimapd dashboard" {
+		t.Errorf("the hostile line became markup: %q", got)
+	}
+
 	if n := netlog.checkCanary(t, ctx, browserCanary); n < 4 {
 		t.Errorf("read %d response bodies, want the page, its files and API answers", n)
 	}
@@ -133,5 +150,28 @@ func TestBrowserDashboard(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden || len(srv.Faults()) != 0 {
 		t.Errorf("cross-origin POST: status %d, %d faults; want 403 and none", resp.StatusCode, len(srv.Faults()))
+	}
+}
+
+// sendHostileLine sends one command line to srv's TLS port and reads the
+// greeting and the answer, with a deadline.
+func sendHostileLine(t *testing.T, srv *fakeserver.Server, line string) {
+	t.Helper()
+	d := &tls.Dialer{Config: srv.TLSConfig(), NetDialer: &net.Dialer{Timeout: 5 * time.Second}}
+	c, err := d.DialContext(t.Context(), "tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(c)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatalf("greeting: %v", err)
+	}
+	if _, err := c.Write([]byte(line + "\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatalf("answer to %q: %v", line, err)
 	}
 }
