@@ -36,8 +36,8 @@ func FuzzWrite(f *testing.F) {
 				{Name: "tls", Status: prober.StatusOK, Duration: time.Microsecond, Note: s,
 					Details: &prober.TLSDetails{Chain: []prober.CertSummary{{Subject: s, Issuer: s, SANs: []string{s}}}}},
 				{Name: "greeting", Status: prober.StatusFail, Start: time.Microsecond, Duration: time.Millisecond,
-					Diagnosis: &prober.Diagnosis{Code: prober.Code(s), Summary: s, Detail: s, Hint: s},
-					Warnings:  []prober.Diagnosis{{Code: prober.Code(s), Summary: s}},
+					Diagnosis:  &prober.Diagnosis{Code: prober.Code(s), Summary: s, Detail: s, Hint: s},
+					Warnings:   []prober.Diagnosis{{Code: prober.Code(s), Summary: s}},
 					Transcript: []wiretap.Line{{Dir: wiretap.Server, Text: s}, {Dir: wiretap.Dir(s), Text: s}}},
 			},
 		}
