@@ -175,3 +175,48 @@ func sendHostileLine(t *testing.T, srv *fakeserver.Server, line string) {
 		t.Fatalf("answer to %q: %v", line, err)
 	}
 }
+
+// TestBrowserDashboardToken: behind --control-token-file the page loads,
+// asks for the token, and once given it lists and changes faults; the
+// token does not stay in the DOM.
+func TestBrowserDashboardToken(t *testing.T) {
+	t.Parallel()
+	const token = "ctl-token-canary-77aa"
+	srv := fakeserver.New(t)
+	api := httptest.NewServer(srv.ControlHandler(fakeserver.WithControlToken(token)))
+	t.Cleanup(api.Close)
+	ctx, _ := newBrowser(t)
+	poll := func(what, expr string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](expr)); err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(api.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	poll("the token form", `!document.getElementById('token-box').hidden`)
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.CSS("#token-form button")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll("the fault list", `document.getElementById('status').textContent.startsWith('updated')`)
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("spec"), "greeting:bye"), chromedp.Click(chromedp.ID("add"))); err != nil {
+		t.Fatal(err)
+	}
+	poll("the fault's row", `document.querySelectorAll('#faults tbody tr').length === 1`)
+	if got := srv.Faults().Specs(); len(got) != 1 || got[0] != "greeting:bye" {
+		t.Errorf("active faults %q, want [greeting:bye]", got)
+	}
+	dom, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML + document.getElementById('token').value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(dom, token) {
+		t.Errorf("the token stays in the DOM")
+	}
+}
