@@ -133,7 +133,7 @@ func TestHelpIsComplete(t *testing.T) {
 			t.Errorf("--help does not document %s%s", dash, f[1])
 		}
 	}
-	for _, want := range []string{"IMAPPROBE_PASSWORD", "IMAPPROBE_TOKEN", "NO_COLOR", "imapprobe demo", "Exit codes", "9 other server misbehaviour"} {
+	for _, want := range []string{"IMAPPROBE_PASSWORD", "IMAPPROBE_TOKEN", "NO_COLOR", "imapprobe demo", "Exit codes", "9 other server misbehaviour", "--html FILE"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--help lacks %q", want)
 		}

@@ -25,7 +25,11 @@ const canary = "Canary-pw-7f3e9b1d"
 // a canary password.
 func probeFake(t *testing.T, spec string) *prober.Report {
 	t.Helper()
-	srv := fakeserver.New(t, fakeserver.WithUser("alice", canary), fakeserver.WithFaults(faults.MustParse(spec)))
+	opts := []fakeserver.Option{fakeserver.WithUser("alice", canary)}
+	if spec != "" {
+		opts = append(opts, fakeserver.WithFaults(faults.MustParse(spec)))
+	}
+	srv := fakeserver.New(t, opts...)
 	host, port, err := net.SplitHostPort(srv.Addr())
 	if err != nil {
 		t.Fatal(err)
@@ -192,5 +196,31 @@ func checkPage(t *testing.T, doc []byte, rep *prober.Report, step string, code p
 	}
 	if step != "tls" && (lines["s"] == 0 || lines["c"] == 0) { // a failed handshake has no IMAP lines
 		t.Errorf("transcript lines by direction %v, want client and server lines", lines)
+	}
+}
+
+// TestOKReport: a healthy probe's page says OK, has no diagnosis card and
+// no failing step, and draws every step but starttls (implicit TLS).
+func TestOKReport(t *testing.T) {
+	t.Parallel()
+	rep := probeFake(t, "")
+	if rep.Result.Status != prober.StatusOK {
+		t.Fatalf("probe: %s at %s (%s), want ok", rep.Result.Status, rep.Result.Step, rep.Result.Code)
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	root, err := html.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := page{root}
+	verdict := p.all(func(n *html.Node) bool { return attr(n, "id") == "verdict" })
+	cards := p.all(func(n *html.Node) bool { return hasClass(n, "card") })
+	failing := p.all(func(n *html.Node) bool { return hasClass(n, "failing") })
+	bars := p.all(func(n *html.Node) bool { return n.Data == "rect" && hasClass(n, "bar") })
+	if len(verdict) != 1 || text(verdict[0]) != "OK" || len(cards) != 0 || len(failing) != 0 || len(bars) != len(prober.Steps)-1 {
+		t.Errorf("verdicts %d, cards %d, failing marks %d, bars %d; want OK, 0, 0, %d", len(verdict), len(cards), len(failing), len(bars), len(prober.Steps)-1)
 	}
 }
