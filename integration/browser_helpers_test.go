@@ -140,12 +140,14 @@ func newBrowser(t *testing.T) (context.Context, *netLog) {
 		cancel()
 	})
 	log := &netLog{}
+	start := time.Now()
 	if err := chromedp.Listen(bctx, log.listen); err != nil {
 		t.Fatalf("starting Chromium (%s): %v", path, err)
 	}
 	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("Chromium (%s): Network.enable: %v", path, err)
 	}
+	t.Logf("Chromium (%s) ready in %v", path, time.Since(start).Round(time.Millisecond)) // where the time went, if a test nears its deadline
 	return bctx, log
 }
 
