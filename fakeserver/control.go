@@ -50,6 +50,7 @@ func WithMaxFaults(n int) ControlOption { return func(c *controlConfig) { c.maxF
 //	GET    /connections    the connection records, as JSON
 //	DELETE /connections    forget the records of ended connections
 //	GET    /ca.pem         the CA certificate that signs the good certificate
+//	GET    / or /ui        the dashboard: a web page over this API
 //
 // GET, and PUT, POST and DELETE on /faults, answer a JSON array of
 // {"name": NAME, "spec": TEXT, "fault": FAULT_JSON, "fired": N}; PUT and
@@ -63,7 +64,9 @@ func WithMaxFaults(n int) ControlOption { return func(c *controlConfig) { c.maxF
 // be the API's own, and a mutation needs Content-Type: application/json or
 // the header "X-Imapprobe-Control: 1". Errors are one line of text: 400 bad
 // input, 401 missing token, 403 refused request, 404 no such fault, 405,
-// 409 fault name taken, 413 body too large or too many faults.
+// 409 fault name taken, 413 body too large or too many faults. The
+// dashboard page passes the same guard: its changes send ControlHeader,
+// and it needs no token to load (it holds no data), only to call the API.
 func (s *Server) ControlHandler(opts ...ControlOption) http.Handler {
 	cfg := controlConfig{maxFaults: DefaultMaxFaults}
 	for _, o := range opts {
@@ -98,6 +101,12 @@ func (s *Server) ControlHandler(opts ...ControlOption) http.Handler {
 		s.ResetConnections()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	for path := range dashboardPaths {
+		if path == "/" {
+			path = "/{$}" // the root only, not every path
+		}
+		mux.HandleFunc("GET "+path, serveDashboard)
+	}
 	mux.HandleFunc("GET /ca.pem", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.CACertPEM())

@@ -19,7 +19,8 @@ import (
 //   - Simple requests: a page may POST text/plain or a form without a
 //     preflight; mutations need application/json or ControlHeader, which
 //     force one, and the API answers no preflight.
-//   - With a token, every request needs "Authorization: Bearer TOKEN".
+//   - With a token, every request needs "Authorization: Bearer TOKEN",
+//     except GETs of the dashboard page and its files, which hold no data.
 type controlGuard struct {
 	next  http.Handler
 	token string
@@ -38,7 +39,7 @@ func (g *controlGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "refused: "+strconv.Quote(abbrev(site))+" browser request; the control API is for local tools, not web pages", http.StatusForbidden)
 		return
 	}
-	if g.token != "" && !g.authorized(r) {
+	if g.token != "" && !g.authorized(r) && !isDashboard(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fakeimapd"`)
 		http.Error(w, "missing or wrong token: send Authorization: Bearer TOKEN (the token in --control-token-file)", http.StatusUnauthorized)
 		return

@@ -40,7 +40,7 @@ A fake IMAP server on loopback with injectable faults.
   --ca-out FILE                   write the CA certificate (PEM) that clients must trust
   --control ADDR                  HTTP control API on loopback (GET/PUT/POST/DELETE /faults, GET/PUT/DELETE
                                   /faults/NAME, GET /connections); changes need -H 'X-Imapprobe-Control: 1'
-                                  or a JSON body (see README)
+                                  or a JSON body (see README); a browser on http://ADDR/ gets the dashboard
   --control-token-file FILE       the control API needs "Authorization: Bearer TOKEN", TOKEN read from FILE
   --quiet                         log one line per connection, without the transcript
   --upstream imaps://HOST:PORT    proxy mode: pass every session through to this real server (imap:// means

@@ -218,15 +218,21 @@ func TestControlTokenFile(t *testing.T) {
 		name, method, auth string
 		header             bool
 		want               int
+		path               string // default /faults
 	}{
-		{"GET without token", "GET", "", false, 401},
-		{"GET wrong token", "GET", "Bearer ctl-canary-0d94", false, 401},
-		{"GET with token", "GET", "Bearer " + token, false, 200},
-		{"POST without header", "POST", "Bearer " + token, false, 403},
-		{"POST", "POST", "Bearer " + token, true, 200},
+		{"dashboard without token", "GET", "", false, 200, "/"},
+		{"dashboard script without token", "GET", "", false, 200, "/ui/dashboard.js"},
+		{"GET without token", "GET", "", false, 401, ""},
+		{"GET wrong token", "GET", "Bearer ctl-canary-0d94", false, 401, ""},
+		{"GET with token", "GET", "Bearer " + token, false, 200, ""},
+		{"POST without header", "POST", "Bearer " + token, false, 403, ""},
+		{"POST", "POST", "Bearer " + token, true, 200, ""},
 	}
 	for _, tt := range tests {
-		req, _ := http.NewRequest(tt.method, base+"/faults", strings.NewReader("drop:FETCH"))
+		if tt.path == "" {
+			tt.path = "/faults"
+		}
+		req, _ := http.NewRequest(tt.method, base+tt.path, strings.NewReader("drop:FETCH"))
 		if tt.auth != "" {
 			req.Header.Set("Authorization", tt.auth)
 		}

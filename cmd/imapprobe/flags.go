@@ -57,6 +57,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	fs.BoolVar(&verbose, "v", false, "")
 	fs.BoolVar(&verbose, "verbose", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
+	htmlPath := fs.String("html", "", "")
 	fs.BoolVar(&strict, "strict", false, "")
 	fs.DurationVar(&timeout, "timeout", prober.DefaultStepTimeout, "")
 	fs.DurationVar(&total, "total-timeout", prober.DefaultTimeout, "")
@@ -215,7 +216,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	if pipe.format == "nagios" {
 		o.ExpiryWarning = max(1, time.Duration(pipe.warnDays)*24*time.Hour) // 0: never warn
 	}
-	return &config{target: t, targets: targets, pipe: pipe, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
+	return &config{target: t, targets: targets, pipe: pipe, opts: o, verbose: verbose, json: asJSON, strict: strict, html: *htmlPath}, nil
 }
 
 var (

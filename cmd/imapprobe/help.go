@@ -77,6 +77,9 @@ Output:
   -v, --verbose           add the redacted wire transcript (C: client, S: server, *: TLS)
   --json                  print the report as JSON (schema "imapprobe/report/v1"); a usage
                           error prints {"schema": "imapprobe/error/v1", "error", "exit_code"}
+  --html FILE             also write the report to FILE as one self-contained HTML page (no
+                          script, nothing fetched): diagnosis card, failing step, timing
+                          waterfall, certificate chain, redacted transcript
   --strict                exit 1 when there are warnings
   --format nagios         one Nagios status line with perfdata; exit 0 OK, 1 WARNING (a warning,
                           or the certificate within --warn-days), 2 CRITICAL (a failed step, or

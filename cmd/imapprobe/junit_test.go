@@ -110,3 +110,28 @@ func TestJUnitBadPath(t *testing.T) {
 		t.Errorf("%d connections: the probe ran before the bad path was refused", n)
 	}
 }
+
+// TestHTMLWithManyTargets: --html writes one report, so a batch or
+// --all-addrs with it is a usage error before any probe; with --wait on
+// one target it writes the last attempt's report.
+func TestHTMLWithManyTargets(t *testing.T) {
+	t.Parallel()
+	srv := fake(t)
+	ca := caBundle(t, srv)
+	out := filepath.Join(t.TempDir(), "r.html")
+	for _, extra := range [][]string{{srv.URL(), srv.URL()}, {"--all-addrs", srv.URL()}} {
+		r := invoke(append([]string{"--ca-file", ca, "--html", out}, extra...), pwEnv)
+		checkUsageError(t, r, false, "--html writes one report")
+	}
+	if n := len(srv.Connections()); n != 0 {
+		t.Errorf("%d connections: a probe ran before the usage error", n)
+	}
+	r := invoke([]string{"--ca-file", ca, "--html", out, "--wait", "5s", "--interval", "100ms", srv.URL()}, pwEnv)
+	if r.code != 0 {
+		t.Fatalf("--wait --html: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil || !strings.Contains(string(b), "<html") {
+		t.Fatalf("--wait --html wrote %d bytes, %v", len(b), err)
+	}
+}

@@ -48,6 +48,7 @@ type config struct {
 	verbose bool
 	json    bool
 	strict  bool
+	html    string // --html FILE: also write the report there as HTML
 }
 
 // run is main without process globals or signals, for tests.
@@ -149,11 +150,16 @@ const exitInterrupted = 130
 // cancelled (Ctrl-C), the report so far is printed and the exit code says
 // the probe was interrupted, not that the server timed out.
 func probeAndReport(ctx context.Context, cfg *config, env func(string) string, stdout, stderr io.Writer) int {
-	return reportOne(ctx, cfg, prober.Probe(ctx, cfg.target, cfg.opts), env, stdout, stderr)
+	htmlOut, err := createHTML(cfg.html)
+	if err != nil {
+		return fail(stdout, stderr, cfg.json, prober.ExitUsage, err.Error())
+	}
+	return reportOne(ctx, cfg, prober.Probe(ctx, cfg.target, cfg.opts), htmlOut, env, stdout, stderr)
 }
 
-// reportOne prints a single probe's report, as text or JSON.
-func reportOne(ctx context.Context, cfg *config, rep *prober.Report, env func(string) string, stdout, stderr io.Writer) int {
+// reportOne prints a single probe's report, as text or JSON, and into
+// htmlOut (--html) when set.
+func reportOne(ctx context.Context, cfg *config, rep *prober.Report, htmlOut *os.File, env func(string) string, stdout, stderr io.Writer) int {
 	interrupted := ctx.Err() != nil
 	code := rep.ExitCode(cfg.strict)
 	if interrupted {
@@ -170,6 +176,9 @@ func reportOne(ctx context.Context, cfg *config, rep *prober.Report, env func(st
 	} else {
 		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), plain: isPlain(stdout),
 			strict: cfg.strict, interrupted: interrupted})
+	}
+	if !writeHTML(htmlOut, rep, stderr) {
+		return prober.ExitMisbehaved
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "imapprobe: interrupted; the report above is incomplete")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +138,7 @@ func TestHelpIsComplete(t *testing.T) {
 			t.Errorf("--help does not document %s%s", dash, f[1])
 		}
 	}
-	for _, want := range []string{"IMAPPROBE_PASSWORD", "IMAPPROBE_TOKEN", "NO_COLOR", "imapprobe demo", "Exit codes", "9 other server misbehaviour"} {
+	for _, want := range []string{"IMAPPROBE_PASSWORD", "IMAPPROBE_TOKEN", "NO_COLOR", "imapprobe demo", "Exit codes", "9 other server misbehaviour", "--html FILE"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--help lacks %q", want)
 		}
@@ -293,12 +294,20 @@ func TestCanary(t *testing.T) {
 			srv := sc.srv.Start(t)
 			base := append([]string{fmt.Sprintf("--host=127.0.0.1 --port=%d", srv.Port())}, sc.args...)
 			base = append(strings.Fields(base[0]), append(base[1:], "--user", user, "--ca-file", ca)...)
-			for _, mode := range [][]string{nil, {"-v"}, {"--json"}, {"-v", "--json"}} {
+			htmlFile := filepath.Join(t.TempDir(), "report.html")
+			for _, mode := range [][]string{nil, {"-v"}, {"--json"}, {"-v", "--json"}, {"-v", "--html", htmlFile}} {
 				r := invoke(append(append([]string{}, base...), mode...), sc.env)
 				if r.code == prober.ExitUsage {
 					t.Fatalf("usage error: %s", r.stderr)
 				}
 				all := r.stdout + r.stderr
+				if slices.Contains(mode, "--html") {
+					doc, err := os.ReadFile(htmlFile)
+					if err != nil {
+						t.Fatal(err)
+					}
+					all += string(doc)
+				}
 				for _, f := range forbidden {
 					if strings.Contains(all, f) {
 						t.Errorf("%v: output holds canary form %q:\n%s", mode, f, all)

@@ -33,6 +33,16 @@ func runPipeline(ctx context.Context, cfg *config, env func(string) string, stdo
 		defer f.Close()
 		junitFile = f
 	}
+	if cfg.html != "" && (p.batch || p.allAddrs) {
+		return pipelineFail(cfg, stdout, stderr, prober.ExitUsage, "--html writes one report: give one target, without --all-addrs (use --junit or --json for many)")
+	}
+	htmlOut, err := createHTML(cfg.html) // before any probe, as --junit
+	if err != nil {
+		return pipelineFail(cfg, stdout, stderr, prober.ExitUsage, err.Error())
+	}
+	if htmlOut != nil {
+		defer htmlOut.Close()
+	}
 	jobs := sweep(ctx, cfg.targets, o, p)
 	multi := p.batch || len(jobs) > 1
 	stream := multi && cfg.json && p.wait == 0
@@ -77,7 +87,7 @@ func runPipeline(ctx context.Context, cfg *config, env func(string) string, stdo
 	case multi:
 		writeTable(stdout, outs, textStyle{color: useColor(stdout, env), plain: isPlain(stdout)}, code)
 	default:
-		c := reportOne(ctx, cfg, outs[0].rep, env, stdout, stderr)
+		c := reportOne(ctx, cfg, outs[0].rep, htmlOut, env, stdout, stderr)
 		if c == prober.ExitMisbehaved && code != c { // the JSON could not be written
 			return c
 		}

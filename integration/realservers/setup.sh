@@ -45,6 +45,7 @@ debian_mirror() {
 
 install_packages() {
 	local want=(dovecot-core dovecot-imapd)
+	want+=(chromium) # the browser tests (integration/browser_*_test.go)
 	# The real-client suite (integration/clients_*_test.go).
 	want+=(isync fetchmail)
 	want+=(libxml2-utils monitoring-plugins-standard) # xmllint for the --junit schema, check_imap for --format nagios (cmd/imapprobe)

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/imapprobe/imapprobe/internal/htmlreport"
+	"github.com/imapprobe/imapprobe/prober"
+)
+
+// createHTML opens the --html file before the probe runs, so that a path
+// that cannot be written is a usage error, not a probe thrown away. It
+// returns nil for no --html.
+func createHTML(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, usagef("--html: %v", err)
+	}
+	return f, nil
+}
+
+// writeHTML renders the report into f (nil: no --html) and closes it.
+func writeHTML(f *os.File, rep *prober.Report, stderr io.Writer) bool {
+	if f == nil {
+		return true
+	}
+	err := htmlreport.Write(f, rep)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "imapprobe: cannot write the --html report: "+oneLine(err.Error()))
+		return false
+	}
+	return true
+}
