@@ -33,6 +33,7 @@ func (r *Report) Recording(o Options) *recording.Recording {
 				rec.End = recording.EndServer
 			}
 		}
+		rec.Steps = append(rec.Steps, st)
 		if s.Name == StepConnect && s.Status == StatusOK {
 			rec.Connected = s.Start + s.Duration
 		}

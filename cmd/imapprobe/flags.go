@@ -28,7 +28,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 		host, user, mailbox, tlsMode, connectAddr, serverName string
 		port                                                  int
 		password, passwordFile, tokenFile, tokenCmd, caFile   string
-		auth, sourceAddr, quitAfter                           string
+		auth, sourceAddr, quitAfter, record                   string
 		insecure, allowPlain, selectRW, verbose, asJSON       bool
 		strict, allowWeak, showVersion                        bool
 		timeout, total, slow, expiry                          time.Duration
@@ -58,6 +58,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	fs.BoolVar(&verbose, "verbose", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
 	fs.BoolVar(&strict, "strict", false, "")
+	fs.StringVar(&record, "record", "", "")
 	fs.DurationVar(&timeout, "timeout", prober.DefaultStepTimeout, "")
 	fs.DurationVar(&total, "total-timeout", prober.DefaultTimeout, "")
 	fs.DurationVar(&slow, "slow", prober.DefaultSlow, "")
@@ -176,7 +177,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	if err := checkCredentials(t, o); err != nil {
 		return nil, err
 	}
-	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict}, nil
+	return &config{target: t, opts: o, verbose: verbose, json: asJSON, strict: strict, record: record}, nil
 }
 
 var (

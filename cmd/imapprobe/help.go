@@ -75,6 +75,8 @@ Output:
   -v, --verbose           add the redacted wire transcript (C: client, S: server, *: TLS)
   --json                  print the report as JSON (schema "imapprobe/report/v1"); a usage
                           error prints {"schema": "imapprobe/error/v1", "error", "exit_code"}
+  --record FILE           also write the session as a recording (masked, replayable with
+                          fakeimapd --replay FILE; the format is in the README)
   --strict                exit 1 when there are warnings
   --version               print the version and exit
   -h, --help              this help

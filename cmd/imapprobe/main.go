@@ -46,6 +46,7 @@ type config struct {
 	verbose bool
 	json    bool
 	strict  bool
+	record  string // --record FILE
 }
 
 // run is main without process globals or signals, for tests.
@@ -162,6 +163,9 @@ func probeAndReport(ctx context.Context, cfg *config, env func(string) string, s
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "imapprobe: interrupted; the report above is incomplete")
+	}
+	if cfg.record != "" && !writeRecording(cfg.record, rep, cfg.opts, stderr) && code == prober.ExitOK {
+		code = prober.ExitUsage
 	}
 	return code
 }
