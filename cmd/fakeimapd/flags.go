@@ -44,6 +44,10 @@ A fake IMAP server on loopback with injectable faults.
   --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults), and
                                   print the imapprobe command that reproduces its diagnosis
   --list-scenarios                list the scenarios and exit
+  --replay FILE                   serve a recording (imapprobe --record FILE) instead of the fake, on
+                                  --listen, with its TLS mode and a fresh CA (--ca-out)
+  --replay-timing                 with --replay: send each response as late as it was recorded
+  --replay-recorded-user          with --replay: refuse a login as any user but the recorded one
 
 Environment: FAKEIMAPD_USERS (NAME:PASS,...) and FAKEIMAPD_TOKENS (USER:TOKEN,...).
 Fault kinds: ` + "%s" + `.
@@ -75,6 +79,7 @@ type options struct {
 	listScenarios     bool
 	scenario          *scenarios.Scenario // --scenario, for the imapprobe command
 	secretsOnCmdLine  bool
+	replay            replayOptions // --replay
 }
 
 type pair struct{ name, secret string }
@@ -118,6 +123,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.BoolVar(&o.quiet, "quiet", false, "")
 	fs.StringVar(&scenario, "scenario", "", "")
 	fs.BoolVar(&o.listScenarios, "list-scenarios", false, "")
+	fs.StringVar(&o.replay.path, "replay", "", "")
+	fs.BoolVar(&o.replay.timing, "replay-timing", false, "")
+	fs.BoolVar(&o.replay.recordedUser, "replay-recorded-user", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
@@ -126,6 +134,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q; run fakeimapd -h for the flags", fs.Arg(0))
+	}
+	if err := o.replay.check(fs); err != nil {
+		return nil, err
 	}
 	var err error
 	if o.mode, err = fakeserver.ParseMode(mode); err != nil {
