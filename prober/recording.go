@@ -29,8 +29,10 @@ func (r *Report) Recording(o Options) *recording.Recording {
 		if s.Diagnosis != nil {
 			st.Codes = append(st.Codes, string(s.Diagnosis.Code))
 			switch s.Diagnosis.Code.Kind() {
-			case "dropped", "closed", "bye", "reset":
+			case "dropped", "closed", "bye":
 				rec.End = recording.EndServer
+			case "reset":
+				rec.End = recording.EndReset
 			}
 		}
 		rec.Steps = append(rec.Steps, st)

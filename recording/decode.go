@@ -118,9 +118,7 @@ func (r *Recording) decodeLine(line string, seen map[string]bool) error {
 		r.Lines = append(r.Lines, Line{Dir: Dir(key[:1]), At: at, Text: text, Partial: key == "S!"})
 	case "end":
 		r.End = val
-		if val != EndServer && val != EndClient {
-			err = fmt.Errorf("end %q: want server or client", cut(val))
-		}
+		err = checkEnd(val)
 	default:
 		err = fmt.Errorf("unknown keyword %q (want tls, user, mailbox, auth, select, step-timeout, slow, connected, step, info, S, S!, C or end)", cut(key))
 	}
@@ -260,8 +258,16 @@ func (r *Recording) Validate() error {
 			return fmt.Errorf("line %d: %w", i, err)
 		}
 	}
-	if r.End != "" && r.End != EndServer && r.End != EndClient {
-		return fmt.Errorf("end %q: want server or client", cut(r.End))
+	if r.End != "" {
+		return checkEnd(r.End)
 	}
 	return nil
+}
+
+func checkEnd(v string) error {
+	switch v {
+	case EndServer, EndReset, EndClient:
+		return nil
+	}
+	return fmt.Errorf("end %q: want server, reset or client", cut(v))
 }

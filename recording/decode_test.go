@@ -65,7 +65,7 @@ func TestDecodeErrors(t *testing.T) {
 		{Header + "\ntls none\nstep auth fail\n", "recording line 3: step auth: a failed step needs its code"},
 		{Header + "\ntls none\nstep auth ok auth.failed\n", "recording line 3: step auth: status ok takes no code"},
 		{Header + "\ntls none\nstep auth fail Auth\n", `recording line 3: step auth: code "Auth"`},
-		{Header + "\ntls none\nend maybe\n", `recording line 3: end "maybe": want server or client`},
+		{Header + "\ntls none\nend maybe\n", `recording line 3: end "maybe": want server, reset or client`},
 		{Header + "\ntls none\nselect yes\n", "recording line 3: select takes no value"},
 		{Header + "\ntls none\nstep-timeout 0s\n", `recording line 3: duration "0s"`},
 		{Header + "\ntls none\nuser \xff\n", "recording line 3: invalid UTF-8"},
@@ -85,6 +85,8 @@ func TestWire(t *testing.T) {
 		{`* 1 FETCH (BODY[] {300}\r\n[300 bytes])`, "* 1 FETCH (BODY[] {300}\r\n" + string(filler(300)) + ")"},
 		{`* 1 FETCH (BODY[] {3}\r\n[300 bytes])`, "* 1 FETCH (BODY[] {3}\r\n[300 bytes])"},
 		{`tab\there \xZZ \u12`, "tab\there \\xZZ \\u12"},
+		{`* CAPABILITY IMAP4rev1 X…(+5 bytes)`, "* CAPABILITY IMAP4rev1 Xxxxxx"},
+		{`* OK …(+x bytes)`, "* OK …(+x bytes)"},
 	} {
 		if got := string(Wire(tc.in)); got != tc.want {
 			t.Errorf("Wire(%q) = %q, want %q", tc.in, got, tc.want)

@@ -19,7 +19,7 @@
 //	S SECONDS TEXT                 a line the server sent
 //	S! SECONDS TEXT                a line the server began and never ended (it closed)
 //	C SECONDS TEXT                 a line the client sent
-//	end server|client              who closed the connection
+//	end server|reset|client        who ended the connection: the server (reset: with a TCP RST) or the client
 //
 // SECONDS is the offset from the start of the session, in decimal seconds.
 // TEXT is a transcript line as the wire tap (internal/wiretap) writes it: secrets are
@@ -73,6 +73,7 @@ type Info struct {
 // End values: who closed the connection.
 const (
 	EndServer = "server"
+	EndReset  = "reset" // the server reset the connection
 	EndClient = "client"
 )
 
@@ -89,7 +90,7 @@ type Recording struct {
 	Steps       []Step
 	Infos       []Info
 	Lines       []Line
-	End         string // EndServer or EndClient; "" when unknown
+	End         string // EndServer, EndReset or EndClient; "" when unknown
 }
 
 // Failure returns the failing step and its code, or "", "".

@@ -11,11 +11,14 @@ import (
 // the escapes \r, \n, \t, \xHH and \uHHHH become the characters they name
 // (any other backslash is itself, as in \Seen), and a literal's "[N
 // bytes]" placeholder becomes N filler bytes, so that the literal is as
-// long as announced. A backslash that the server really sent before r, n,
+// long as announced, and so does the "…(+N bytes)" that ends a line the
+// transcript shortened: the line is as long as it was. A backslash that the server really sent before r, n,
 // t, x or u is therefore read as an escape: the transcript does not tell
 // the two apart.
 func Wire(text string) []byte {
 	var b bytes.Buffer
+	text, cutN := cutMarker(text)
+
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c != '\\' || i+1 == len(text) {
@@ -58,7 +61,26 @@ func Wire(text string) []byte {
 			i++
 		}
 	}
+	b.Write(bytes.Repeat([]byte("x"), cutN))
 	return b.Bytes()
+}
+
+// cutMarker splits off the "…(+N bytes)" that ends a line the transcript
+// shortened, and returns N.
+func cutMarker(text string) (string, int) {
+	head, ok := strings.CutSuffix(text, " bytes)")
+	if !ok {
+		return text, 0
+	}
+	i := strings.LastIndex(head, "…(+")
+	if i < 0 {
+		return text, 0
+	}
+	n, err := strconv.Atoi(head[i+len("…(+"):])
+	if err != nil || n < 0 || n > MaxSize {
+		return text, 0
+	}
+	return head[:i], n
 }
 
 func safe(s string, i, n int) string {

@@ -25,31 +25,44 @@ const (
 type session struct {
 	s      *Server
 	id     int
-	conn   net.Conn
+	raw    net.Conn // TCP
+	conn   net.Conn // raw, or TLS over it
 	br     *bufio.Reader
 	cursor int // the next exchange a command may match
 }
 
 func (s *Server) serve(id int, nc net.Conn) {
 	defer nc.Close()
-	ss := &session{s: s, id: id, conn: nc}
+	ss := &session{s: s, id: id, raw: nc, conn: nc}
 	s.cfg.logf("replay: conn %d from %s", id, nc.RemoteAddr())
-	if s.rec.TLS == "implicit" && !ss.startTLS() {
+	closes := s.rec.End == recording.EndServer || s.rec.End == recording.EndReset
+	if len(s.greeting) == 0 && closes {
+		ss.end("before the greeting")
 		return
 	}
-	ss.br = bufio.NewReaderSize(ss.conn, 4096)
 	prev := s.rec.Connected
+	if s.rec.TLS == "implicit" {
+		// the handshake took until the first TLS summary
+		if len(s.rec.Infos) > 0 && s.rec.Infos[0].At > prev {
+			ss.sleep(s.rec.Infos[0].At - prev)
+			prev = s.rec.Infos[0].At
+		}
+		if !ss.startTLS() {
+			return
+		}
+	}
+	ss.br = bufio.NewReaderSize(ss.conn, 4096)
 	for _, l := range s.greeting {
 		if !ss.send(l, "", "", &prev) {
 			return
 		}
 	}
-	if len(s.greeting) == 0 || len(s.exchanges) == 0 && s.rec.End == recording.EndServer {
-		// no greeting recorded (the server was silent), or it closed after it
-		if len(s.greeting) == 0 {
-			ss.drain()
-		}
-		s.cfg.logf("replay: conn %d: closed as recorded", id)
+	switch {
+	case len(s.greeting) == 0: // the server was silent
+		ss.drain()
+		return
+	case len(s.exchanges) == 0 && closes:
+		ss.end("after the greeting")
 		return
 	}
 	for {
@@ -70,6 +83,22 @@ func (ss *session) startTLS() bool {
 	ss.conn = tc
 	ss.br = bufio.NewReaderSize(tc, 4096)
 	return true
+}
+
+// end closes the connection as the recording ends, with a reset if it
+// says so.
+func (ss *session) end(when string) {
+	if tc, ok := ss.raw.(*net.TCPConn); ok && ss.s.rec.End == recording.EndReset {
+		_ = tc.SetLinger(0)
+	}
+	ss.s.cfg.logf("replay: conn %d: closed as recorded, %s", ss.id, when)
+	ss.raw.Close()
+}
+
+func (ss *session) sleep(d time.Duration) {
+	if ss.s.cfg.timing && d > 0 {
+		time.Sleep(min(d, MaxDelay))
+	}
 }
 
 // drain waits for the client to give up, as a silent server makes it.
@@ -118,8 +147,9 @@ func (ss *session) command() bool {
 	}
 	last := idx == len(ss.s.exchanges)-1
 	switch {
-	case last && ss.s.rec.End == recording.EndServer, name == "LOGOUT" && ex.Tagged:
-		ss.s.cfg.logf("replay: conn %d: closed as recorded after %s", ss.id, name)
+	case last && (ss.s.rec.End == recording.EndServer || ss.s.rec.End == recording.EndReset),
+		name == "LOGOUT" && okTagged(ex):
+		ss.end("after " + name)
 		return false
 	case name == "STARTTLS" && ex.Tagged && okTagged(ex):
 		return ss.startTLS()
@@ -158,11 +188,7 @@ func (ss *session) find(name, args string) int {
 
 // send writes one recorded server line, retagged, after its recorded delay.
 func (ss *session) send(l recording.Line, recTag, tag string, prev *time.Duration) bool {
-	if ss.s.cfg.timing {
-		if d := min(l.At-*prev, MaxDelay); d > 0 {
-			time.Sleep(d)
-		}
-	}
+	ss.sleep(l.At - *prev)
 	*prev = max(*prev, l.At)
 	b := recording.Wire(l.Text)
 	if recTag != "" && strings.HasPrefix(l.Text, recTag+" ") {
