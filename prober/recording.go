@@ -53,5 +53,12 @@ func (r *Report) Recording(o Options) *recording.Recording {
 			}
 		}
 	}
+	// a server line cut short means the server closed, unless the probe
+	// gave up waiting for the rest
+	if n := len(rec.Lines); n > 0 && rec.Lines[n-1].Partial && rec.End == recording.EndClient {
+		if _, code := r.Failure(); code.Kind() != "timeout" {
+			rec.End = recording.EndServer
+		}
+	}
 	return rec
 }
