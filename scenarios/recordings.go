@@ -37,7 +37,9 @@ func FromRecordings(dir string) ([]Scenario, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
-		out = append(out, FromRecording(strings.TrimSuffix(filepath.Base(p), RecordingExt), rec))
+		sc := FromRecording(strings.TrimSuffix(filepath.Base(p), RecordingExt), rec)
+		sc.Situation = "a replay of " + filepath.Base(p)
+		out = append(out, sc)
 	}
 	return out, nil
 }
