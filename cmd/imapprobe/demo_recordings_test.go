@@ -27,7 +27,7 @@ func TestDemoRecordings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for dir, want := range map[string]string{
-		bad:        "imapprobe demo: --recordings: " + filepath.Join(bad, "x.rec") + `: recording line 3: end "soon": want server, reset or client` + "\n",
+		bad:         "imapprobe demo: --recordings: " + filepath.Join(bad, "x.rec") + `: recording line 3: end "soon": want server, reset or client` + "\n",
 		t.TempDir(): "imapprobe demo: --recordings: no *.rec file in ",
 	} {
 		r := invoke([]string{"demo", "--recordings", dir}, nil)
