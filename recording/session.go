@@ -13,11 +13,16 @@ type Exchange struct {
 }
 
 // Session splits the lines into the greeting (the server's lines before
-// the first command) and the exchanges.
+// the first command) and the exchanges. A "+" outside a command (the
+// go-ahead for a literal in the command recorded next) is left out.
 func (r *Recording) Session() (greeting []Line, exchanges []Exchange) {
 	var cur *Exchange
 	for _, l := range r.Lines {
 		switch {
+		case l.Dir == Server && strings.HasPrefix(l.Text, "+") && (cur == nil || cur.Tagged):
+			// the go-ahead for the next command's synchronising literal,
+			// recorded before that command's line was complete: a replay
+			// sends its own
 		case l.Dir == Server && cur == nil:
 			greeting = append(greeting, l)
 		case l.Dir == Server:

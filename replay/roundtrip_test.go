@@ -40,7 +40,12 @@ func (l *logBuf) String() string {
 // the recording's text, the replay's log and the password used.
 func roundTrip(t *testing.T, s scenarios.Scenario) (orig, again *prober.Report, text, log, password string) {
 	t.Helper()
-	password, token := "canary-pw-"+strconv.Itoa(int(s.Name[0]))+"-Zq81xK", "canary-tok-Jq27Pw"
+	return roundTripWith(t, s, "canary-pw-"+strconv.Itoa(int(s.Name[0]))+"-Zq81xK")
+}
+
+func roundTripWith(t *testing.T, s scenarios.Scenario, password string) (orig, again *prober.Report, text, log, _ string) {
+	t.Helper()
+	token := "canary-tok-Jq27Pw"
 	opts, err := s.ServerOptions(fakeserver.DefaultUser, password, token)
 	if err != nil {
 		t.Fatal(err)
@@ -123,5 +128,22 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRoundTripLoginLiteral: a password that LOGIN must send as a literal
+// (non-ASCII) replays, and stays out of the recording.
+func TestRoundTripLoginLiteral(t *testing.T) {
+	t.Parallel()
+	s, err := scenarios.Find("healthy-login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, again, text, log, password := roundTripWith(t, s, "canäry-pw-Lit3")
+	if !strings.Contains(text, `LOGIN "alice" [redacted]`) {
+		t.Errorf("LOGIN not masked as a whole:\n%s", text)
+	}
+	if w, g := strings.Join(verdicts(orig), ", "), strings.Join(verdicts(again), ", "); w != g || strings.Contains(text+log, password) {
+		t.Errorf("replay verdicts:\n got %s\nwant %s\nrecording:\n%s", g, w, text)
 	}
 }

@@ -1,0 +1,53 @@
+package recording
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSession: the greeting, exchanges with their tags and names (UID
+// forms included), AUTHENTICATE's continuation, and a literal's go-ahead
+// left out of the exchange before it.
+func TestSession(t *testing.T) {
+	t.Parallel()
+	r, err := Decode(strings.NewReader(Header + `
+tls starttls
+S 0.001 * OK ready
+C 0.002 a1 CAPABILITY
+S 0.003 * CAPABILITY IMAP4rev1
+S 0.003 a1 OK done
+S 0.004 + Ready for literal data
+C 0.004 a2 LOGIN alice {8}\r\n[redacted]
+S 0.005 a2 OK in
+C 0.006 a3 AUTHENTICATE PLAIN
+S 0.007 +
+C 0.008 [redacted]
+S 0.009 a3 OK in
+C 0.010 a4 uid fetch 1:* (FLAGS)
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeting, ex := r.Session()
+	if len(greeting) != 1 || len(ex) != 4 {
+		t.Fatalf("greeting %d lines, %d exchanges", len(greeting), len(ex))
+	}
+	for i, want := range []struct {
+		tag, name, args string
+		items           int
+		tagged          bool
+	}{
+		{"a1", "CAPABILITY", "", 2, true},
+		{"a2", "LOGIN", `alice {8}\r\n[redacted]`, 1, true},
+		{"a3", "AUTHENTICATE", "PLAIN", 3, true},
+		{"a4", "UID FETCH", "1:* (FLAGS)", 0, false},
+	} {
+		e := ex[i]
+		if e.Tag != want.tag || e.Name != want.name || e.Args != want.args || len(e.Items) != want.items || e.Tagged != want.tagged {
+			t.Errorf("exchange %d: %s %q %q, %d items, tagged %v; want %+v", i, e.Tag, e.Name, e.Args, len(e.Items), e.Tagged, want)
+		}
+	}
+	if it := ex[2].Items[1]; it.Dir != Client || it.Text != "[redacted]" {
+		t.Errorf("AUTHENTICATE's continuation: %+v", it)
+	}
+}
