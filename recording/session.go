@@ -41,8 +41,16 @@ func (r *Recording) Session() (greeting []Line, exchanges []Exchange) {
 	return greeting, exchanges
 }
 
+// lastIsContinuation reports whether the server sent a "+" since the
+// client's last line in the exchange: the client's next line answers it
+// (an AUTHENTICATE response, or IDLE's DONE after untagged updates).
 func lastIsContinuation(items []Line) bool {
-	return len(items) > 0 && items[len(items)-1].Dir == Server && strings.HasPrefix(items[len(items)-1].Text, "+")
+	for i := len(items) - 1; i >= 0 && items[i].Dir == Server; i-- {
+		if strings.HasPrefix(items[i].Text, "+") {
+			return true
+		}
+	}
+	return false
 }
 
 // SplitCommand splits a command line into its tag, its upper-cased name

@@ -24,12 +24,18 @@ S 0.007 +
 C 0.008 [redacted]
 S 0.009 a3 OK in
 C 0.010 a4 uid fetch 1:* (FLAGS)
+S 0.011 a4 OK done
+C 0.012 a5 IDLE
+S 0.013 + idling
+S 0.014 * 4 EXISTS
+C 0.015 DONE
+S 0.016 a5 OK IDLE terminated
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	greeting, ex := r.Session()
-	if len(greeting) != 1 || len(ex) != 4 {
+	if len(greeting) != 1 || len(ex) != 5 {
 		t.Fatalf("greeting %d lines, %d exchanges", len(greeting), len(ex))
 	}
 	for i, want := range []struct {
@@ -40,7 +46,8 @@ C 0.010 a4 uid fetch 1:* (FLAGS)
 		{"a1", "CAPABILITY", "", 2, true},
 		{"a2", "LOGIN", `alice {8}\r\n[redacted]`, 1, true},
 		{"a3", "AUTHENTICATE", "PLAIN", 3, true},
-		{"a4", "UID FETCH", "1:* (FLAGS)", 0, false},
+		{"a4", "UID FETCH", "1:* (FLAGS)", 1, true},
+		{"a5", "IDLE", "", 4, true},
 	} {
 		e := ex[i]
 		if e.Tag != want.tag || e.Name != want.name || e.Args != want.args || len(e.Items) != want.items || e.Tagged != want.tagged {
