@@ -19,7 +19,7 @@ func (r *Recording) Session() (greeting []Line, exchanges []Exchange) {
 	var cur *Exchange
 	for _, l := range r.Lines {
 		switch {
-		case l.Dir == Server && strings.HasPrefix(l.Text, "+") && (cur == nil || cur.Tagged):
+		case l.Dir == Server && strings.HasPrefix(l.Text, "+") && cur != nil && cur.Tagged:
 			// the go-ahead for the next command's synchronising literal,
 			// recorded before that command's line was complete: a replay
 			// sends its own

@@ -57,4 +57,13 @@ S 0.016 a5 OK IDLE terminated
 	if it := ex[2].Items[1]; it.Dir != Client || it.Text != "[redacted]" {
 		t.Errorf("AUTHENTICATE's continuation: %+v", it)
 	}
+
+	// a greeting that starts with "+" (POP3's) is still the greeting
+	pop, err := Decode(strings.NewReader(Header + "\ntls none\nS 0.001 +OK POP3 server ready\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if greeting, _ := pop.Session(); len(greeting) != 1 {
+		t.Errorf("POP3 greeting: %+v", greeting)
+	}
 }
