@@ -62,6 +62,9 @@ func (s Scenario) ServerOptions(user, password, token string) ([]fakeserver.Opti
 // Run starts a fake server in the scenario, probes it and compares the
 // verdict with Want.
 func Run(ctx context.Context, s Scenario) (Result, error) {
+	if s.Recording != nil {
+		return runRecording(ctx, s)
+	}
 	password, token := secret(), secret()
 	opts, err := s.ServerOptions(fakeserver.DefaultUser, password, token)
 	if err != nil {

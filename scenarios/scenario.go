@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/prober"
+	"github.com/imapprobe/imapprobe/recording"
 )
 
 // Scenario is one failure situation and the verdict it must produce.
@@ -24,6 +25,9 @@ type Scenario struct {
 	Server Server   `json:"server"`
 	Probe  Probe    `json:"probe"`
 	Want   Want     `json:"want"`
+	// Recording, when set, is served by a replay (package replay) instead
+	// of the fake server: see FromRecordings.
+	Recording *recording.Recording `json:"-"`
 }
 
 // Server is how the fake server is set up.

@@ -50,6 +50,10 @@ A fake IMAP server on loopback with injectable faults.
   --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults), and
                                   print the imapprobe command that reproduces its diagnosis
   --list-scenarios                list the scenarios and exit
+  --replay FILE                   serve a recording (imapprobe --record FILE) instead of the fake, on
+                                  --listen, with its TLS mode and a fresh CA (--ca-out)
+  --replay-timing                 with --replay: send each response as late as it was recorded
+  --replay-recorded-user          with --replay: refuse a login as any user but the recorded one
 
 Environment: FAKEIMAPD_USERS (NAME:PASS,...) and FAKEIMAPD_TOKENS (USER:TOKEN,...).
 Fault kinds: ` + "%s" + `.
@@ -83,6 +87,7 @@ type options struct {
 	scenario          *scenarios.Scenario // --scenario, for the imapprobe command
 	secretsOnCmdLine  bool
 	upstream          *fakeserver.Upstream // --upstream
+	replay            replayOptions        // --replay
 }
 
 type pair struct{ name, secret string }
@@ -131,6 +136,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&up.url, "upstream", "", "")
 	fs.StringVar(&up.caFile, "upstream-ca", "", "")
 	fs.BoolVar(&up.insecure, "upstream-insecure", false, "")
+	fs.StringVar(&o.replay.path, "replay", "", "")
+	fs.BoolVar(&o.replay.timing, "replay-timing", false, "")
+	fs.BoolVar(&o.replay.recordedUser, "replay-recorded-user", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
@@ -139,6 +147,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q; run fakeimapd -h for the flags", fs.Arg(0))
+	}
+	if err := o.replay.check(fs); err != nil {
+		return nil, err
 	}
 	var err error
 	if o.mode, err = fakeserver.ParseMode(mode); err != nil {

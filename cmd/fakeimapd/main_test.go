@@ -282,6 +282,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--upstream", "http://127.0.0.1:1"}, `fakeimapd: --upstream "http://127.0.0.1:1": scheme "http": want imaps:// (implicit TLS) or imap:// (STARTTLS)`},
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--persona", "dovecot"}, "fakeimapd: --upstream and --persona exclude each other"},
 		{[]string{"--upstream-insecure"}, "fakeimapd: --upstream-ca and --upstream-insecure need --upstream URL"},
+		{[]string{"--replay", "x.rec", "--upstream", "imaps://127.0.0.1:1"}, "fakeimapd: --upstream does not apply to --replay"},
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--upstream-ca", "/nonexistent.pem"}, "fakeimapd: --upstream-ca: open /nonexistent.pem: no such file or directory"},
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--upstream-ca", "/dev/null"}, "fakeimapd: --upstream-ca /dev/null: no PEM certificate in it"},
 	}

@@ -72,6 +72,9 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 
 func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if o.replay.rec != nil {
+		return serveReplay(ctx, o, logger, stdout)
+	}
 	srv, err := fakeserver.Start(serverOptions(o, logger)...)
 	if err != nil {
 		// The option's name means nothing on the command line.

@@ -15,7 +15,7 @@ import (
 	"github.com/imapprobe/imapprobe/scenarios"
 )
 
-const demoHelp = `usage: imapprobe demo [--scenario NAME] [-v] [--json] [--list] [--parallel N]
+const demoHelp = `usage: imapprobe demo [--scenario NAME] [--recordings DIR] [-v] [--json] [--list] [--parallel N]
 
 Starts the embedded fake IMAP server in every scenario of the diagnosis
 matrix, probes each one, and prints a table of scenario, expected diagnosis,
@@ -25,6 +25,8 @@ Exits 0 only when every diagnosis matches.
   --scenario NAME   run one scenario (repeatable); with -v, show its full report and transcript
   -v                verbose: the full report with the redacted wire transcript
   --json            print the results as JSON
+  --recordings DIR  add every DIR/*.rec recording (imapprobe --record) as a scenario: a replay
+                    of it must give the verdict it records
   --list            list the scenarios and exit
   --parallel N      scenarios run at once (default: 4 per CPU)
 `
@@ -37,7 +39,9 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 		verbose, asJSON bool
 		list            bool
 		parallel        int
+		recordings      string
 	)
+	fs.StringVar(&recordings, "recordings", "", "")
 	fs.Var(&names, "scenario", "")
 	fs.BoolVar(&verbose, "v", false, "")
 	fs.BoolVar(&asJSON, "json", false, "")
@@ -61,6 +65,17 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 	}
 
 	all := scenarios.All()
+	if recordings != "" {
+		recs, err := scenarios.FromRecordings(recordings)
+		if err == nil && len(recs) == 0 {
+			err = fmt.Errorf("no *%s file in %s", scenarios.RecordingExt, recordings)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "imapprobe demo: --recordings: %v\n", err)
+			return prober.ExitUsage
+		}
+		all = append(all, recs...)
+	}
 	if list {
 		for _, sc := range all {
 			fmt.Fprintf(stdout, "%-28s %s\n", sc.Name, sc.Situation)
@@ -71,7 +86,7 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 	if len(names) > 0 {
 		chosen = nil
 		for _, n := range names {
-			sc, err := scenarios.Find(n)
+			sc, err := findIn(all, n)
 			if err != nil {
 				fmt.Fprintf(stderr, "imapprobe demo: %v\n", err)
 				return prober.ExitUsage
@@ -159,3 +174,13 @@ type multiString []string
 
 func (m *multiString) String() string     { return strings.Join(*m, ",") }
 func (m *multiString) Set(v string) error { *m = append(*m, v); return nil }
+
+// findIn is scenarios.Find over the catalog and the recordings.
+func findIn(all []scenarios.Scenario, name string) (scenarios.Scenario, error) {
+	for _, sc := range all {
+		if sc.Name == name {
+			return sc, nil
+		}
+	}
+	return scenarios.Find(name)
+}

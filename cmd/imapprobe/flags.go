@@ -28,7 +28,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 		host, user, mailbox, tlsMode, connectAddr, serverName string
 		port                                                  int
 		password, passwordFile, tokenFile, tokenCmd, caFile   string
-		auth, sourceAddr, quitAfter                           string
+		auth, sourceAddr, quitAfter, record                   string
 		insecure, allowPlain, selectRW, verbose, asJSON       bool
 		strict, allowWeak, showVersion                        bool
 		timeout, total, slow, expiry                          time.Duration
@@ -59,6 +59,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	fs.BoolVar(&asJSON, "json", false, "")
 	htmlPath := fs.String("html", "", "")
 	fs.BoolVar(&strict, "strict", false, "")
+	fs.StringVar(&record, "record", "", "")
 	fs.DurationVar(&timeout, "timeout", prober.DefaultStepTimeout, "")
 	fs.DurationVar(&total, "total-timeout", prober.DefaultTimeout, "")
 	fs.DurationVar(&slow, "slow", prober.DefaultSlow, "")
@@ -216,7 +217,7 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	if pipe.format == "nagios" {
 		o.ExpiryWarning = max(1, time.Duration(pipe.warnDays)*24*time.Hour) // 0: never warn
 	}
-	return &config{target: t, targets: targets, pipe: pipe, opts: o, verbose: verbose, json: asJSON, strict: strict, html: *htmlPath}, nil
+	return &config{target: t, targets: targets, pipe: pipe, opts: o, verbose: verbose, json: asJSON, strict: strict, html: *htmlPath, record: record}, nil
 }
 
 var (

@@ -80,6 +80,8 @@ Output:
   --html FILE             also write the report to FILE as one self-contained HTML page (no
                           script, nothing fetched): diagnosis card, failing step, timing
                           waterfall, certificate chain, redacted transcript
+  --record FILE           also write the session as a recording (masked, replayable with
+                          fakeimapd --replay FILE; the format is in the README)
   --strict                exit 1 when there are warnings
   --format nagios         one Nagios status line with perfdata; exit 0 OK, 1 WARNING (a warning,
                           or the certificate within --warn-days), 2 CRITICAL (a failed step, or

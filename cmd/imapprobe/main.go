@@ -49,6 +49,7 @@ type config struct {
 	json    bool
 	strict  bool
 	html    string // --html FILE: also write the report there as HTML
+	record  string // --record FILE
 }
 
 // run is main without process globals or signals, for tests.
@@ -182,6 +183,9 @@ func reportOne(ctx context.Context, cfg *config, rep *prober.Report, htmlOut *os
 	}
 	if interrupted {
 		fmt.Fprintln(stderr, "imapprobe: interrupted; the report above is incomplete")
+	}
+	if cfg.record != "" && !writeRecording(cfg.record, rep, cfg.opts, stderr) && code == prober.ExitOK {
+		code = prober.ExitUsage
 	}
 	return code
 }

@@ -229,6 +229,24 @@ func (s *splitter) flush() {
 	s.line.litLeft = left
 }
 
+// flushOverLimit records the start of a line that went over a limit,
+// marked incomplete, with the count of the bytes it had in all (the
+// physical line's, which crossed MaxLine, if larger), so that the
+// transcript says how long it got.
+func (s *splitter) flushOverLimit() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := &s.line
+	if s.flushed || len(l.buf) == 0 {
+		return
+	}
+	s.flushed = true
+	total := max(len(l.buf)+l.dropped, l.phys)
+	head := l.buf[:min(len(l.buf), 200)]
+	text := s.rec.red.LineCut(s.side, head) + fmt.Sprintf("…(+%d bytes) …(incomplete)", total-len(head))
+	s.rec.add(l.started, s.dir(), text, true)
+}
+
 // emit records the line and starts a new one.
 func (s *splitter) emit(incomplete bool) bool {
 	l := &s.line

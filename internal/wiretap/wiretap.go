@@ -278,6 +278,9 @@ func (c *Conn) Read(p []byte) (int, error) {
 			c.mu.Lock()
 			c.err = lerr
 			c.mu.Unlock()
+			// show the start of the line the limit stopped, and how long
+			// it got: no later Read reaches the flush below
+			c.in.flushOverLimit()
 			return 0, lerr
 		}
 	}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const recordingsDir = "../../scenarios/testdata/recordings"
+
+// TestDemoRecordings: --recordings adds a directory's recordings to the
+// matrix, each run as a replay; a bad directory or file is one line.
+func TestDemoRecordings(t *testing.T) {
+	t.Parallel()
+	r := invoke([]string{"demo", "--recordings", recordingsDir, "--scenario", "gmail-app-password"}, nil)
+	if r.code != 0 || !strings.Contains(r.stdout, "gmail-app-password") || !strings.Contains(r.stdout, "auth.failed") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = invoke([]string{"demo", "--recordings", recordingsDir, "--list"}, nil)
+	if !strings.Contains(r.stdout, "gmail-app-password") || !strings.Contains(r.stdout, "a replay of gmail-app-password.rec") {
+		t.Errorf("--list lacks the recording:\n%s", r.stdout)
+	}
+
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "x.rec"), []byte("# imapprobe recording v1\ntls none\nend soon\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]string{
+		bad:         "imapprobe demo: --recordings: " + filepath.Join(bad, "x.rec") + `: recording line 3: end "soon": want server, reset or client` + "\n",
+		t.TempDir(): "imapprobe demo: --recordings: no *.rec file in ",
+	} {
+		r := invoke([]string{"demo", "--recordings", dir}, nil)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("exit %d, stderr %q, want %q", r.code, r.stderr, want)
+		}
+	}
+}
