@@ -17,11 +17,15 @@ build:
 test: realservers test-go fuzz-smoke lint
 
 FIDELITY ?= $(CURDIR)/$(BIN)/fidelity.txt
+# Test artifacts (t.ArtifactDir), e.g. the browser tests' screenshots, are
+# kept here instead of deleted.
+ARTIFACTS ?= $(CURDIR)/$(BIN)/test-artifacts
 
 test-go:
-	@mkdir -p $(BIN) && rm -f $(FIDELITY)
-	IMAPPROBE_FIDELITY_OUT=$(FIDELITY) $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	@mkdir -p $(BIN) $(ARTIFACTS) && rm -f $(FIDELITY)
+	IMAPPROBE_FIDELITY_OUT=$(FIDELITY) $(GO) test -race -count=1 -timeout 30m -artifacts -outputdir $(ARTIFACTS) $(PKGS)
 	@if [ -s $(FIDELITY) ]; then echo "Fidelity, fake server against Dovecot:"; cat $(FIDELITY); fi
+	@shots=$$(find $(ARTIFACTS) -name '*.png' 2>/dev/null); if [ -n "$$shots" ]; then echo "Screenshots:"; echo "$$shots"; fi
 
 # Installs what the Dovecot suites need when run as root on Debian (the
 # tests start their own Dovecot and dockerd); prints how to get them otherwise. Under CI=true a missing piece makes the
