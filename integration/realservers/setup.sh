@@ -112,3 +112,5 @@ build_rootfs() {
 
 install_packages
 build_rootfs
+# Cyrus IMAP 3.6, extracted rather than installed (it conflicts with Dovecot).
+"$(dirname "$0")/cyrus-setup.sh"
