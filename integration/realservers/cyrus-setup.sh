@@ -23,7 +23,25 @@ lacking() {
 	exit 0
 }
 
-[ -e "$stamp" ] && exit 0
+# build_shim compiles testdata/cyrus-syslog.c, the LD_PRELOAD shim that gives Cyrus
+# a log file, when the tree lacks it or the source is newer. Without a C
+# compiler Cyrus still runs, with an empty log.
+build_shim() {
+	local src shim=$root/imapprobe-syslog.so
+	src=$(dirname "$0")/testdata/cyrus-syslog.c
+	[ -e "$shim" ] && [ "$shim" -nt "$src" ] && return 0
+	if ! command -v cc >/dev/null; then
+		say "no C compiler (cc): Cyrus will run without a log; apt-get install gcc to get one"
+		return 0
+	fi
+	[ -w "$root" ] || return 0
+	cc -O2 -Wall -shared -fPIC -o "$shim.tmp" "$src" && mv "$shim.tmp" "$shim"
+}
+
+if [ -e "$stamp" ]; then
+	build_shim
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ] || ! [ -r /etc/debian_version ] || ! command -v apt-get >/dev/null; then
 	lacking "no Cyrus extraction at $root; run integration/realservers/cyrus-setup.sh as root on Debian 12 (it uses apt-get download and dpkg -x; nothing is installed), or set IMAPPROBE_CYRUS_ROOT to such a tree."
@@ -77,4 +95,5 @@ mv "$work/tree" "$root"
 touch "$stamp"
 rm -rf "$work"
 trap - EXIT
+build_shim
 say "cached $root"

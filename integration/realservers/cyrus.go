@@ -17,6 +17,10 @@ import (
 // keep in step with it. IMAPPROBE_CYRUS_ROOT overrides it.
 const DefaultCyrusRoot = "/var/tmp/imapprobe/cyrus-3.6"
 
+// CyrusHoldMarker starts the line Cyrus logs for a failed login, before its
+// failed-login pause.
+const CyrusHoldMarker = "badlogin: "
+
 // CyrusAdmin is the IMAP admin the launcher creates mailboxes as.
 const CyrusAdmin = "cyrusadmin"
 
@@ -26,8 +30,10 @@ const howToCyrus = "run integration/realservers/cyrus-setup.sh as root on Debian
 
 // Cyrus starts Cyrus IMAP 3.6 from an extracted package tree, as nobody.
 // It runs only as root: imapd refuses to run as root, so master is started
-// under setpriv as nobody:nogroup. HoldAfterLogin and Token are not
-// supported and are ignored.
+// under setpriv as nobody:nogroup. Token is not supported (Debian's Cyrus
+// has no OAuth SASL mechanism) and is ignored. A HoldAfterLogin user is
+// registered with another password: Cyrus logs CyrusHoldMarker and pauses
+// 3 s before it refuses the login, which is the hold.
 type Cyrus struct {
 	Root string // the extracted tree
 }
@@ -94,13 +100,15 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 		inst.discard()
 		return nil, err
 	}
-	if err := chownTree(inst.dir, "nobody"); err != nil {
+	// master's output and, through the shim, every process's syslog.
+	logPath := filepath.Join(inst.dir, "cyrus.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
 		inst.discard()
 		return nil, err
 	}
-	logPath := filepath.Join(inst.dir, "master.log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	if err := chownTree(inst.dir, "nobody"); err != nil {
+		logFile.Close()
 		inst.discard()
 		return nil, err
 	}
@@ -108,6 +116,9 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 		c.bin("master"), "-C", filepath.Join(inst.dir, "imapd.conf"), "-M", filepath.Join(inst.dir, "cyrus.conf"),
 		"-p", filepath.Join(inst.dir, "master.pid"))
 	cmd.Env = c.env()
+	if shim := filepath.Join(c.Root, "imapprobe-syslog.so"); fileExists(shim) {
+		cmd.Env = append(cmd.Env, "LD_PRELOAD="+shim, "IMAPPROBE_SYSLOG_FILE="+logPath)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	err = cmd.Start()
@@ -130,6 +141,11 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 		return nil, fmt.Errorf("realservers: seed Cyrus: %w", err)
 	}
 	return inst, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // lowFreePorts picks n free loopback ports below the ephemeral range, so
@@ -220,6 +236,9 @@ DAEMON {
 func (c *Cyrus) addUsers(ctx context.Context, dir, servername string, users []User) error {
 	all := append([]User{{Name: CyrusAdmin, Password: cyrusAdminPassword}}, users...)
 	for _, u := range all {
+		if u.HoldAfterLogin {
+			u.Password += "-held"
+		}
 		cmd := exec.CommandContext(ctx, filepath.Join(c.Root, "usr/sbin/saslpasswd2"),
 			"-f", filepath.Join(dir, "sasldb2"), "-p", "-c", "-u", servername, u.Name)
 		cmd.Env = c.env()

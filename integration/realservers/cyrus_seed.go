@@ -39,6 +39,15 @@ func seedCyrus(ctx context.Context, inst *Instance, users []User) error {
 		return err
 	}
 	for _, u := range users {
+		if u.HoldAfterLogin {
+			// Its login fails by design, so nothing can be appended.
+			for _, m := range u.Mailboxes {
+				if m.Messages > 0 {
+					return fmt.Errorf("held user %s: Cyrus cannot seed messages for a HoldAfterLogin user", u.Name)
+				}
+			}
+			continue
+		}
 		if err := cyrusSession(ctx, inst, u.Name, u.Password, func(c *imapclient.Client) error {
 			for _, m := range u.Mailboxes {
 				for n := 1; n <= m.Messages; n++ {
