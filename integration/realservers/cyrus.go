@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // DefaultCyrusRoot is where cyrus-setup.sh extracts the Cyrus 3.6 packages;
@@ -36,6 +37,15 @@ const howToCyrus = "run integration/realservers/cyrus-setup.sh as root on Debian
 // 3 s before it refuses the login, which is the hold.
 type Cyrus struct {
 	Root string // the extracted tree
+
+	pickPorts func() ([]int, error) // nil: lowFreePorts(2); tests replace it
+}
+
+func (c *Cyrus) ports() ([]int, error) {
+	if c.pickPorts != nil {
+		return c.pickPorts()
+	}
+	return lowFreePorts(2)
 }
 
 // NewCyrus finds the extracted Cyrus tree and the tools it needs.
@@ -85,7 +95,7 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if inst.dir, err = newDir(); err != nil {
 		return nil, err
 	}
-	ports, err := lowFreePorts(2)
+	ports, err := c.ports()
 	if err != nil {
 		inst.discard()
 		return nil, err
@@ -116,7 +126,9 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 		c.bin("master"), "-C", filepath.Join(inst.dir, "imapd.conf"), "-M", filepath.Join(inst.dir, "cyrus.conf"),
 		"-p", filepath.Join(inst.dir, "master.pid"))
 	cmd.Env = c.env()
-	if shim := filepath.Join(c.Root, "imapprobe-syslog.so"); fileExists(shim) {
+	shim := filepath.Join(c.Root, "imapprobe-syslog.so")
+	logged := fileExists(shim)
+	if logged {
 		cmd.Env = append(cmd.Env, "LD_PRELOAD="+shim, "IMAPPROBE_SYSLOG_FILE="+logPath)
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -133,6 +145,13 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 		close(pb.exited)
 	}()
 	inst.backend = pb
+	// master runs on without a listener it could not bind, and another
+	// process on that port could even greet: read its verdict in the log.
+	if logged {
+		if err := waitCyrusReady(ctx, pb); err != nil {
+			return nil, inst.abandon("start Cyrus", err)
+		}
+	}
 	if err := waitGreeting(ctx, inst.Addr(), pb.exited); err != nil {
 		return nil, inst.abandon("start Cyrus", err)
 	}
@@ -141,6 +160,29 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 		return nil, fmt.Errorf("realservers: seed Cyrus: %w", err)
 	}
 	return inst, nil
+}
+
+// waitCyrusReady waits until master logs that it is ready, and fails if it
+// could not bind a port (abandon then reports errPortTaken).
+func waitCyrusReady(ctx context.Context, pb *processBackend) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	for {
+		log, _ := pb.log(ctx)
+		if strings.Contains(log, "Address already in use") {
+			return errPortTaken
+		}
+		if strings.Contains(log, "ready for work") {
+			return nil
+		}
+		select {
+		case <-pb.exited:
+			return errExited
+		case <-ctx.Done():
+			return fmt.Errorf("realservers: Cyrus's master never logged \"ready for work\": %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func fileExists(path string) bool {
