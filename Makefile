@@ -23,7 +23,7 @@ test-go:
 	IMAPPROBE_FIDELITY_OUT=$(FIDELITY) $(GO) test -race -count=1 -timeout 30m $(PKGS)
 	@if [ -s $(FIDELITY) ]; then echo "Fidelity, fake server against Dovecot:"; cat $(FIDELITY); fi
 
-# Installs what the Dovecot suites need when run as root on Debian (the
+# Installs what the Dovecot suites need, and extracts Cyrus, when run as root on Debian (the
 # tests start their own Dovecot and dockerd); prints how to get them otherwise. Under CI=true a missing piece makes the
 # suites fail rather than skip.
 realservers:

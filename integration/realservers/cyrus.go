@@ -39,6 +39,7 @@ type Cyrus struct {
 	Root string // the extracted tree
 
 	pickPorts func() ([]int, error) // nil: lowFreePorts(2); tests replace it
+	version   string
 }
 
 func (c *Cyrus) ports() ([]int, error) {
@@ -64,6 +65,17 @@ func NewCyrus() (*Cyrus, error) {
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		return nil, &UnavailableError{What: "Cyrus IMAP 3.6 (extracted)", HowTo: "setpriv (util-linux) is missing"}
 	}
+	cmd := exec.Command(c.bin("cyr_info"), "version")
+	cmd.Env = c.env()
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, &UnavailableError{What: "Cyrus IMAP 3.6 (extracted)", HowTo: fmt.Sprintf("cyr_info version failed (%v); %s", err, howToCyrus)}
+	}
+	// "cyrus-imapd 3.6.1-Debian-3.6.1-4+deb12u5"
+	c.version = strings.TrimPrefix(strings.TrimSpace(string(out)), "cyrus-imapd ")
+	if !strings.HasPrefix(c.version, "3.6.") {
+		return nil, &UnavailableError{What: "Cyrus IMAP 3.6 (extracted)", HowTo: fmt.Sprintf("found Cyrus %q at %s; %s", c.version, root, howToCyrus)}
+	}
 	return c, nil
 }
 
@@ -86,7 +98,7 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	inst = &Instance{Host: "127.0.0.1", Version: "3.6"}
+	inst = &Instance{Host: "127.0.0.1", Version: c.version}
 	ca, chainPEM, keyPEM, err := serverCert(cfg.Cert)
 	if err != nil {
 		return nil, err

@@ -45,6 +45,9 @@ func TestCyrusRetriesTakenPort(t *testing.T) {
 	if err := inst.Stop(); err != nil {
 		t.Error(err)
 	}
+	if !strings.HasPrefix(inst.Version, "3.6.") {
+		t.Errorf("Version = %q; want 3.6.x", inst.Version)
+	}
 	if picks != 2 || inst.Port == taken[0] {
 		t.Errorf("picks = %d, plain port %d (taken %d); want a second pick on another port", picks, inst.Port, taken[0])
 	}
