@@ -27,7 +27,7 @@ test-go:
 	@if [ -s $(FIDELITY) ]; then echo "Fidelity, fake server against Dovecot:"; cat $(FIDELITY); fi
 	@shots=$$(find $(ARTIFACTS) -name '*.png' 2>/dev/null); if [ -n "$$shots" ]; then echo "Screenshots:"; echo "$$shots"; fi
 
-# Installs what the Dovecot suites need when run as root on Debian (the
+# Installs what the Dovecot suites need, and extracts Cyrus, when run as root on Debian (the
 # tests start their own Dovecot and dockerd); prints how to get them otherwise. Under CI=true a missing piece makes the
 # suites fail rather than skip.
 realservers:

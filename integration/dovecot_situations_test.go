@@ -139,7 +139,11 @@ func (sit situation) check(t *testing.T, rep *prober.Report) {
 // -parallel caps at the cores; they mostly wait on the server. With share,
 // situations that leave the server running share one per certificate.
 func runSituations(t *testing.T, start startServer, share bool) map[string]string {
-	sits := situations()
+	return runThese(t, situations(), start, share)
+}
+
+// runThese is runSituations for the situations sits.
+func runThese(t *testing.T, sits []situation, start startServer, share bool) map[string]string {
 	servers := make([]server, len(sits))
 	shared := map[realservers.CertKind]server{}
 	for i, sit := range sits {

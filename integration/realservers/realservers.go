@@ -1,6 +1,7 @@
 // Package realservers starts throwaway Dovecot 2.3 servers for the
 // integration suites, either as a local process or as a container through
-// testcontainers-go, behind one Launcher interface. It generates everything
+// testcontainers-go, and Cyrus IMAP 3.6 servers from extracted Debian
+// packages (see Cyrus), behind one Launcher interface. It generates everything
 // the server reads (configuration, users, maildir messages, certificates,
 // ACLs, an OAuth2 introspection endpoint), so a test knows every byte that
 // matters.
@@ -13,6 +14,8 @@
 //	                          the local image when missing
 //	DOCKER_HOST               the engine; unset, a reachable default socket or
 //	                          a private dockerd (as root) is used
+//	IMAPPROBE_CYRUS_ROOT      cyrus-setup.sh's extracted Cyrus tree
+//	                          (default DefaultCyrusRoot)
 //	IMAPPROBE_KEEP_DIRS       non-empty: keep the generated /tmp/ipd* dirs
 //	CI=true                   Need fails instead of skipping
 //
@@ -179,7 +182,8 @@ type Instance struct {
 	// CAPEM is that authority's certificate in PEM form, for clients
 	// that read their trust from a file (mbsync's CertificateFile).
 	CAPEM []byte
-	// Version is what `dovecot --version` prints, e.g. "2.3.19.1 (9b53102964)".
+	// Version is what `dovecot --version` prints, e.g. "2.3.19.1 (9b53102964)",
+	// or for Cyrus what `cyr_info version` does after "cyrus-imapd ".
 	Version string
 
 	dir        string

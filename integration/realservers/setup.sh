@@ -5,7 +5,8 @@
 #     and the mail clients isync (mbsync) and fetchmail that the
 #     integration/clients_*_test.go suite runs against the fake server;
 #   - builds (once, cached) a Debian bookworm root filesystem with Dovecot 2.3
-#     as a tarball, from which the tests import the local container image.
+#     as a tarball, from which the tests import the local container image;
+#   - fetches and extracts (not installs) Cyrus IMAP 3.6: cyrus-setup.sh.
 # It starts no daemon: the tests start a private dockerd when no container
 # engine is reachable, and stop it when they finish.
 # Without root it prints how to get the pieces and succeeds, unless CI=true.
@@ -112,3 +113,5 @@ build_rootfs() {
 
 install_packages
 build_rootfs
+# Cyrus IMAP 3.6, extracted rather than installed (it conflicts with Dovecot).
+"$(dirname "$0")/cyrus-setup.sh"
