@@ -62,7 +62,9 @@ func TestCyrusRetriesTakenPort(t *testing.T) {
 	}
 }
 
-// cyrusProcesses lists the live processes running a binary from root.
+// cyrusProcesses lists the live processes running a binary from root that
+// this test process started (other packages' tests run Cyrus at the same
+// time): a master that outlived its instance is still our child.
 func cyrusProcesses(root string) []int {
 	var pids []int
 	exes, _ := filepath.Glob("/proc/[0-9]*/exe")
@@ -71,7 +73,7 @@ func cyrusProcesses(root string) []int {
 		if err != nil || !strings.HasPrefix(target, root+"/") {
 			continue
 		}
-		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(exe))); err == nil && !groupZombie(pid) {
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(exe))); err == nil && !groupZombie(pid) && descendsFrom(pid, os.Getpid()) {
 			pids = append(pids, pid)
 		}
 	}
@@ -85,4 +87,29 @@ func groupZombie(pid int) bool {
 	}
 	i := strings.LastIndexByte(string(data), ')')
 	return i >= 0 && strings.HasPrefix(string(data[i+1:]), " Z")
+}
+
+// descendsFrom reports whether pid's chain of parents reaches ancestor.
+func descendsFrom(pid, ancestor int) bool {
+	for range 64 {
+		if pid == ancestor {
+			return true
+		}
+		if pid <= 1 {
+			return false
+		}
+		data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return false
+		}
+		i := strings.LastIndexByte(string(data), ')')
+		f := strings.Fields(string(data[i+1:]))
+		if i < 0 || len(f) < 2 {
+			return false
+		}
+		if pid, err = strconv.Atoi(f[1]); err != nil {
+			return false
+		}
+	}
+	return false
 }
