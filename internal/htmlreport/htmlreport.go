@@ -16,6 +16,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/wiretap"
@@ -28,13 +29,15 @@ var (
 	//go:embed report.css
 	css string
 
-	page = template.Must(template.New("report").Parse(pageText))
+	// page is parsed on first use: a probe without --html must not pay
+	// for it at start-up (1,000 allocations).
+	page = sync.OnceValue(func() *template.Template { return template.Must(template.New("report").Parse(pageText)) })
 )
 
 // Write renders r as an HTML document to w.
 func Write(w io.Writer, r *prober.Report) error {
 	var buf bytes.Buffer // render whole, so a template error leaves no half page
-	if err := page.Execute(&buf, build(r)); err != nil {
+	if err := page().Execute(&buf, build(r)); err != nil {
 		return fmt.Errorf("htmlreport: %w", err)
 	}
 	_, err := w.Write(buf.Bytes())
