@@ -45,8 +45,8 @@ func TestProbeStream(t *testing.T) {
 	}
 	var res struct {
 		Status, Step, Code, HTML string
-		ExitCode             int `json:"exit_code"`
-		Report               prober.Report
+		ExitCode                 int `json:"exit_code"`
+		Report                   prober.Report
 	}
 	if err := json.Unmarshal([]byte(data[len(data)-1]), &res); err != nil || names[len(names)-1] != "result" {
 		t.Fatalf("last event %s %.200s: %v", names[len(names)-1], data[len(data)-1], err)
