@@ -7,7 +7,7 @@
 
 const $ = (id) => document.getElementById(id);
 let uiToken = sessionStorage.getItem("imapprobe-ui-token") || "";
-let jsonURL = "";
+let jsonURL = "", jsonBlob = null; // the link's report, as a download
 
 function el(tag, props, ...children) {
   const e = document.createElement(tag);
@@ -38,7 +38,8 @@ function showResult(r) {
   // htmlreport.WriteFragment's output: every value in it is escaped.
   $("report").innerHTML = r.html;
   if (jsonURL) URL.revokeObjectURL(jsonURL);
-  jsonURL = URL.createObjectURL(new Blob([JSON.stringify(r.report, null, 2)], { type: "application/json" }));
+  jsonBlob = new Blob([JSON.stringify(r.report, null, 2)], { type: "application/json" });
+  jsonURL = URL.createObjectURL(jsonBlob);
   $("json-link").href = jsonURL;
   $("result").hidden = false;
 }
