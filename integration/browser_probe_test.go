@@ -86,7 +86,7 @@ func TestBrowserProbePage(t *testing.T) {
 	}
 	type shown struct {
 		Error, Status, Code, DataCode, Failing, FailingText, LiveSteps, LiveSelect, JSONLink, Secret string
-		Bars                                                                                       int
+		Bars                                                                                         int
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[shown](`(() => {
 		const q = (s) => document.querySelector(s);
