@@ -110,6 +110,7 @@ func TestRefusals(t *testing.T) {
 		{"body too big", http.MethodPost, fields(FieldMailbox, strings.Repeat("x", MaxBody)), nil, nil, http.StatusRequestEntityTooLarge, "-byte limit"},
 		{"CA not PEM", http.MethodPost, fields(), []byte("hello"), nil, http.StatusBadRequest, "CA file holds no PEM certificate"},
 		{"password in URL", http.MethodPost, fields(FieldURL, "imaps://alice:"+canary+"@127.0.0.1/INBOX"), nil, nil, http.StatusBadRequest, "URL: password in URL refused"},
+		{"secret in the URL field", http.MethodPost, fields(FieldURL, canary), nil, nil, http.StatusBadRequest, `URL: "[redacted]" is not a URL`},
 		{"no secret", http.MethodPost, fields(FieldSecret, ""), nil, nil, http.StatusBadRequest, "the password or token is empty"},
 		{"no user", http.MethodPost, fields(FieldURL, "imaps://127.0.0.1/INBOX"), nil, nil, http.StatusBadRequest, "URL: no user"},
 		{"bad mechanism", http.MethodPost, fields(FieldAuth, "cram-md5"), nil, nil, http.StatusBadRequest, "auth mechanism: want login"},
@@ -176,6 +177,11 @@ func TestStatic(t *testing.T) {
 	ct, body := form(t, map[string]string{FieldURL: "imaps://alice@127.0.0.1:1/", FieldSecret: canary}, nil)
 	if status, got := r.do(t, http.MethodPost, "/ui/probe", ct, body, http.Header{"Authorization": {"Bearer wrong"}}); status != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d %q, want 401", status, got)
+	}
+	// The right token gets past the guard, to the form's checks.
+	ct, body = form(t, map[string]string{FieldURL: "imaps://alice@127.0.0.1:1/"}, nil)
+	if status, got := r.do(t, http.MethodPost, "/ui/probe", ct, body, http.Header{"Authorization": {"Bearer page-token"}}); status != http.StatusBadRequest || got != "the password or token is empty\n" {
+		t.Errorf("right token: %d %q, want 400 the password or token is empty", status, got)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/htmlreport"
+	"github.com/imapprobe/imapprobe/internal/redact"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -47,7 +48,7 @@ func (u *UI) handleProbe(w http.ResponseWriter, r *http.Request) {
 	}
 	req, status, err := u.parse(w, r)
 	if err != nil {
-		http.Error(w, err.Error(), status)
+		http.Error(w, scrubSecret(r, err.Error()), status)
 		return
 	}
 	select {
@@ -97,6 +98,22 @@ func (u *UI) handleProbe(w http.ResponseWriter, r *http.Request) {
 	}
 	u.event(w, rc, "result", map[string]any{"status": res.Status, "step": res.Step, "code": res.Code,
 		"exit_code": res.ExitCode, "html": frag.String(), "report": rep})
+}
+
+// scrubSecret masks the form's secret in an error: a password pasted
+// into the URL field must not come back quoted in "is not a URL".
+func scrubSecret(r *http.Request, msg string) string {
+	if r.MultipartForm == nil {
+		return msg
+	}
+	var secrets []string
+	for _, s := range r.MultipartForm.Value[FieldSecret] {
+		secrets = append(secrets, redact.Encodings("", s)...)
+	}
+	if len(secrets) == 0 {
+		return msg
+	}
+	return redact.NewSession(secrets...).Scrub(msg)
 }
 
 // stepEvent is what the page shows of a step while the probe runs.
