@@ -44,8 +44,12 @@ func TestServeUIUsage(t *testing.T) {
 		{[]string{"--ui-listen", "127.0.0.1:99999"}, "imapprobe serve: --ui-listen 127.0.0.1:99999: listen tcp: address 99999: invalid port\n"},
 	} {
 		var out, errOut bytes.Buffer
-		args := append([]string{"serve", "--config", good, "--listen", "127.0.0.1:0"}, c.args...)
-		code := run(args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+		// A cancelled context: a check that failed to refuse ends the
+		// server at once, and the test fails on exit 0 instead of hanging.
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		args := append([]string{"--config", good, "--listen", "127.0.0.1:0"}, c.args...)
+		code := runServe(ctx, args, func(string) string { return "" }, &out, &errOut)
 		if code != prober.ExitUsage || errOut.String() != c.want || out.Len() != 0 {
 			t.Errorf("%q: exit %d, stderr %q\nwant exit 2, stderr %q", c.args, code, errOut.String(), c.want)
 		}
