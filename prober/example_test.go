@@ -56,3 +56,20 @@ func ExampleLookup() {
 	// auth 6
 	// authentication failed
 }
+
+// OnStep shows progress: each step as it ends, skipped ones too, before
+// Probe returns the whole report.
+func ExampleOptions_onStep() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close() // nothing listens: connect fails, the rest is skipped
+
+	o := prober.Options{Password: "secret", StepTimeout: 2 * time.Second,
+		OnStep: func(s prober.Step) { fmt.Print(s.Name, ":", s.Status, " ") }}
+	prober.Probe(context.Background(), prober.Target{Host: "127.0.0.1", Port: port, User: "alice"}, o)
+	fmt.Println()
+	// Output: resolve:ok connect:fail tls:skipped greeting:skipped capability:skipped starttls:skipped auth:skipped list:skipped select:skipped fetch:skipped logout:skipped
+}

@@ -46,6 +46,13 @@ type Options struct {
 	// DialContext and LookupHost replace the network (tests, proxies).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error) `json:"-"`
 	LookupHost  func(ctx context.Context, host string) ([]string, error)          `json:"-"`
+
+	// OnStep, if set, is called with each step as it ends (skipped ones
+	// too), in order, on the probe's goroutine: a live view shows
+	// progress with it. The Step is redacted like the report's; Probe's
+	// returned Report is the final word (a reset on open later rewrites
+	// the connect step there).
+	OnStep func(Step) `json:"-"`
 }
 
 // Defaults used for zero Options fields.

@@ -80,7 +80,7 @@ func (p *probe) run() session {
 	for _, st := range plan() {
 		switch {
 		case !requested:
-			p.rep.Steps = append(p.rep.Steps, Step{Name: st.name, Status: StatusNotRequested,
+			p.addStep(Step{Name: st.name, Status: StatusNotRequested,
 				Note: "not requested: --quit-after " + p.o.QuitAfter, Start: time.Since(p.rep.Started)})
 			continue
 		case stopped != "":
@@ -113,7 +113,15 @@ func (p *probe) stopNote(failed string) string {
 }
 
 func (p *probe) skip(name, note string) {
-	p.rep.Steps = append(p.rep.Steps, Step{Name: name, Status: StatusSkipped, Note: note, Start: time.Since(p.rep.Started)})
+	p.addStep(Step{Name: name, Status: StatusSkipped, Note: note, Start: time.Since(p.rep.Started)})
+}
+
+// addStep records a finished step and tells Options.OnStep.
+func (p *probe) addStep(s Step) {
+	p.rep.Steps = append(p.rep.Steps, s)
+	if p.o.OnStep != nil {
+		p.o.OnStep(s)
+	}
 }
 
 func (p *probe) runStep(name string, fn stepFunc, in session) (session, bool) {
@@ -144,7 +152,7 @@ func (p *probe) runStep(name string, fn stepFunc, in session) (session, bool) {
 		// the connection died before any byte: reported on connect (see resetOnOpen)
 		s.Status, s.Note, s.Diagnosis, s.Duration = StatusSkipped, "skipped: connect failed", nil, 0
 		s.Transcript = p.rec.Lines(first)
-		p.rep.Steps = append(p.rep.Steps, s)
+		p.addStep(s)
 		return out, false
 	}
 	if ok && s.Duration > p.o.Slow {
@@ -166,7 +174,7 @@ func (p *probe) runStep(name string, fn stepFunc, in session) (session, bool) {
 		s.Status = StatusOK
 	}
 	s.Transcript = p.rec.Lines(first)
-	p.rep.Steps = append(p.rep.Steps, s)
+	p.addStep(s)
 	return out, ok
 }
 

@@ -22,6 +22,7 @@ Usage:
   imapprobe explain [CODE]                              cause, fix and exit code of a diagnosis code
   imapprobe demo                                        run the built-in demonstration
   imapprobe serve --config FILE [--listen ADDR]         a Prometheus exporter (blackbox_exporter style)
+  imapprobe serve --config FILE --ui                    ... and a live probe page on 127.0.0.1:9954/ui
 
 Steps: resolve, connect, tls, greeting, capability, starttls, auth, list,
 select (EXAMINE unless --select), fetch (newest message, read-only), logout.

@@ -32,6 +32,9 @@ Modules, and credentials by reference, come from the YAML file; see README.md.
   --max-queue N           probes waiting for a slot (default %d); beyond it, 503
   --timeout-offset D      taken off the scrape timeout (default 500ms)
   --log-level LEVEL       debug, info, warn or error (default info); logs go to stderr
+  --ui                    serve the live probe page on ` + defaultUIListen + ` (GET /ui)
+  --ui-listen ADDR        serve the live probe page on ADDR; not loopback: needs --ui-token-file
+  --ui-token-file FILE    the page wants "Authorization: Bearer TOKEN", TOKEN the file's first line
 `
 
 // serveShutdown is how long open requests get once SIGINT or SIGTERM
@@ -45,6 +48,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 		o        = exporter.Options{Env: env}
 		listen   string
 		logLevel string
+		ui       uiFlags
 	)
 	fs.StringVar(&o.ConfigFile, "config", "", "")
 	fs.StringVar(&listen, "listen", ":9953", "")
@@ -52,6 +56,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	fs.IntVar(&o.MaxQueue, "max-queue", exporter.DefaultMaxQueue, "")
 	fs.DurationVar(&o.TimeoutOffset, "timeout-offset", exporter.DefaultTimeoutOffset, "")
 	fs.StringVar(&logLevel, "log-level", "info", "")
+	fs.BoolVar(&ui.on, "ui", false, "")
+	fs.StringVar(&ui.listen, "ui-listen", "", "")
+	fs.StringVar(&ui.tokenFile, "ui-token-file", "", "")
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "imapprobe serve: "+format+"\n", a...)
 		return prober.ExitUsage
@@ -78,6 +85,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	case level.UnmarshalText([]byte(logLevel)) != nil:
 		return usage("--log-level %q: want debug, info, warn or error", logLevel)
 	}
+	uiAddr, uiToken, err := ui.resolve()
+	if err != nil {
+		return usage("%s", oneLine(err.Error()))
+	}
 	if o.MaxQueue == 0 {
 		o.MaxQueue = -1 // none: exporter.Options reads 0 as the default
 	}
@@ -89,6 +100,14 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return usage("--listen %s: %v", listen, err)
+	}
+	if uiAddr != "" {
+		stopUI, err := startUI(uiAddr, uiToken, o.Logger, stderr)
+		if err != nil {
+			ln.Close()
+			return usage("%s", oneLine(err.Error()))
+		}
+		defer stopUI()
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)

@@ -32,3 +32,21 @@ func ExampleWrite() {
 	fmt.Println(strings.Contains(doc, `data-code="auth.failed"`), strings.Count(doc, `<rect class="bar`))
 	// Output: true 2
 }
+
+// The same report as a fragment, for a page of its own (imapprobe serve's
+// live page): the body's sections without <html>, <head> or <style>.
+func ExampleWriteFragment() {
+	rep := &prober.Report{
+		Target: prober.Target{Host: "mail.example.com", Port: 993, TLS: prober.TLSImplicit, Mailbox: "INBOX"},
+		Steps: []prober.Step{{Name: "select", Status: prober.StatusFail,
+			Diagnosis: &prober.Diagnosis{Code: "mailbox.not_found", Severity: prober.SeverityError, Summary: "the mailbox does not exist"}}},
+	}
+	var buf bytes.Buffer
+	if err := htmlreport.WriteFragment(&buf, rep); err != nil {
+		fmt.Println(err)
+		return
+	}
+	frag := buf.String()
+	fmt.Println(strings.Contains(frag, `data-code="mailbox.not_found"`), strings.Contains(frag, "<html"), strings.Contains(frag, "<style"))
+	// Output: true false false
+}

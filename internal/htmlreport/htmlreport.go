@@ -44,6 +44,21 @@ func Write(w io.Writer, r *prober.Report) error {
 	return err
 }
 
+// WriteFragment renders r's body alone (verdict, diagnosis card, steps,
+// waterfall, chain, transcript), without <html>, <head> or the inline
+// style: for a page that embeds the report and serves CSS as a file.
+func WriteFragment(w io.Writer, r *prober.Report) error {
+	var buf bytes.Buffer
+	if err := page.ExecuteTemplate(&buf, "body", build(r)); err != nil {
+		return fmt.Errorf("htmlreport: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// CSS is the report's style sheet, for a page that serves WriteFragment.
+func CSS() string { return css }
+
 // view is what the template reads: the report digested into strings and
 // coordinates, so the template holds no logic beyond loops.
 type view struct {
