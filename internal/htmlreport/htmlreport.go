@@ -49,7 +49,7 @@ func Write(w io.Writer, r *prober.Report) error {
 // style: for a page that embeds the report and serves CSS as a file.
 func WriteFragment(w io.Writer, r *prober.Report) error {
 	var buf bytes.Buffer
-	if err := page.ExecuteTemplate(&buf, "body", build(r)); err != nil {
+	if err := page().ExecuteTemplate(&buf, "body", build(r)); err != nil {
 		return fmt.Errorf("htmlreport: %w", err)
 	}
 	_, err := w.Write(buf.Bytes())
