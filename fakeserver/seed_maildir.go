@@ -2,17 +2,16 @@ package fakeserver
 
 import (
 	"bufio"
-	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/imapprobe/imapprobe/internal/mutf7"
 )
 
 // Maildir++ as Dovecot and mbsync write it: the root's cur/ and new/ are
@@ -201,7 +200,7 @@ func maildirFolderName(dir string) (string, error) {
 		if l == "" {
 			return "", fmt.Errorf("folder %q: empty level between \".\" separators", dir)
 		}
-		dec, err := decodeMUTF7(l)
+		dec, err := mutf7.Decode(l)
 		if err != nil {
 			return "", fmt.Errorf("folder %q: %w", dir, err)
 		}
@@ -218,44 +217,4 @@ func maildirFolderName(dir string) (string, error) {
 		return "", err
 	}
 	return name, nil
-}
-
-// decodeMUTF7 decodes modified UTF-7 (RFC 3501 5.1.3): "&" starts a
-// base64 (with "," for "/") run of UTF-16, "-" ends it, "&-" is "&".
-func decodeMUTF7(s string) (string, error) {
-	var b strings.Builder
-	for len(s) > 0 {
-		i := strings.IndexByte(s, '&')
-		if i < 0 {
-			b.WriteString(s)
-			break
-		}
-		b.WriteString(s[:i])
-		s = s[i+1:]
-		j := strings.IndexByte(s, '-')
-		if j < 0 {
-			return "", fmt.Errorf("modified UTF-7: \"&\" without its \"-\"")
-		}
-		run := s[:j]
-		s = s[j+1:]
-		if run == "" {
-			b.WriteByte('&')
-			continue
-		}
-		raw, err := base64.RawStdEncoding.DecodeString(strings.ReplaceAll(run, ",", "/"))
-		if err != nil || len(raw)%2 != 0 {
-			return "", fmt.Errorf("modified UTF-7: bad base64 run %q", run)
-		}
-		units := make([]uint16, len(raw)/2)
-		for k := range units {
-			units[k] = uint16(raw[2*k])<<8 | uint16(raw[2*k+1])
-		}
-		for _, r := range utf16.Decode(units) {
-			if r == utf8.RuneError {
-				return "", fmt.Errorf("modified UTF-7: run %q is not UTF-16", run)
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String(), nil
 }
