@@ -1,7 +1,6 @@
 package exporter
 
 import (
-	"bytes"
 	"crypto/tls"
 	"io"
 	"log/slog"
@@ -12,13 +11,13 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/internal/certs"
 	"github.com/imapprobe/imapprobe/internal/redact"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
 // Canary secrets: the fakes accept them, and no page, metric or log may
@@ -29,29 +28,11 @@ const (
 	canaryToken    = "canary-Tok-4b2a8e6f0c1d-do-not-print"
 )
 
-// syncBuffer is a log destination safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // rig is an exporter over httptest, its log, and its files.
 type rig struct {
 	e   *Exporter
 	srv *httptest.Server
-	log *syncBuffer
+	log *testkit.Buffer
 	dir string
 	cfg string // the config file's path
 }
@@ -73,7 +54,7 @@ func newRig(t testing.TB, ca []byte, config string, o Options) *rig {
 	dir := t.TempDir()
 	writeFile(t, dir, "ca.pem", string(ca))
 	writeFile(t, dir, "pw", canaryPassword+"\n")
-	r := &rig{dir: dir, log: &syncBuffer{}}
+	r := &rig{dir: dir, log: &testkit.Buffer{}}
 	r.cfg = writeFile(t, dir, "imapprobe.yml", strings.ReplaceAll(config, "$DIR", dir))
 	o.ConfigFile = r.cfg
 	o.Logger = slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelDebug}))

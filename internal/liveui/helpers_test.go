@@ -8,37 +8,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
-
-// syncBuffer is a log sink the handler goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // rig is the page on a loopback httptest server, logging to logs.
 type rig struct {
 	srv  *httptest.Server
-	logs *syncBuffer
+	logs *testkit.Buffer
 }
 
 func newRig(t *testing.T, o Options) *rig {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := httptest.NewServer(New(o).Handler())
 	t.Cleanup(srv.Close)
