@@ -103,20 +103,7 @@ func (t *upstreamTarget) dial() (net.Conn, []byte, error) {
 // maxUpstreamLine bounds the lines the proxy reads itself.
 const maxUpstreamLine = 8 << 10
 
-func upstreamLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
-		if len(line) > maxUpstreamLine {
-			return nil, errLineTooLong
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		return line, err
-	}
-}
+func upstreamLine(br *bufio.Reader) ([]byte, error) { return readLine(br, maxUpstreamLine) }
 
 // startTLSOn upgrades the upstream connection and asks its capabilities.
 func (t *upstreamTarget) startTLSOn(raw net.Conn, br *bufio.Reader, greeting []byte) (net.Conn, []byte, error) {

@@ -14,8 +14,14 @@ import (
 // errLineTooLong ends a connection whose peer sends a line without end.
 var errLineTooLong = errors.New("fakeserver: line too long")
 
+// sliceReader is what readLine reads from: the client's clientReader, or a
+// bufio.Reader on an upstream server.
+type sliceReader interface {
+	ReadSlice(delim byte) ([]byte, error)
+}
+
 // readLine reads one line including its LF, refusing lines over max bytes.
-func readLine(br *clientReader, max int) ([]byte, error) {
+func readLine(br sliceReader, max int) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
