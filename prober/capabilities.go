@@ -40,8 +40,7 @@ func (c capSet) mechanisms() []string {
 
 // capsFromCode extracts [CAPABILITY ...] from a response text, or nil.
 func capsFromCode(text string) []string {
-	up := strings.ToUpper(text)
-	i := strings.Index(up, "[CAPABILITY ")
+	i := indexFoldASCII(text, "[CAPABILITY ")
 	if i < 0 {
 		return nil
 	}
@@ -51,4 +50,16 @@ func capsFromCode(text string) []string {
 		return nil
 	}
 	return strings.Fields(rest[:end])
+}
+
+// indexFoldASCII is strings.Index ignoring case for an ASCII needle. It
+// indexes text itself: strings.ToUpper would turn each invalid UTF-8 byte
+// into three, so its offsets do not fit a hostile server's bytes.
+func indexFoldASCII(text, needle string) int {
+	for i := 0; i+len(needle) <= len(text); i++ {
+		if strings.EqualFold(text[i:i+len(needle)], needle) {
+			return i
+		}
+	}
+	return -1
 }

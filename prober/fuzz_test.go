@@ -61,6 +61,11 @@ func FuzzServerBytes(f *testing.F) {
 		if len(r.Steps) != len(Steps) || r.Result == nil {
 			t.Fatalf("%d steps, result %v", len(r.Steps), r.Result)
 		}
+		for _, s := range r.Steps {
+			if d := s.Diagnosis; d != nil && strings.HasPrefix(d.Detail, panicDetail) {
+				t.Fatalf("step %s panicked: %s", s.Name, d.Detail)
+			}
+		}
 		for _, c := range r.Codes() {
 			if _, ok := Lookup(c); !ok {
 				t.Fatalf("code %s is not in the catalog", c)

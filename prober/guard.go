@@ -1,6 +1,7 @@
 package prober
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -8,6 +9,10 @@ import (
 // first before the connection is closed under it, then before the step is
 // abandoned.
 const guardGrace = time.Second
+
+// panicDetail opens the detail of a step that panicked on the server's
+// reply: a bug in imapprobe, which FuzzServerBytes looks for.
+const panicDetail = "imapprobe failed on the server's reply (a bug in imapprobe; please report it with the --record file):"
 
 // runGuarded runs fn on a goroutine of its own, so that a call that blocks
 // past every socket deadline (imapclient waits on channels that no
@@ -25,6 +30,19 @@ func (p *probe) runGuarded(name string, fn stepFunc, in session, s *Step) (sessi
 	done := make(chan result, 1)
 	local := *s
 	go func() {
+		defer func() {
+			// a hostile reply that trips a bug must fail this step, not
+			// kill the process (an exporter probing many servers)
+			if v := recover(); v != nil {
+				code, ok := StepCode(name, "malformed")
+				if !ok { // dns, tcp, tls: these steps parse no IMAP
+					panic(v)
+				}
+				local = Step{Name: local.Name, Start: local.Start}
+				p.fail(&local, code, fmt.Sprintf("%s %v", panicDetail, v))
+				done <- result{in, local, false}
+			}
+		}()
 		out, ok := fn(p, in, &local)
 		done <- result{out, local, ok && local.Diagnosis == nil}
 	}()

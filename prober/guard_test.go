@@ -53,3 +53,24 @@ func TestGuardAbandonsBlockedStep(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardRecoversPanic: a step that panics on a hostile reply fails
+// with that step's malformed code and the panic's value, and the probe
+// (an exporter's process) lives on; the secret stays out of the detail.
+func TestGuardRecoversPanic(t *testing.T) {
+	t.Parallel()
+	p := &probe{ctx: context.Background(), o: Options{StepTimeout: time.Second}.withDefaults(), deadline: time.Now().Add(time.Second)}
+	p.red = redact.NewSession("Guard-Canary-Pw-7")
+	p.rec = wiretap.New(time.Now(), wiretap.DefaultLimits(), p.red)
+	s := Step{Name: StepList, Start: 42}
+	_, ok := p.runGuarded(StepList, func(_ *probe, in session, s *Step) (session, bool) {
+		s.Note = "half done"
+		panic("index out of range near Guard-Canary-Pw-7")
+	}, session{}, &s)
+	if ok || s.Diagnosis == nil || s.Diagnosis.Code != "list.malformed" || s.Start != 42 || s.Note != "" {
+		t.Fatalf("ok=%v step=%+v diagnosis=%+v", ok, s, s.Diagnosis)
+	}
+	if want := panicDetail + " index out of range near "; !strings.HasPrefix(s.Diagnosis.Detail, want) || strings.Contains(s.Diagnosis.Detail, "Guard-Canary-Pw-7") {
+		t.Errorf("detail %q, want it to start %q without the password", s.Diagnosis.Detail, want)
+	}
+}
