@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
+// The patterns compile on first use: every run of imapprobe would pay
+// for them at start-up, and only a bad flag needs them.
 var (
-	badValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([\w-]+): (.*)$`)
-	flagName = regexp.MustCompile(`-([\w-]+)$`)
+	badValue = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([\w-]+): (.*)$`)
+	})
+	flagName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`-([\w-]+)$`) })
 )
 
 // Explain rewords err from flag.FlagSet.Parse. wants says what a flag
@@ -19,7 +24,7 @@ var (
 // "parse error"; it may be nil.
 func Explain(err error, wants map[string]string) string {
 	msg := err.Error()
-	if m := badValue.FindStringSubmatch(msg); m != nil {
+	if m := badValue().FindStringSubmatch(msg); m != nil {
 		why := m[3]
 		if w, ok := wants[m[2]]; ok && why == "parse error" {
 			why = w
@@ -29,7 +34,7 @@ func Explain(err error, wants map[string]string) string {
 		return fmt.Sprintf("%s %q: %s", Dashes(m[2]), m[1], why)
 	}
 	name := ""
-	if m := flagName.FindStringSubmatch(msg); m != nil {
+	if m := flagName().FindStringSubmatch(msg); m != nil {
 		name = Dashes(m[1])
 	}
 	switch {
