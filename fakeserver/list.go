@@ -132,13 +132,6 @@ func (s *session) Delete(name string) error {
 	return nil
 }
 
-func (s *session) Rename(name, newName string, options *imap.RenameOptions) error {
-	if err := s.UserSession.Rename(name, newName, options); err != nil {
-		return err
-	}
-	s.store.renamed(name, newName)
-	return nil
-}
 
 func (s *session) Subscribe(name string) error {
 	if err := s.UserSession.Subscribe(name); err != nil {

@@ -4,11 +4,10 @@ import "fmt"
 
 // renameMailbox renames a mailbox as RENAME from another session would
 // (imapmemserver keeps its UIDVALIDITY and messages). A session that has
-// it selected keeps it selected. LIST's index follows.
+// it selected keeps it selected. Its inferiors and LIST's index follow.
 func renameMailbox(st *mailStore, from, to string) (string, error) {
-	if err := st.mem.Rename(from, to, nil); err != nil {
+	if _, err := st.renameTree(from, to); err != nil {
 		return "", fmt.Errorf("rename %q to %q: %w", from, to, err)
 	}
-	st.renamed(from, to)
 	return fmt.Sprintf("renamed %q to %q", from, to), nil
 }
