@@ -38,6 +38,9 @@ import (
 // Header is the first line of every recording of this version.
 const Header = "# imapprobe recording v1"
 
+// Ext is a recording file's extension.
+const Ext = ".rec"
+
 // Dir is who sent a line.
 type Dir string
 
@@ -91,6 +94,9 @@ type Recording struct {
 	Infos       []Info
 	Lines       []Line
 	End         string // EndServer, EndReset or EndClient; "" when unknown
+	// Comments are written after the header, each as a "# " line (Encode
+	// writes its own when there are none); Decode does not keep them.
+	Comments []string
 }
 
 // Failure returns the failing step and its code, or "", "".

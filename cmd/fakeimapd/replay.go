@@ -25,7 +25,7 @@ type replayOptions struct {
 // replayExclusive are the flags that shape the fake, which a replay is not.
 var replayExclusive = []string{"fault", "faults-file", "scenario", "control", "control-token-file", "persona",
 	"mode", "tls-listen", "user", "token", "users-file", "tokens-file", "credentials-out", "messages",
-	"restricted-mailbox", "fresh-state", "allow-plaintext-auth", "seed", "upstream", "upstream-ca", "upstream-insecure"}
+	"restricted-mailbox", "fresh-state", "allow-plaintext-auth", "seed", "upstream", "upstream-ca", "upstream-insecure", "record"}
 
 // check reads the recording, and refuses the fake's own flags beside it.
 func (r *replayOptions) check(fs *flag.FlagSet) error {
