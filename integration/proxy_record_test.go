@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"flag"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -36,35 +37,42 @@ const (
 	recUser     = "recuser"
 )
 
+// updateRecordings rewrites the catalog's Dovecot recordings
+// (scenarios/recordings/dovecot-*.rec) from the cases that name one.
+var updateRecordings = flag.Bool("update-recordings", false, "rewrite scenarios/recordings/dovecot-*.rec")
+
 func TestProxyRecordRoundTrip(t *testing.T) {
 	t.Parallel()
 	l, err := processLauncher()
 	realservers.Need(t, err)
 	inst := startDovecot(t, l, realservers.Config{Users: []realservers.User{{Name: recUser, Password: recPassword, Token: recToken,
-		Mailboxes: []realservers.Mailbox{{Name: "INBOX", Messages: 3}}}}})
+		Mailboxes: []realservers.Mailbox{{Name: "INBOX", Messages: 3}, {Name: "Restricted", Messages: 1, Denied: true}}}}})
 	upstream := "imaps://" + hostPort(inst.Host, inst.TLSPort)
 	cases := []struct {
-		name   string
-		specs  []string
-		tls    prober.TLSMode
-		auth   string
-		secret string
-		slow   time.Duration
-		code   prober.Code // the verdict's code: the failure, or the first warning; "" for a clean pass
+		name    string
+		specs   []string
+		tls     prober.TLSMode
+		auth    string
+		secret  string
+		slow    time.Duration
+		code    prober.Code // the verdict's code: the failure, or the first warning; "" for a clean pass
+		mailbox string
+		keep    string // the catalog's recording of this case (-update-recordings)
 	}{
-		{"healthy over STARTTLS", nil, prober.TLSStartTLS, "", recPassword, 0, ""},
-		{"healthy LOGIN", nil, prober.TLSImplicit, "login", recPassword, 0, ""},
-		{"AUTHENTICATE on a continuation line", []string{"caps:-SASL-IR"}, prober.TLSImplicit, "plain", recPassword, 0, ""},
-		{"XOAUTH2 token", nil, prober.TLSImplicit, "xoauth2", recToken, 0, ""},
-		{"Dovecot refuses the password", nil, prober.TLSImplicit, "", recWrong, 0, "auth.failed"},
-		{"greeting BYE", []string{"greeting:bye"}, prober.TLSImplicit, "", recPassword, 0, "greeting.bye"},
-		{"STARTTLS stripped", []string{"caps:-STARTTLS"}, prober.TLSStartTLS, "", recPassword, 0, "starttls.unavailable"},
-		{"AUTHENTICATE refused", []string{"reply:AUTHENTICATE=NO [AUTHENTICATIONFAILED] Authentication failed."}, prober.TLSImplicit, "", recPassword, 0, "auth.failed"},
-		{"LIST dropped", []string{"drop:LIST"}, prober.TLSImplicit, "", recPassword, 0, "list.dropped"},
-		{"EXAMINE refused", []string{"reply:EXAMINE=NO [NOPERM] Permission denied"}, prober.TLSImplicit, "", recPassword, 0, "mailbox.no_permission"},
-		{"EXAMINE slow", []string{"delay:EXAMINE=1500ms"}, prober.TLSImplicit, "", recPassword, 700 * time.Millisecond, "mailbox.slow"},
-		{"FETCH cut", []string{"drop:FETCH+20"}, prober.TLSImplicit, "", recPassword, 0, "fetch.dropped"},
-		{"FETCH endless", []string{"garbage:FETCH=endless"}, prober.TLSImplicit, "", recPassword, 0, "fetch.malformed"},
+		{"healthy over STARTTLS", nil, prober.TLSStartTLS, "", recPassword, 0, "", "", ""},
+		{"healthy LOGIN", nil, prober.TLSImplicit, "login", recPassword, 0, "", "", ""},
+		{"AUTHENTICATE on a continuation line", []string{"caps:-SASL-IR"}, prober.TLSImplicit, "plain", recPassword, 0, "", "", ""},
+		{"XOAUTH2 token", nil, prober.TLSImplicit, "xoauth2", recToken, 0, "", "", ""},
+		{"Dovecot refuses the password", nil, prober.TLSImplicit, "", recWrong, 0, "auth.failed", "", "dovecot-wrong-password"},
+		{"Dovecot's ACL denies the mailbox", nil, prober.TLSStartTLS, "", recPassword, 0, "mailbox.no_permission", "Restricted", "dovecot-acl-denied"},
+		{"greeting BYE", []string{"greeting:bye"}, prober.TLSImplicit, "", recPassword, 0, "greeting.bye", "", ""},
+		{"STARTTLS stripped", []string{"caps:-STARTTLS"}, prober.TLSStartTLS, "", recPassword, 0, "starttls.unavailable", "", ""},
+		{"AUTHENTICATE refused", []string{"reply:AUTHENTICATE=NO [AUTHENTICATIONFAILED] Authentication failed."}, prober.TLSImplicit, "", recPassword, 0, "auth.failed", "", ""},
+		{"LIST dropped", []string{"drop:LIST"}, prober.TLSImplicit, "", recPassword, 0, "list.dropped", "", ""},
+		{"EXAMINE refused", []string{"reply:EXAMINE=NO [NOPERM] Permission denied"}, prober.TLSImplicit, "", recPassword, 0, "mailbox.no_permission", "", ""},
+		{"EXAMINE slow", []string{"delay:EXAMINE=1500ms"}, prober.TLSImplicit, "", recPassword, 700 * time.Millisecond, "mailbox.slow", "", ""},
+		{"FETCH cut", []string{"drop:FETCH+20"}, prober.TLSImplicit, "", recPassword, 0, "fetch.dropped", "", "dovecot-fetch-cut"},
+		{"FETCH endless", []string{"garbage:FETCH=endless"}, prober.TLSImplicit, "", recPassword, 0, "fetch.malformed", "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,7 +86,7 @@ func TestProxyRecordRoundTrip(t *testing.T) {
 				opts = append(opts, fakeserver.WithFaults(faults.MustParse(s)))
 			}
 			px := fakeserver.New(t, opts...)
-			target := prober.Target{Host: "127.0.0.1", Port: portOf(px.TLSAddr()), TLS: tc.tls, User: recUser}
+			target := prober.Target{Host: "127.0.0.1", Port: portOf(px.TLSAddr()), TLS: tc.tls, User: recUser, Mailbox: tc.mailbox}
 			if tc.tls == prober.TLSStartTLS {
 				target.Port = portOf(px.PlainAddr())
 			}
@@ -122,6 +130,10 @@ func TestProxyRecordRoundTrip(t *testing.T) {
 			if authSent(orig) && !strings.Contains(string(proxyRec), "[redacted]") {
 				t.Errorf("the proxy's recording masks no login:\n%s", proxyRec)
 			}
+			if tc.keep != "" && *updateRecordings {
+				keepRecording(t, tc.keep, orig.Recording(popts), "a probe of fakeimapd --upstream in front of Dovecot "+inst.Version+": "+tc.name+
+					map[bool]string{true: ", under " + strings.Join(tc.specs, " + "), false: ""}[len(tc.specs) > 0])
+			}
 			want := stepVerdicts(orig)
 			for what, text := range map[string]string{"probe": probeRec.String(), "proxy": string(proxyRec)} {
 				again := probeReplay(t, text, target, popts)
@@ -130,6 +142,20 @@ func TestProxyRecordRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// keepRecording writes rec as the catalog's recording name, saying how
+// it was made.
+func keepRecording(t *testing.T, name string, rec *recording.Recording, what string) {
+	rec.Comments = []string{"Recorded by go test ./integration -run TestProxyRecordRoundTrip -update-recordings:",
+		what + "."}
+	var b bytes.Buffer
+	if err := recording.Encode(&b, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "scenarios", "recordings", name+recording.Ext), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -19,11 +19,11 @@ func TestREADMERecordingExample(t *testing.T) {
 	if !ok || !ok2 {
 		t.Fatal("README.md has no recording-example block")
 	}
-	file, err := os.ReadFile("testdata/recordings/gmail-app-password.rec")
+	file, err := os.ReadFile("recordings/gmail-app-password.rec")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if block != string(file) {
-		t.Errorf("README.md's recording example differs from testdata/recordings/gmail-app-password.rec; copy the file there.\nREADME:\n%s\nfile:\n%s", block, file)
+		t.Errorf("README.md's recording example differs from recordings/gmail-app-password.rec; copy the file there.\nREADME:\n%s\nfile:\n%s", block, file)
 	}
 }

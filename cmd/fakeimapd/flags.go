@@ -241,6 +241,13 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		if err := applyScenario(&o, scenario, modeGiven); err != nil {
 			return nil, err
 		}
+		if o.replay.rec != nil {
+			set := setFlags(fs)
+			delete(set, "scenario")
+			if err := refuseFakeFlags(set, "--scenario "+scenario+", a recording served as it is"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &o, nil
 }

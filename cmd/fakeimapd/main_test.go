@@ -291,6 +291,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--record", "/dev/null"}, "fakeimapd: --record /dev/null: not a directory"},
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--record", "/dev/null/sub"}, "fakeimapd: --record: mkdir /dev/null: not a directory"},
 		{[]string{"--replay", "x.rec", "--record", "/tmp"}, "fakeimapd: --record does not apply to --replay"},
+		{[]string{"--scenario", "gmail-app-password", "--fault", "drop:FETCH"}, "fakeimapd: --fault does not apply to --scenario gmail-app-password, a recording served as it is"},
+		{[]string{"--scenario", "wrong-password", "--replay-timing"}, "fakeimapd: --replay-timing needs --replay FILE (or --scenario NAME of a recording)"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -80,7 +80,7 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if o.replay.rec != nil {
-		return serveReplay(ctx, o, logger, stdout)
+		return serveReplay(ctx, o, logger, stdout, stderr)
 	}
 	srv, err := fakeserver.Start(serverOptions(o, logger)...)
 	if err != nil {

@@ -74,3 +74,38 @@ func TestUpstreamDaemon(t *testing.T) {
 		t.Errorf("no proxying line in the log:\n%s", d.stderr)
 	}
 }
+
+// TestREADMEProxyReady runs the README's proxy example (on a free port,
+// recording into a fresh directory; the upstream is dialled only for a
+// client, so imap.example.net is never reached) and checks that it prints
+// the README's ready line, byte for byte once the port and directory are
+// put back.
+func TestREADMEProxyReady(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "<!-- proxy-ready -->\n```\n$ fakeimapd ")
+	block, _, ok2 := strings.Cut(rest, "```\n<!-- /proxy-ready -->")
+	cmdLine, want, ok3 := strings.Cut(block, "\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no proxy-ready block")
+	}
+	const port, dir = "127.0.0.1:1143", "recs"
+	recDir := filepath.Join(t.TempDir(), dir)
+	args := strings.Fields(cmdLine)
+	for i, a := range args {
+		switch a {
+		case port:
+			args[i] = "127.0.0.1:0"
+		case dir:
+			args[i] = recDir
+		}
+	}
+	d := startDaemon(t, nil, args...)
+	got := strings.NewReplacer(d.ready.Addr, port, strconv.Quote(recDir), strconv.Quote(dir)).Replace(d.line)
+	if got != want {
+		t.Errorf("fakeimapd %s printed\n%swant the README's\n%s", cmdLine, got, want)
+	}
+}
