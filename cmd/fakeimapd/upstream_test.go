@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 	"github.com/imapprobe/imapprobe/recording"
 )
 
@@ -82,15 +83,10 @@ func TestUpstreamDaemon(t *testing.T) {
 // put back.
 func TestREADMEProxyReady(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, rest, ok := strings.Cut(string(readme), "<!-- proxy-ready -->\n```\n$ fakeimapd ")
-	block, _, ok2 := strings.Cut(rest, "```\n<!-- /proxy-ready -->")
-	cmdLine, want, ok3 := strings.Cut(block, "\n")
-	if !ok || !ok2 || !ok3 {
-		t.Fatal("README.md has no proxy-ready block")
+	block := testkit.READMEBlock(t, "../../README.md", "proxy-ready")
+	cmdLine, want, ok := strings.Cut(strings.TrimPrefix(block, "$ fakeimapd "), "\n")
+	if !ok || !strings.HasPrefix(block, "$ fakeimapd ") {
+		t.Fatalf("README.md's proxy-ready block is not a fakeimapd command and its line:\n%s", block)
 	}
 	const port, dir = "127.0.0.1:1143", "recs"
 	recDir := filepath.Join(t.TempDir(), dir)
