@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,6 +74,13 @@ func TestUpstreamDaemon(t *testing.T) {
 	}
 	if !strings.Contains(d.stderr.String(), "fakeimapd proxying: log in to imap://"+d.ready.Addr+"/INBOX as a user of the upstream") {
 		t.Errorf("no proxying line in the log:\n%s", d.stderr)
+	}
+	// fakeimapd --replay serves the proxy's recording: the same session
+	// gets the same answers, whatever the password
+	r := startDaemon(t, nil, "--replay", paths[0])
+	again := imapLinesAs(t, r.ready.Addr, "alice any-password", `LIST "" OnlyUpstream`, "EXAMINE INBOX", "LOGOUT")
+	if got, want := strings.Join(slices.Concat(again...), "\n"), strings.Join(slices.Concat(replies...), "\n"); got != want {
+		t.Errorf("the replay answered\n%s\nthe proxy answered\n%s", got, want)
 	}
 }
 
