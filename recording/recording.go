@@ -1,5 +1,7 @@
 // Package recording is the file format of a recorded IMAP session: what
-// `imapprobe --record FILE` writes and `fakeimapd --replay FILE` serves.
+// `imapprobe --record FILE` writes for a probe, `fakeimapd --upstream URL
+// --record DIR` writes for each client of its proxy (without step lines:
+// the proxy diagnoses nothing), and `fakeimapd --replay FILE` serves.
 //
 // A recording is UTF-8 text, one item a line, so that it diffs well and
 // can be written by hand. The first line is the version header, exactly
