@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/integration/realservers"
@@ -48,19 +46,7 @@ func TestProxyRecordsMbsync(t *testing.T) {
 		t.Fatalf("mbsync stored %d messages through the proxy, want %d", len(want), messages)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := px.WaitConnections(ctx, 1); err != nil {
-		t.Fatal(err)
-	}
-	paths, _ := filepath.Glob(filepath.Join(dir, "*"+recording.Ext))
-	if len(paths) != 1 {
-		t.Fatalf("recordings %q, want 1 for mbsync's one connection", paths)
-	}
-	text, err := os.ReadFile(paths[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	text := onlyRecording(t, px, dir)
 	if leak := secretIn(string(text)); leak != "" || !strings.Contains(string(text), "[redacted]") {
 		t.Fatalf("the recording holds %q or masks no login:\n%s", leak, text)
 	}

@@ -101,21 +101,9 @@ func TestProxyRecordRoundTrip(t *testing.T) {
 			if got := verdictCode(orig); got != tc.code {
 				t.Fatalf("proxy + Dovecot gave %q, want %q: %s", got, tc.code, stepVerdicts(orig))
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if _, err := px.WaitConnections(ctx, 1); err != nil {
-				t.Fatal(err)
-			}
+			proxyRec := onlyRecording(t, px, dir)
 			var probeRec bytes.Buffer
 			if err := recording.Encode(&probeRec, orig.Recording(popts)); err != nil {
-				t.Fatal(err)
-			}
-			proxyRecs, _ := filepath.Glob(filepath.Join(dir, "*"+recording.Ext))
-			if len(proxyRecs) != 1 {
-				t.Fatalf("proxy recordings %q, want 1", proxyRecs)
-			}
-			proxyRec, err := os.ReadFile(proxyRecs[0])
-			if err != nil {
 				t.Fatal(err)
 			}
 			ctl := httptest.NewRecorder()
@@ -143,6 +131,26 @@ func TestProxyRecordRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// onlyRecording waits for px's one connection to end and returns the one
+// recording it wrote into dir.
+func onlyRecording(t *testing.T, px *fakeserver.Server, dir string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := px.WaitConnections(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*"+recording.Ext))
+	if len(paths) != 1 {
+		t.Fatalf("proxy recordings %q, want 1 for the one connection", paths)
+	}
+	b, err := os.ReadFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // keepRecording writes rec as the catalog's recording name, saying how
