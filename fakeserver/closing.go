@@ -43,7 +43,7 @@ func (c *conn) closeFor(why CloseReason, mode faults.CloseMode) {
 // is completed first, so a client that sees the close finds it complete.
 func (c *conn) closeWith(mode faults.CloseMode) {
 	c.closeOnce.Do(func() {
-		c.endRecord()
+		c.endRecord(mode)
 		if tcp, ok := c.raw.(*net.TCPConn); ok && mode == faults.CloseRST {
 			_ = tcp.SetLinger(0)
 		}
@@ -58,7 +58,7 @@ func (c *conn) closeWith(mode faults.CloseMode) {
 // closeGraceful ends the connection as a well-behaved server does after
 // LOGOUT: TLS close_notify, then FIN.
 func (c *conn) closeGraceful() {
-	c.endRecord() // the close_notify is a close the client sees
+	c.endRecord(faults.CloseFIN) // the close_notify is a close the client sees
 	c.mu.Lock()
 	tc := c.tlsConn
 	c.mu.Unlock()
@@ -84,8 +84,9 @@ func (c *conn) finish() {
 
 // endRecord sets the record's end and who closed, once: the reason set so
 // far, else the client; the client's becomes ClosedByShutdown while the
-// server is closing.
-func (c *conn) endRecord() {
+// server is closing. mode is how the connection closes, for the session
+// recording, written first.
+func (c *conn) endRecord(mode faults.CloseMode) {
 	c.srv.mu.Lock()
 	shutdown := c.srv.closed
 	c.srv.mu.Unlock()
@@ -98,6 +99,7 @@ func (c *conn) endRecord() {
 	if shutdown && by == ClosedByClient {
 		by = ClosedByShutdown
 	}
+	c.saveRecording(by, mode)
 	c.rec.update(func(r *ConnRecord) {
 		if r.End.IsZero() {
 			r.End = time.Now()

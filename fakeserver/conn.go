@@ -63,8 +63,9 @@ type conn struct {
 	closedBy  CloseReason
 	acted     []faults.Fault // the faults that fired, for the unfired log
 
-	closed    chan struct{}
-	closeOnce sync.Once
+	closed     chan struct{}
+	closeOnce  sync.Once
+	recordOnce sync.Once // the session recording is written once (recording.go)
 }
 
 func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
@@ -73,12 +74,16 @@ func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
 		port = s.plainMode.String()
 	}
 	now := time.Now()
+	lim := transcriptLimits
+	if s.cfg.recordDir != "" {
+		lim = recordLimits
+	}
 	c := &conn{
 		srv:      s,
 		id:       s.nextID.Add(1),
 		raw:      nc,
 		implicit: implicit,
-		tap:      wiretap.New(now, transcriptLimits, s.redact.Fresh()),
+		tap:      wiretap.New(now, lim, s.redact.Fresh()),
 		closed:   make(chan struct{}),
 		persona:  &personaConn{spec: s.personaSpec()},
 	}

@@ -75,6 +75,7 @@ type config struct {
 	restricted     string        // WithRestrictedMailbox
 	fresh          FreshScope    // WithFreshState
 	upstream       *Upstream     // WithUpstream
+	recordDir      string        // WithSessionRecordings
 	seeds          []*Seed       // WithSeed, in order
 	// wrapConn, if set, wraps each accepted connection: the write
 	// benchmarks count the client socket's writes with it.

@@ -2,10 +2,11 @@ package fakeserver
 
 import (
 	"io"
-
-	"github.com/imapprobe/imapprobe/faults"
+	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/imapprobe/imapprobe/faults"
 )
 
 // proxy serves the backend end of p from a new upstream connection: the
@@ -69,6 +70,15 @@ func proxyCaps(kind backendKind, caps []string) []string {
 		out = append(out, "LOGINDISABLED")
 	}
 	return out
+}
+
+// urlUser is the user URL names: the first seeded one, or none for a
+// proxy, whose users are the upstream's (a client logs in as one of them).
+func (s *Server) urlUser() *url.Userinfo {
+	if s.backend.upstream != nil {
+		return nil
+	}
+	return url.User(s.users.first().name)
 }
 
 // personaSpec is the connections' persona: none for a proxy, whose

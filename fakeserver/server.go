@@ -108,6 +108,9 @@ func Start(opts ...Option) (*Server, error) {
 	if err := cfg.checkSeeds(); err != nil {
 		return nil, err
 	}
+	if err := cfg.checkRecordDir(); err != nil {
+		return nil, err
+	}
 
 	ca, err := certs.NewAuthority("imapprobe fakeserver CA")
 	if err != nil {
@@ -266,9 +269,10 @@ func (s *Server) PlainAddr() string {
 
 // URL is a ready target for the first user's INBOX:
 // imaps://alice@127.0.0.1:PORT/INBOX for implicit TLS, else imap://...
-// (which means STARTTLS, or plaintext under ModePlaintext).
+// (which means STARTTLS, or plaintext under ModePlaintext). A proxy's
+// has no user: log in as one of the upstream's.
 func (s *Server) URL() string {
-	u := url.URL{Scheme: "imap", Host: s.Addr(), Path: "/INBOX", User: url.User(s.users.first().name)}
+	u := url.URL{Scheme: "imap", Host: s.Addr(), Path: "/INBOX", User: s.urlUser()}
 	if s.cfg.mode == ModeImplicitTLS {
 		u.Scheme = "imaps"
 	}

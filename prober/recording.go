@@ -3,7 +3,6 @@ package prober
 import (
 	"strings"
 
-	"github.com/imapprobe/imapprobe/internal/wiretap"
 	"github.com/imapprobe/imapprobe/recording"
 )
 
@@ -39,19 +38,7 @@ func (r *Report) Recording(o Options) *recording.Recording {
 		if s.Name == StepConnect && s.Status == StatusOK {
 			rec.Connected = s.Start + s.Duration
 		}
-		for _, l := range s.Transcript {
-			switch l.Dir {
-			case wiretap.Info:
-				rec.Infos = append(rec.Infos, recording.Info{At: l.At, Text: l.Text})
-			case wiretap.Client, wiretap.Server:
-				text := l.Text
-				if l.Incomplete {
-					text = strings.TrimSuffix(text, " …(incomplete)")
-				}
-				rec.Lines = append(rec.Lines, recording.Line{Dir: recording.Dir(l.Dir), At: l.At, Text: text,
-					Partial: l.Incomplete && l.Dir == wiretap.Server})
-			}
-		}
+		recording.AddTranscript(rec, s.Transcript)
 	}
 	// a server line cut short means the server closed, unless the probe
 	// gave up waiting for the rest

@@ -83,9 +83,9 @@ func (r *Recording) decodeLine(line string, seen map[string]bool) error {
 		r.TLS = val
 		err = checkTLS(val)
 	case "user":
-		r.User, err = val, checkText(val)
+		r.User, err = val, CheckText(val)
 	case "mailbox":
-		r.Mailbox, err = val, checkText(val)
+		r.Mailbox, err = val, CheckText(val)
 	case "auth":
 		r.Auth = val
 		if !wordRE.MatchString(val) {
@@ -169,7 +169,7 @@ func timed(val string) (time.Duration, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	return at, text, checkText(text)
+	return at, text, CheckText(text)
 }
 
 func parseSeconds(s string) (time.Duration, error) {
@@ -196,8 +196,8 @@ func checkTLS(v string) error {
 	return fmt.Errorf("tls %q: want implicit, starttls or none", cut(v))
 }
 
-// checkText refuses what an escaped transcript text never holds.
-func checkText(s string) error {
+// CheckText refuses what an escaped transcript text never holds.
+func CheckText(s string) error {
 	if !utf8.ValidString(s) {
 		return errors.New("invalid UTF-8")
 	}
@@ -227,7 +227,7 @@ func (r *Recording) Validate() error {
 		return err
 	}
 	for _, t := range []string{r.User, r.Mailbox} {
-		if err := checkText(t); err != nil {
+		if err := CheckText(t); err != nil {
 			return err
 		}
 	}
@@ -239,8 +239,13 @@ func (r *Recording) Validate() error {
 			return err
 		}
 	}
+	for _, c := range r.Comments {
+		if err := CheckText(c); err != nil {
+			return fmt.Errorf("comment: %w", err)
+		}
+	}
 	for _, in := range r.Infos {
-		if err := checkText(in.Text); err != nil {
+		if err := CheckText(in.Text); err != nil {
 			return fmt.Errorf("info: %w", err)
 		}
 	}
@@ -254,7 +259,7 @@ func (r *Recording) Validate() error {
 		if l.At < 0 {
 			return fmt.Errorf("line %d: negative time", i)
 		}
-		if err := checkText(l.Text); err != nil {
+		if err := CheckText(l.Text); err != nil {
 			return fmt.Errorf("line %d: %w", i, err)
 		}
 	}

@@ -92,7 +92,7 @@ func TestWire(t *testing.T) {
 			t.Errorf("Wire(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if f := filler(300); len(f) != 300 || bytes.Count(f, []byte("\r\n")) != 3 {
-		t.Errorf("filler(300): %d bytes, %d line ends", len(f), bytes.Count(f, []byte("\r\n")))
+	if f := filler(300); len(f) != 300 || bytes.Count(f, []byte("\r\n")) != 5 || !bytes.HasPrefix(f, []byte(fillerHeader)) {
+		t.Errorf("filler(300): %d bytes, %d line ends: %q", len(f), bytes.Count(f, []byte("\r\n")), f)
 	}
 }

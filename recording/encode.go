@@ -17,7 +17,12 @@ func Encode(w io.Writer, r *Recording) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format+"\n", args...) }
 	p("%s", Header)
-	p("# written by imapprobe --record; served by fakeimapd --replay; see the README")
+	if len(r.Comments) == 0 {
+		p("# written by imapprobe --record; served by fakeimapd --replay; see the README")
+	}
+	for _, c := range r.Comments {
+		p("# %s", c)
+	}
 	p("tls %s", r.TLS)
 	if r.User != "" {
 		p("user %s", r.User)

@@ -1,5 +1,7 @@
 // Package recording is the file format of a recorded IMAP session: what
-// `imapprobe --record FILE` writes and `fakeimapd --replay FILE` serves.
+// `imapprobe --record FILE` writes for a probe, `fakeimapd --upstream URL
+// --record DIR` writes for each client of its proxy (without step lines:
+// the proxy diagnoses nothing), and `fakeimapd --replay FILE` serves.
 //
 // A recording is UTF-8 text, one item a line, so that it diffs well and
 // can be written by hand. The first line is the version header, exactly
@@ -37,6 +39,9 @@ import (
 
 // Header is the first line of every recording of this version.
 const Header = "# imapprobe recording v1"
+
+// Ext is a recording file's extension.
+const Ext = ".rec"
 
 // Dir is who sent a line.
 type Dir string
@@ -91,6 +96,9 @@ type Recording struct {
 	Infos       []Info
 	Lines       []Line
 	End         string // EndServer, EndReset or EndClient; "" when unknown
+	// Comments are written after the header, each as a "# " line (Encode
+	// writes its own when there are none); Decode does not keep them.
+	Comments []string
 }
 
 // Failure returns the failing step and its code, or "", "".

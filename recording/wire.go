@@ -109,10 +109,20 @@ func placeholder(out []byte, rest string) (int, bool) {
 	return n, strings.HasPrefix(rest, "["+digits+" bytes]")
 }
 
-// filler is n bytes of message-like text: lines of x, CRLF-ended.
+// fillerHeader starts a filler long enough to hold it, so that a client
+// that stores what it fetched (mbsync skips a message without a header)
+// finds a message.
+const fillerHeader = "X-Imapprobe-Replay: filler\r\n\r\n"
+
+// filler is n bytes of message-like text: a header (when n has room for
+// it), then lines of x, CRLF-ended.
 func filler(n int) []byte {
 	b := bytes.Repeat([]byte("x"), n)
-	for i := 76; i+1 < n; i += 78 {
+	start := 0
+	if n >= len(fillerHeader)+2 {
+		start = copy(b, fillerHeader)
+	}
+	for i := start + 76; i+1 < n; i += 78 {
 		b[i], b[i+1] = '\r', '\n'
 	}
 	return b

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/imapprobe/imapprobe/prober"
@@ -16,32 +14,14 @@ import (
 )
 
 // RecordingExt is the file extension FromRecordings loads.
-const RecordingExt = ".rec"
+const RecordingExt = recording.Ext
 
 // FromRecordings loads every *.rec file in dir (see package recording) as
 // a scenario named after the file: a replay of the recording, probed as
-// the recording says, must give the verdict its step lines record.
+// the recording says, must give the verdict its step lines record. An
+// error names the file.
 func FromRecordings(dir string) ([]Scenario, error) {
-	paths, err := filepath.Glob(filepath.Join(dir, "*"+RecordingExt))
-	if err != nil {
-		return nil, err
-	}
-	var out []Scenario
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := recording.Decode(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		sc := FromRecording(strings.TrimSuffix(filepath.Base(p), RecordingExt), rec)
-		sc.Situation = "a replay of " + filepath.Base(p)
-		out = append(out, sc)
-	}
-	return out, nil
+	return fromFS(os.DirFS(dir), ".", dir)
 }
 
 // FromRecording makes a scenario of one recording.
@@ -59,7 +39,7 @@ func FromRecording(name string, rec *recording.Recording) Scenario {
 		Situation: "a recorded session, replayed",
 		Server:    Server{Mode: rec.TLS},
 		Probe: Probe{TLS: rec.TLS, Auth: rec.Auth, Mailbox: rec.Mailbox, Select: rec.Select,
-			StepTimeout: rec.StepTimeout, Slow: rec.Slow},
+			StepTimeout: rec.StepTimeout, Slow: rec.Slow, AllowPlaintextAuth: rec.TLS == "none"},
 		Want:      w,
 		Recording: rec,
 	}
@@ -80,7 +60,7 @@ func runRecording(ctx context.Context, s Scenario) (Result, error) {
 	opts := prober.Options{
 		Auth: p.Auth, Select: p.Select, RootCAs: rs.CAPool(), Password: secret(),
 		StepTimeout: orDuration(p.StepTimeout, 5*time.Second), Timeout: 20 * time.Second,
-		Slow: orDuration(p.Slow, 2*time.Second), AllowPlaintextAuth: s.Recording.TLS == "none",
+		Slow: orDuration(p.Slow, 2*time.Second), AllowPlaintextAuth: p.AllowPlaintextAuth,
 	}
 	start := time.Now()
 	rep := prober.Probe(ctx, target, opts)

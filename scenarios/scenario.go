@@ -100,6 +100,7 @@ func All() []Scenario {
 	out := append([]Scenario(nil), catalog...)
 	out = append(out, stateScenarios...)
 	out = append(out, stepFaults()...)
+	out = append(out, recorded()...)
 	sort.SliceStable(out, func(i, j int) bool {
 		si, sj := stepOrder(out[i].Want), stepOrder(out[j].Want)
 		if si != sj {

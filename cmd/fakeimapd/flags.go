@@ -47,6 +47,8 @@ A fake IMAP server on loopback with injectable faults.
                                   STARTTLS), with the faults applied to it; users and seeding are the upstream's
   --upstream-ca FILE              verify the upstream against this CA (PEM) instead of the system roots
   --upstream-insecure             do not verify the upstream's certificate
+  --record DIR                    with --upstream: write each client connection's session to DIR as a
+                                  recording (secrets masked) that --replay serves, one new file a connection
   --scenario NAME                 start in a scenario of the diagnosis matrix (its mode and faults), and
                                   print the imapprobe command that reproduces its diagnosis
   --list-scenarios                list the scenarios and exit
@@ -87,6 +89,7 @@ type options struct {
 	scenario          *scenarios.Scenario // --scenario, for the imapprobe command
 	secretsOnCmdLine  bool
 	upstream          *fakeserver.Upstream // --upstream
+	recordDir         string               // --record, with --upstream
 	replay            replayOptions        // --replay
 }
 
@@ -136,6 +139,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	fs.StringVar(&up.url, "upstream", "", "")
 	fs.StringVar(&up.caFile, "upstream-ca", "", "")
 	fs.BoolVar(&up.insecure, "upstream-insecure", false, "")
+	fs.StringVar(&up.record, "record", "", "")
 	fs.StringVar(&o.replay.path, "replay", "", "")
 	fs.BoolVar(&o.replay.timing, "replay-timing", false, "")
 	fs.BoolVar(&o.replay.recordedUser, "replay-recorded-user", false, "")
@@ -167,6 +171,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 	if o.upstream, err = up.option(); err != nil {
 		return nil, err
 	}
+	o.recordDir = up.record
 
 	o.secretsOnCmdLine = len(users)+len(tokens) > 0
 	for _, src := range []struct {
@@ -235,6 +240,13 @@ func parseFlags(args []string, getenv func(string) string) (*options, error) {
 		fs.Visit(func(f *flag.Flag) { modeGiven = modeGiven || f.Name == "mode" })
 		if err := applyScenario(&o, scenario, modeGiven); err != nil {
 			return nil, err
+		}
+		if o.replay.rec != nil {
+			set := setFlags(fs)
+			delete(set, "scenario")
+			if err := refuseFakeFlags(set, "--scenario "+scenario+", a recording served as it is"); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &o, nil

@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 type daemon struct {
 	cmd    *exec.Cmd
 	ready  ready
+	line   string // the ready line as printed
 	stderr *testkit.Buffer
 }
 
@@ -62,6 +63,7 @@ func startDaemon(t *testing.T, env []string, args ...string) *daemon {
 	}()
 	select {
 	case l := <-lines:
+		d.line = l
 		if err := json.Unmarshal([]byte(l), &d.ready); err != nil {
 			t.Fatalf("ready line %q: %v; stderr: %s", l, err, d.stderr)
 		}
@@ -285,6 +287,12 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--replay", "x.rec", "--upstream", "imaps://127.0.0.1:1"}, "fakeimapd: --upstream does not apply to --replay"},
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--upstream-ca", "/nonexistent.pem"}, "fakeimapd: --upstream-ca: open /nonexistent.pem: no such file or directory"},
 		{[]string{"--upstream", "imaps://127.0.0.1:1", "--upstream-ca", "/dev/null"}, "fakeimapd: --upstream-ca /dev/null: no PEM certificate in it"},
+		{[]string{"--record", "/tmp"}, "fakeimapd: --record DIR needs --upstream URL: it records the sessions the proxy passes on"},
+		{[]string{"--upstream", "imaps://127.0.0.1:1", "--record", "/dev/null"}, "fakeimapd: --record /dev/null: not a directory"},
+		{[]string{"--upstream", "imaps://127.0.0.1:1", "--record", "/dev/null/sub"}, "fakeimapd: --record: mkdir /dev/null: not a directory"},
+		{[]string{"--replay", "x.rec", "--record", "/tmp"}, "fakeimapd: --record does not apply to --replay"},
+		{[]string{"--scenario", "gmail-app-password", "--fault", "drop:FETCH"}, "fakeimapd: --fault does not apply to --scenario gmail-app-password, a recording served as it is"},
+		{[]string{"--scenario", "wrong-password", "--replay-timing"}, "fakeimapd: --replay-timing needs --replay FILE (or --scenario NAME of a recording)"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

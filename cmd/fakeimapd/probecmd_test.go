@@ -132,7 +132,8 @@ func TestScenarioCommandReproduces(t *testing.T) {
 	t.Parallel()
 	probe := imapprobeBin.Path(t)
 	for _, name := range []string{"mailbox-renamed", "server-down", "dns-typo", "wrong-password", "healthy-oauthbearer",
-		"cert-untrusted-ca", "plaintext-login-refused", "tls-to-plaintext-port", "mailbox-read-only"} {
+		"cert-untrusted-ca", "plaintext-login-refused", "tls-to-plaintext-port", "mailbox-read-only",
+		"gmail-app-password", "dovecot-fetch-cut", "dovecot-acl-denied"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			sc, err := scenarios.Find(name)

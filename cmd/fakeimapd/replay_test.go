@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-const gmailRec = "../../scenarios/testdata/recordings/gmail-app-password.rec"
+const gmailRec = "../../scenarios/recordings/gmail-app-password.rec"
 
 // TestReplayGmail drives both binaries: imapprobe against fakeimapd
 // --replay of the Gmail recording gets its auth.failed and the alert,
@@ -79,7 +79,7 @@ func TestReplayUsageErrors(t *testing.T) {
 	}{
 		{[]string{"--replay", bad}, "fakeimapd: --replay " + bad + ": recording line 3: time \"soon\": want decimal seconds such as 0.012500\n"},
 		{[]string{"--replay", gmailRec, "--fault", "drop:FETCH"}, "fakeimapd: --fault does not apply to --replay, which serves the recording as it is\n"},
-		{[]string{"--replay-timing"}, "fakeimapd: --replay-timing needs --replay FILE\n"},
+		{[]string{"--replay-timing"}, "fakeimapd: --replay-timing needs --replay FILE (or --scenario NAME of a recording)\n"},
 		{[]string{"--replay", filepath.Join(t.TempDir(), "none.rec")}, "fakeimapd: --replay: open "},
 	} {
 		var out, errOut strings.Builder

@@ -23,6 +23,12 @@ func applyScenario(o *options, name string, modeGiven bool) error {
 	if err != nil {
 		return flagError("--scenario", err)
 	}
+	if sc.Recording != nil {
+		// a recording of the catalog: served by a replay, as --replay
+		// does, with its delays, as imapprobe demo replays it
+		o.scenario, o.replay.rec, o.replay.timing = &sc, sc.Recording, true
+		return nil
+	}
 	if !modeGiven {
 		if o.mode, err = fakeserver.ParseMode(sc.Server.ModeName()); err != nil {
 			return err
@@ -77,16 +83,36 @@ func listScenarios(w io.Writer) {
 // directory (removed by cleanup, when fakeimapd exits). It returns the
 // command line, or why there is none.
 func scenarioProbe(sc *scenarios.Scenario, srv *fakeserver.Server, stderr io.Writer) (command, sideOnly string, cleanup func(), err error) {
-	cleanup = func() {}
 	user, password := srv.User()
 	ps := probeServer{mode: srv.Mode(), plainAddr: srv.PlainAddr(), tlsAddr: srv.TLSAddr(), user: user,
 		password: password, token: srv.Token(user), closedPort: scenarios.ClosedPort}
+	return printProbe(sc, ps, srv.CACertPEM(), stderr)
+}
+
+// replayProbe is scenarioProbe for a recording of the catalog, served at
+// addr by a replay, which takes any password or token.
+func replayProbe(sc *scenarios.Scenario, addr string, caPEM []byte, stderr io.Writer) (command, sideOnly string, cleanup func(), err error) {
+	mode, err := fakeserver.ParseMode(sc.Recording.TLS)
+	if err != nil {
+		return "", "", func() {}, err
+	}
+	ps := probeServer{mode: mode, plainAddr: addr, user: sc.Recording.User, password: randomHex(), token: randomHex()}
+	if mode == fakeserver.ModeImplicitTLS {
+		ps.plainAddr, ps.tlsAddr = "", addr
+	}
+	return printProbe(sc, ps, caPEM, stderr)
+}
+
+// printProbe writes the files of the imapprobe command that gets sc's
+// diagnosis from ps, and prints the command.
+func printProbe(sc *scenarios.Scenario, ps probeServer, caPEM []byte, stderr io.Writer) (command, sideOnly string, cleanup func(), err error) {
+	cleanup = func() {}
 	dir, err := os.MkdirTemp("", "fakeimapd-"+sc.Name+"-")
 	if err != nil {
 		return "", "", cleanup, fmt.Errorf("--scenario: %v", err)
 	}
 	cleanup = func() { os.RemoveAll(dir) }
-	args, files, err := probeCommand(*sc, ps, srv.CACertPEM(), dir)
+	args, files, err := probeCommand(*sc, ps, caPEM, dir)
 	var side probeSideOnly
 	if errors.As(err, &side) {
 		fmt.Fprintf(stderr, "fakeimapd: scenario %s is probe-side only: %s\n", sc.Name, side.reason)

@@ -24,6 +24,10 @@ type ready struct {
 	Faults  []string `json:"faults"`
 	// Upstream is the real server a proxy passes sessions to.
 	Upstream string `json:"upstream,omitempty"`
+	// Login says, for a proxy, whose credentials a client logs in with.
+	Login string `json:"login,omitempty"`
+	// Record is the directory a proxy writes its session recordings to.
+	Record string `json:"record,omitempty"`
 	// ProbeCommand reproduces --scenario's diagnosis; ProbeSideOnly says
 	// why there is none.
 	ProbeCommand  string `json:"probe_command,omitempty"`
@@ -61,6 +65,9 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 	if o.upstream != nil {
 		opts = append(opts, fakeserver.WithUpstream(*o.upstream))
 	}
+	if o.recordDir != "" {
+		opts = append(opts, fakeserver.WithSessionRecordings(o.recordDir))
+	}
 	for _, u := range o.users {
 		opts = append(opts, fakeserver.WithUser(u.name, u.secret))
 	}
@@ -73,7 +80,7 @@ func serverOptions(o *options, logger *slog.Logger) []fakeserver.Option {
 func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if o.replay.rec != nil {
-		return serveReplay(ctx, o, logger, stdout)
+		return serveReplay(ctx, o, logger, stdout, stderr)
 	}
 	srv, err := fakeserver.Start(serverOptions(o, logger)...)
 	if err != nil {
@@ -143,6 +150,8 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	if o.upstream != nil {
 		r.Upstream = o.upstream.URL // its users are the upstream's
+		r.Login = proxyLogin
+		r.Record = o.recordDir
 		r.Users = []string{}
 	} else {
 		for _, u := range srv.Users() {
@@ -151,6 +160,9 @@ func serve(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	line, _ := json.Marshal(r)
 	fmt.Fprintf(stdout, "%s\n", line)
+	if o.upstream != nil {
+		logger.Info("fakeimapd proxying: log in to "+r.URL+" as "+proxyLogin, "upstream", r.Upstream, "record", r.Record)
+	}
 	logger.Info("fakeimapd ready", "persona", srv.Persona().String(), "addr", r.Addr, "tls_addr", r.TLSAddr, "url", r.URL, "control", r.Control,
 		"faults", strings.Join(r.Faults, "; "))
 

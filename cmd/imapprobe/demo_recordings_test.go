@@ -7,19 +7,32 @@ import (
 	"testing"
 )
 
-const recordingsDir = "../../scenarios/testdata/recordings"
-
 // TestDemoRecordings: --recordings adds a directory's recordings to the
-// matrix, each run as a replay; a bad directory or file is one line.
+// matrix, each run as a replay; a bad directory or file is one line. The
+// catalog's own recordings are in the matrix without it.
 func TestDemoRecordings(t *testing.T) {
 	t.Parallel()
-	r := invoke([]string{"demo", "--recordings", recordingsDir, "--scenario", "gmail-app-password"}, nil)
-	if r.code != 0 || !strings.Contains(r.stdout, "gmail-app-password") || !strings.Contains(r.stdout, "auth.failed") {
+	kept, err := os.ReadFile("../../scenarios/recordings/gmail-app-password.rec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordingsDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(recordingsDir, "my-gmail.rec"), kept, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := invoke([]string{"demo", "--recordings", recordingsDir, "--scenario", "my-gmail"}, nil)
+	if r.code != 0 || !strings.Contains(r.stdout, "my-gmail") || !strings.Contains(r.stdout, "auth.failed") {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = invoke([]string{"demo", "--recordings", recordingsDir, "--list"}, nil)
-	if !strings.Contains(r.stdout, "gmail-app-password") || !strings.Contains(r.stdout, "a replay of gmail-app-password.rec") {
+	if !strings.Contains(r.stdout, "my-gmail") || !strings.Contains(r.stdout, "a replay of my-gmail.rec") {
 		t.Errorf("--list lacks the recording:\n%s", r.stdout)
+	}
+	r = invoke([]string{"demo", "--list"}, nil)
+	for _, name := range []string{"gmail-app-password", "dovecot-wrong-password", "dovecot-acl-denied", "dovecot-fetch-cut"} {
+		if !strings.Contains(r.stdout, name+" ") {
+			t.Errorf("the catalog lacks the recording %s:\n%s", name, r.stdout)
+		}
 	}
 
 	bad := t.TempDir()

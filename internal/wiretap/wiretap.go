@@ -298,6 +298,11 @@ func (c *Conn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// FlushWrites records a line this side began writing and never ended,
+// marked incomplete: the response a close cut short, for a writer that
+// closes the connection itself.
+func (c *Conn) FlushWrites() { c.out.flush() }
+
 // Err returns the limit violation that stopped reading, if any.
 func (c *Conn) Err() error {
 	c.mu.Lock()
