@@ -261,11 +261,12 @@ func TestDiagnosisDetails(t *testing.T) {
 		t.Parallel()
 		srv := (&pt.Server{Pass: testPass, Implicit: goodTLS(t), Handlers: map[string]pt.Handler{
 			"LIST": func(c *pt.Conv, tag, args string) bool {
-				time.Sleep(150 * time.Millisecond)
+				time.Sleep(700 * time.Millisecond)
 				return pt.DefaultHandlers["LIST"](c, tag, args)
 			}}}).Start(t)
 		o := baseOptions(t)
-		o.Slow = 100 * time.Millisecond
+		// wide: a TLS handshake under -race on a loaded machine took over 100 ms
+		o.Slow = 400 * time.Millisecond
 		r := Probe(context.Background(), target(srv, TLSImplicit), o)
 		assertOK(t, r, "list.slow")
 	})

@@ -85,10 +85,12 @@ const OK = "ok"
 // Timings shared by the timeout and slow scenarios: short enough that the
 // whole matrix runs in seconds, far enough apart to be unambiguous.
 const (
-	shortStep = 400 * time.Millisecond
-	stall     = 1500 * time.Millisecond
-	slowMark  = 250 * time.Millisecond // under slowDelay and the throttled FETCH, over any other step on a loaded machine
-	slowDelay = "350ms"
+	// Wide, for CI's 2 shared cores under -race: at a 250 ms mark and a
+	// 400 ms step timeout, a TLS handshake there was slow or timed out.
+	shortStep = 800 * time.Millisecond
+	stall     = 2 * time.Second
+	slowMark  = 600 * time.Millisecond // under slowDelay, over any other step on a loaded machine
+	slowDelay = "900ms"
 	// slowLinkMark is slow-link's: between its throttled AUTHENTICATE and FETCH.
 	slowLinkMark = 500 * time.Millisecond
 )
