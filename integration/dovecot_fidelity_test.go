@@ -25,7 +25,8 @@ func fakeStarter(persona fakeserver.Persona) startServer {
 	return func(t *testing.T, sit situation) server { return startFake(t, sit, persona) }
 }
 
-func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
+// startFake starts the fake for sit; extra options come last.
+func startFake(t *testing.T, sit situation, persona fakeserver.Persona, extra ...fakeserver.Option) server {
 	opts := []fakeserver.Option{
 		fakeserver.WithPersona(persona),
 		fakeserver.WithMode(fakeserver.ModeStartTLS),
@@ -46,7 +47,7 @@ func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
 	if len(set) > 0 {
 		opts = append(opts, fakeserver.WithFaults(set...))
 	}
-	return fakeServer{fakeserver.New(t, opts...)}
+	return fakeServer{fakeserver.New(t, append(opts, extra...)...)}
 }
 
 // certSpecs is the cert fault that gives the fake Dovecot's certificate.

@@ -144,10 +144,13 @@ func wireSessions() []wireSession {
 
 // captureWire runs wireSessions against inst and returns the record: "S: "
 // and "C: " lines, "## heading" per session, "-- TLS --" at an upgrade.
-func captureWire(t *testing.T, s server) string {
+func captureWire(t *testing.T, s server) string { return captureSessions(t, s, wireSessions()) }
+
+// captureSessions is captureWire for the sessions given.
+func captureSessions(t *testing.T, s server, sessions []wireSession) string {
 	tlsConf := &tls.Config{RootCAs: s.pool(), ServerName: s.host()}
 	var rec strings.Builder
-	for _, sess := range wireSessions() {
+	for _, sess := range sessions {
 		fmt.Fprintf(&rec, "## %s\n", sess.heading)
 		d := net.Dialer{Timeout: 10 * time.Second}
 		if sess.source != "" {
