@@ -40,9 +40,13 @@ type wireExchange struct {
 	startTLS bool // "-- TLS --" follows the server lines
 }
 
-func readWireCapture(t *testing.T) []wireSection {
+func readWireCapture(t *testing.T) []wireSection { return readCapture(t, dovecotWire) }
+
+// readCapture reads a capture in the format of integration's
+// captureSessions.
+func readCapture(t *testing.T, path string) []wireSection {
 	t.Helper()
-	data, err := os.ReadFile(dovecotWire)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +61,7 @@ func readWireCapture(t *testing.T) []wireSection {
 			out = append(out, wireSection{heading: line[3:]})
 		case strings.HasPrefix(line, "# "):
 		case cur == nil:
-			t.Fatalf("%s: line outside a section: %q", dovecotWire, line)
+			t.Fatalf("%s: line outside a section: %q", path, line)
 		case line == "-- TLS --" && len(cur.steps) > 0:
 			cur.steps[len(cur.steps)-1].startTLS = true
 		case strings.HasPrefix(line, "C: "):
@@ -68,7 +72,7 @@ func readWireCapture(t *testing.T) []wireSection {
 			step := &cur.steps[len(cur.steps)-1]
 			step.server = append(step.server, line[3:])
 		default:
-			t.Fatalf("%s: unknown line %q", dovecotWire, line)
+			t.Fatalf("%s: unknown line %q", path, line)
 		}
 	}
 	return out
@@ -169,10 +173,9 @@ func TestPersonaDovecotMatchesCapture(t *testing.T) {
 				fakeserver.WithRestrictedMailbox("Restricted"), // as the Dovecot of the capture has
 			}, setup.opts...)
 			srv := fakeserver.New(t, opts...)
-			w := dialWire(t, srv, setup.tls, setup.source)
-			compare := func(want string) {
+			replaySection(t, srv, sec, setup.tls, setup.source, substitutePlaceholders, func(got, want string) {
 				t.Helper()
-				got := fakeserver.NormalizeTimings(w.line())
+				got = fakeserver.NormalizeTimings(got)
 				for i, n := range notReproduced {
 					if n.heading == sec.heading && n.dovecot == want {
 						used[i] = true
@@ -182,24 +185,32 @@ func TestPersonaDovecotMatchesCapture(t *testing.T) {
 				if got != want {
 					t.Errorf("server line differs from Dovecot's\n got: %q\nwant: %q", got, want)
 				}
-			}
-			for _, want := range sec.greeting {
-				compare(want)
-			}
-			for _, st := range sec.steps {
-				w.send(substitutePlaceholders(st.client))
-				for _, want := range st.server {
-					compare(want)
-				}
-				if st.startTLS {
-					w.startTLS(srv.TLSConfig())
-				}
-			}
+			})
 		})
 	}
 	for i, n := range notReproduced {
 		if !used[i] {
 			t.Errorf("notReproduced entry never met (stale?): %q", n.dovecot)
+		}
+	}
+}
+
+// replaySection sends sec's client lines (through subst) to srv and
+// hands check each server line read with the line the capture has there.
+func replaySection(t *testing.T, srv *fakeserver.Server, sec wireSection, implicitTLS bool, source string,
+	subst func(string) string, check func(got, want string)) {
+	t.Helper()
+	w := dialWire(t, srv, implicitTLS, source)
+	for _, want := range sec.greeting {
+		check(w.line(), want)
+	}
+	for _, st := range sec.steps {
+		w.send(subst(st.client))
+		for _, want := range st.server {
+			check(w.line(), want)
+		}
+		if st.startTLS {
+			w.startTLS(srv.TLSConfig())
 		}
 	}
 }
@@ -446,8 +457,9 @@ func TestParsePersona(t *testing.T) {
 	}{
 		{"goimap", fakeserver.PersonaGoImap, ""},
 		{"dovecot", fakeserver.PersonaDovecot, ""},
-		{"Dovecot", 0, `unknown persona "Dovecot": use goimap or dovecot`},
-		{"", 0, `unknown persona "": use goimap or dovecot`},
+		{"cyrus", fakeserver.PersonaCyrus, ""},
+		{"Dovecot", 0, `unknown persona "Dovecot": use goimap, dovecot or cyrus`},
+		{"", 0, `unknown persona "": use goimap, dovecot or cyrus`},
 	} {
 		got, err := fakeserver.ParsePersona(tt.in)
 		if tt.wantErr != "" {

@@ -124,7 +124,7 @@ func TestCyrusOnlySituations(t *testing.T) {
 		}
 		runCyrusOnly(t, sits, func(c cyrusOnlySituation) server { return servers[c.instance] })
 	})
-	for _, persona := range []fakeserver.Persona{fakeserver.PersonaGoImap} {
+	for _, persona := range []fakeserver.Persona{fakeserver.PersonaGoImap, fakeserver.PersonaCyrus} {
 		t.Run("fake-"+persona.String(), func(t *testing.T) {
 			t.Parallel()
 			runCyrusOnly(t, sits, func(c cyrusOnlySituation) server {
