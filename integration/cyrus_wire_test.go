@@ -43,6 +43,13 @@ func TestCyrusWireBytes(t *testing.T) {
 	got := "# Cyrus " + main.(cyrusServer).Version + "\n" +
 		normalizeCyrusCapture(captureSessions(t, main, cyrusWireSessions())) +
 		normalizeCyrusCapture(captureSessions(t, notls, cyrusNoTLSSessions()))
+	// The client's secrets went out as placeholders only.
+	for _, secret := range []string{realservers.DefaultPassword, wrongSecret, deniedPassword, noInboxPassword,
+		saslPlain(realservers.DefaultUser, realservers.DefaultPassword), xoauth2(realservers.DefaultUser, wrongSecret)} {
+		if strings.Contains(got, secret) {
+			t.Fatalf("the capture holds a secret the client sent (%d bytes)", len(secret))
+		}
+	}
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(cyrusWireGolden), 0o755); err != nil {
 			t.Fatal(err)
