@@ -192,6 +192,7 @@ type session struct {
 	conn                       *imapserver.Conn
 	user                       string     // the logged-in user's name
 	selected                   string     // the selected mailbox's name
+	readOnly                   bool       // it was opened with EXAMINE (readonly.go)
 	store                      *mailStore // the store UserSession opens (fresh.go)
 }
 
@@ -238,6 +239,7 @@ func (s *session) Select(name string, options *imap.SelectOptions) (*imap.Select
 		return nil, err
 	}
 	s.selectFlags(name, options.ReadOnly, data)
+	s.readOnly = options.ReadOnly
 	return data, nil
 }
 

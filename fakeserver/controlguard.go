@@ -1,12 +1,11 @@
 package fakeserver
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/imapprobe/imapprobe/internal/webguard"
 )
 
 // controlGuard refuses the requests a web page could make to a loopback
@@ -27,19 +26,19 @@ type controlGuard struct {
 }
 
 func (g *controlGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !allowedHost(r) {
+	if !webguard.HostAllowed(r) {
 		http.Error(w, "refused: Host "+strconv.Quote(abbrev(r.Host))+" is not this control API's address; use 127.0.0.1, [::1] or localhost with its port", http.StatusForbidden)
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, "http://"+r.Host) {
+	if o := webguard.CrossOrigin(r); o != "" {
 		http.Error(w, "refused: cross-origin request from "+strconv.Quote(abbrev(o))+"; the control API is for local tools, not web pages", http.StatusForbidden)
 		return
 	}
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+	if site := webguard.CrossSite(r); site != "" {
 		http.Error(w, "refused: "+strconv.Quote(abbrev(site))+" browser request; the control API is for local tools, not web pages", http.StatusForbidden)
 		return
 	}
-	if g.token != "" && !g.authorized(r) && !isDashboard(r) {
+	if g.token != "" && !webguard.Bearer(r, g.token) && !isDashboard(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fakeimapd"`)
 		http.Error(w, "missing or wrong token: send Authorization: Bearer TOKEN (the token in --control-token-file)", http.StatusUnauthorized)
 		return
@@ -49,17 +48,6 @@ func (g *controlGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.next.ServeHTTP(w, r)
-}
-
-// authorized compares the bearer token in constant time (hashes first, so
-// not even the length leaks).
-func (g *controlGuard) authorized(r *http.Request) bool {
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	a, b := sha256.Sum256([]byte(strings.TrimSpace(tok))), sha256.Sum256([]byte(g.token))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 func isMutation(method string) bool {
@@ -78,33 +66,6 @@ func marked(r *http.Request) bool {
 	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	return strings.EqualFold(strings.TrimSpace(ct), "application/json")
-}
-
-// allowedHost accepts a Host that names the address the request came in
-// on, or localhost, 127.0.0.1 or [::1], with the listen port. Without a
-// known local address (a handler called directly) any port passes.
-func allowedHost(r *http.Request) bool {
-	host, port, err := net.SplitHostPort(r.Host)
-	if err != nil {
-		// No port: the default one, 80.
-		host, port = strings.TrimSuffix(strings.TrimPrefix(r.Host, "["), "]"), "80"
-	}
-	var localIP net.IP
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
-		lh, lp, err := net.SplitHostPort(la.String())
-		if err != nil || lp != port {
-			return false
-		}
-		localIP = net.ParseIP(lh)
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || strings.Contains(host, "%") {
-		return false
-	}
-	return ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback) || (localIP != nil && ip.Equal(localIP))
 }
 
 // abbrev shortens request text quoted in an error.

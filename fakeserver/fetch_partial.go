@@ -38,6 +38,9 @@ var fetchFromStoreOff atomic.Bool
 // Fetch answers FETCH, from the stored bytes when a section asks for the
 // whole message, else through imapmemserver.
 func (s *session) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	if s.readOnly {
+		options = peekOnly(options)
+	}
 	if !fetchFromStoreOff.Load() && wantsWholeMessage(options) {
 		if v := selectedView(s.UserSession); v != nil {
 			return v.fetch(w, numSet, options)

@@ -131,7 +131,7 @@ func (s *session) selectFlags(name string, readOnly bool, data *imap.SelectData)
 }
 
 func (s *session) Unselect() error {
-	s.selected = ""
+	s.selected, s.readOnly = "", false
 	return s.UserSession.Unselect()
 }
 
@@ -140,6 +140,9 @@ func (s *session) Unselect() error {
 // FLAGS and PERMANENTFLAGS, written raw: imapserver has flushed what it
 // wrote before and writes nothing else while the command runs.
 func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
+	if s.readOnly { // see readonly.go
+		return nil
+	}
 	if flags.Op != imap.StoreFlagsDel && s.selected != "" {
 		u := s.backend.keywords.user(s.user)
 		if u.define(s.selected, flags.Flags) && s.conn != nil {

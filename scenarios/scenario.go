@@ -89,6 +89,8 @@ const (
 	stall     = 1500 * time.Millisecond
 	slowMark  = 250 * time.Millisecond // under slowDelay and the throttled FETCH, over any other step on a loaded machine
 	slowDelay = "350ms"
+	// slowLinkMark is slow-link's: between its throttled AUTHENTICATE and FETCH.
+	slowLinkMark = 500 * time.Millisecond
 )
 
 // All returns the catalog in the order a probe walks: clean passes first

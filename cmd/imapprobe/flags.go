@@ -9,12 +9,12 @@ import (
 	"io"
 	"net"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/authmech"
+	"github.com/imapprobe/imapprobe/internal/cliflag"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -220,11 +220,6 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	return &config{target: t, targets: targets, pipe: pipe, opts: o, verbose: verbose, json: asJSON, strict: strict, html: *htmlPath, record: record}, nil
 }
 
-var (
-	badFlagValue = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for (?:flag )?-([\w-]+): (.*)$`)
-	flagName     = regexp.MustCompile(`-([\w-]+)$`)
-)
-
 // flagWants says what a flag takes, where the flag package only says
 // "parse error".
 var flagWants = map[string]string{
@@ -235,29 +230,7 @@ var flagWants = map[string]string{
 
 // flagError rewords the flag package's errors with the --name the help
 // uses and what the flag expects.
-func flagError(err error) string {
-	msg := err.Error()
-	if m := badFlagValue.FindStringSubmatch(msg); m != nil {
-		why := m[3]
-		if w, ok := flagWants[m[2]]; ok && why == "parse error" {
-			why = w
-		} else if strings.HasPrefix(msg, "invalid boolean") {
-			why = "want true or false, or just " + dashes(m[2])
-		}
-		return fmt.Sprintf("%s %q: %s", dashes(m[2]), m[1], why)
-	}
-	name := ""
-	if m := flagName.FindStringSubmatch(msg); m != nil {
-		name = dashes(m[1])
-	}
-	switch {
-	case strings.HasPrefix(msg, "flag provided but not defined"):
-		return "unknown flag " + name
-	case strings.HasPrefix(msg, "flag needs an argument"):
-		return name + " needs a value"
-	}
-	return msg
-}
+func flagError(err error) string { return cliflag.Explain(err, flagWants) }
 
 // maxCAFile bounds --ca-file: a system bundle is about 200 KiB.
 const maxCAFile = 16 << 20
@@ -308,12 +281,7 @@ func needsLogin(quitAfter string) bool {
 	return true
 }
 
-func dashes(name string) string {
-	if len(name) == 1 {
-		return "-" + name
-	}
-	return "--" + name
-}
+func dashes(name string) string { return cliflag.Dashes(name) }
 
 // checkHost catches a --host that cannot be a host name, before it turns
 // into a puzzling DNS failure.

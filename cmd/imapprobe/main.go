@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/imapprobe/imapprobe/internal/cliflag"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -67,7 +68,7 @@ func runContext(ctx context.Context, args []string, env func(string) string, std
 		case "explain":
 			return runExplain(args[1:], stdout, stderr)
 		case "serve":
-			return runServe(ctx, args[1:], env, stdout, stderr)
+			return runServe(args[1:], stderr)
 		}
 	}
 	asJSON := wantsJSON(args)
@@ -190,4 +191,4 @@ func reportOne(ctx context.Context, cfg *config, rep *prober.Report, htmlOut *os
 	return code
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+func oneLine(s string) string { return cliflag.OneLine(s) }

@@ -22,7 +22,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { imapprobeBin.Remove() }))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { imapprobeBin.Remove(); exporterBin.Remove() }))
 }
 
 type result struct {

@@ -1,140 +1,58 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/signal"
+	"os/exec"
+	"path/filepath"
 	"syscall"
-	"time"
 
-	"github.com/imapprobe/imapprobe/exporter"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
-const serveHelp = `usage: imapprobe serve --config FILE [--listen ADDR] [flags]
+// exporterCommand is the program `imapprobe serve` becomes. The exporter
+// is a command of its own so that a plain probe does not link, nor pay
+// the start-up of, client_golang, protobuf and YAML (issue 10, G6).
+const exporterCommand = "imapprobe-exporter"
 
-Runs a Prometheus exporter shaped like blackbox_exporter:
-  GET  /probe?target=imaps://USER@HOST/INBOX&module=NAME   one probe, its metrics
-  GET  /metrics                                            the exporter's own metrics
-  POST /-/reload                                           reread --config (so does SIGHUP)
-Modules, and credentials by reference, come from the YAML file; see README.md.
-
-  --config FILE           the modules file (required)
-  --listen ADDR           address to serve on (default :9953)
-  --max-concurrent N      probes at once (default %d); more wait in the queue
-  --max-queue N           probes waiting for a slot (default %d); beyond it, 503
-  --timeout-offset D      taken off the scrape timeout (default 500ms)
-  --log-level LEVEL       debug, info, warn or error (default info); logs go to stderr
-  --ui                    serve the live probe page on ` + defaultUIListen + ` (GET /ui)
-  --ui-listen ADDR        serve the live probe page on ADDR; not loopback: needs --ui-token-file
-  --ui-token-file FILE    the page wants "Authorization: Bearer TOKEN", TOKEN the file's first line
-`
-
-// serveShutdown is how long open requests get once SIGINT or SIGTERM
-// comes; it fits in signalGrace.
-const serveShutdown = 1500 * time.Millisecond
-
-func runServe(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("imapprobe serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var (
-		o        = exporter.Options{Env: env}
-		listen   string
-		logLevel string
-		ui       uiFlags
-	)
-	fs.StringVar(&o.ConfigFile, "config", "", "")
-	fs.StringVar(&listen, "listen", ":9953", "")
-	fs.IntVar(&o.MaxConcurrent, "max-concurrent", exporter.DefaultMaxConcurrent, "")
-	fs.IntVar(&o.MaxQueue, "max-queue", exporter.DefaultMaxQueue, "")
-	fs.DurationVar(&o.TimeoutOffset, "timeout-offset", exporter.DefaultTimeoutOffset, "")
-	fs.StringVar(&logLevel, "log-level", "info", "")
-	fs.BoolVar(&ui.on, "ui", false, "")
-	fs.StringVar(&ui.listen, "ui-listen", "", "")
-	fs.StringVar(&ui.tokenFile, "ui-token-file", "", "")
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "imapprobe serve: "+format+"\n", a...)
-		return prober.ExitUsage
+// runServe replaces this process with the exporter (same PID, so SIGHUP
+// and SIGTERM reach it, and a supervisor sees one process). It returns
+// only when the exporter cannot be run.
+func runServe(args []string, stderr io.Writer) int {
+	path, err := findExporter()
+	if err == nil {
+		err = syscall.Exec(path, append([]string{path}, args...), os.Environ())
+		err = fmt.Errorf("cannot run %s: %v", path, err)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, serveHelp, exporter.DefaultMaxConcurrent, exporter.DefaultMaxQueue)
-			return prober.ExitOK
+	fmt.Fprintln(stderr, "imapprobe serve: "+err.Error())
+	return prober.ExitUsage
+}
+
+// findExporter looks beside this executable first, where `make build` and
+// `go install ./cmd/...` put both, then on PATH.
+func findExporter() (string, error) {
+	self, err := os.Executable()
+	if err == nil {
+		if resolved, rerr := filepath.EvalSymlinks(self); rerr == nil {
+			self = resolved
 		}
-		return usage("%s; run imapprobe serve --help", flagError(err))
-	}
-	var level slog.Level
-	switch {
-	case fs.NArg() > 0:
-		return usage("unexpected argument %q; targets come with each /probe request", fs.Arg(0))
-	case o.ConfigFile == "":
-		return usage("--config FILE is required: a YAML file with a modules: section (see README.md)")
-	case o.MaxConcurrent < 1:
-		return usage("--max-concurrent %d: want 1 or more", o.MaxConcurrent)
-	case o.MaxQueue < 0:
-		return usage("--max-queue %d: want 0 or more", o.MaxQueue)
-	case o.TimeoutOffset < 0:
-		return usage("--timeout-offset %s: want 0 or more", o.TimeoutOffset)
-	case level.UnmarshalText([]byte(logLevel)) != nil:
-		return usage("--log-level %q: want debug, info, warn or error", logLevel)
-	}
-	uiAddr, uiToken, err := ui.resolve()
-	if err != nil {
-		return usage("%s", oneLine(err.Error()))
-	}
-	if o.MaxQueue == 0 {
-		o.MaxQueue = -1 // none: exporter.Options reads 0 as the default
-	}
-	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	e, err := exporter.New(o)
-	if err != nil {
-		return usage("%s", oneLine(err.Error()))
-	}
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return usage("--listen %s: %v", listen, err)
-	}
-	if uiAddr != "" {
-		stopUI, err := startUI(uiAddr, uiToken, o.Logger, stderr)
-		if err != nil {
-			ln.Close()
-			return usage("%s", oneLine(err.Error()))
+		beside := filepath.Join(filepath.Dir(self), exporterCommand)
+		if fi, serr := os.Stat(beside); serr == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return beside, nil
 		}
-		defer stopUI()
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go e.ReloadOn(ctx, hup)
-
-	srv := &http.Server{
-		Handler:           e.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      exporter.MaxProbeTimeout + 30*time.Second,
-		IdleTimeout:       2 * time.Minute,
+	path, lerr := exec.LookPath(exporterCommand)
+	if lerr == nil {
+		return path, nil
 	}
-	o.Logger.Info("listening", "addr", ln.Addr().String(), "config", o.ConfigFile)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		fmt.Fprintln(stderr, "imapprobe serve: "+err.Error())
-		return prober.ExitMisbehaved
-	case <-ctx.Done():
+	where := "on PATH"
+	if err == nil {
+		where = "in " + filepath.Dir(self) + " or on PATH"
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), serveShutdown)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
+	if !errors.Is(lerr, exec.ErrNotFound) {
+		return "", fmt.Errorf("%s: %v", exporterCommand, lerr)
 	}
-	o.Logger.Info("stopped")
-	return prober.ExitOK
+	return "", fmt.Errorf("the exporter, %s, is not installed (looked %s): install it with go install github.com/imapprobe/imapprobe/cmd/%s@latest, or run make build", exporterCommand, where, exporterCommand)
 }

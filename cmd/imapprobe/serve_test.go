@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -11,73 +10,82 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
-	"github.com/imapprobe/imapprobe/prober"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
-// TestServeUsage: bad flags and files give one line and exit 2.
-func TestServeUsage(t *testing.T) {
-	t.Parallel()
+// exporterBin is the exporter that imapprobe serve execs; TestMain
+// removes it.
+var exporterBin = &testkit.Binary{Pkg: "../imapprobe-exporter"}
+
+// servePair puts imapprobe and the exporter side by side, as make build
+// does, and returns imapprobe's path there.
+func servePair(t *testing.T) string {
+	t.Helper()
 	dir := t.TempDir()
-	bad := filepath.Join(dir, "bad.yml")
-	if err := os.WriteFile(bad, []byte("modules:\n  default:\n    tls: implicit\n    passwd_file: /x\n"), 0o600); err != nil {
+	for _, src := range []string{binary(t), exporterBin.Path(t)} {
+		if err := os.Link(src, filepath.Join(dir, filepath.Base(src))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "imapprobe")
+}
+
+// TestServeExec: imapprobe serve hands its arguments to the exporter
+// beside it, or on PATH; without one it says how to install it, on one
+// line, with exit 2.
+func TestServeExec(t *testing.T) {
+	t.Parallel()
+	alone := filepath.Join(t.TempDir(), "imapprobe")
+	if err := os.Link(binary(t), alone); err != nil {
 		t.Fatal(err)
 	}
-	good := filepath.Join(dir, "good.yml")
-	if err := os.WriteFile(good, []byte("modules:\n  default: {}\n"), 0o600); err != nil {
+	onPath := t.TempDir()
+	if err := os.Link(exporterBin.Path(t), filepath.Join(onPath, exporterCommand)); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		args []string
-		want string
+		name       string
+		bin, path  string
+		args       []string
+		code       int
+		wantStdout string // prefix
+		wantStderr string
 	}{
-		{[]string{"serve"}, "imapprobe serve: --config FILE is required: a YAML file with a modules: section (see README.md)\n"},
-		{[]string{"serve", "--config"}, "imapprobe serve: --config needs a value; run imapprobe serve --help\n"},
-		{[]string{"serve", "--nope"}, "imapprobe serve: unknown flag --nope; run imapprobe serve --help\n"},
-		{[]string{"serve", "--config", good, "imaps://h"}, "imapprobe serve: unexpected argument \"imaps://h\"; targets come with each /probe request\n"},
-		{[]string{"serve", "--config", good, "--max-concurrent", "0"}, "imapprobe serve: --max-concurrent 0: want 1 or more\n"},
-		{[]string{"serve", "--config", good, "--log-level", "loud"}, "imapprobe serve: --log-level \"loud\": want debug, info, warn or error\n"},
-		{[]string{"serve", "--config", filepath.Join(dir, "none.yml")}, "imapprobe serve: cannot read the configuration: open " + filepath.Join(dir, "none.yml") + ": no such file or directory\n"},
-		{[]string{"serve", "--config", bad}, "imapprobe serve: " + bad + ": line 4: unknown key \"passwd_file\": valid keys are tls, port, ca_file, insecure_skip_verify, server_name, auth, user, mailbox, select, quit_after, timeout, step_timeout, slow, expiry_warning, max_fetch, allow_plaintext_auth, allow_weak_tls, strict, password_file, password_env, token_file, token_env, token_cmd, users\n"},
-		{[]string{"serve", "--config", good, "--listen", "127.0.0.1:99999"}, "imapprobe serve: --listen 127.0.0.1:99999: listen tcp: address 99999: invalid port\n"},
+		{"help beside", servePair(t), "", []string{"--help"}, 0, "usage: imapprobe serve --config FILE", ""},
+		{"bad flag beside", servePair(t), "", []string{"--nope"}, 2, "", "imapprobe serve: unknown flag --nope; run imapprobe serve --help\n"},
+		{"no config on PATH", alone, onPath, nil, 2, "", "imapprobe serve: --config FILE is required: a YAML file with a modules: section (see README.md)\n"},
+		{"missing", alone, t.TempDir(), []string{"--help"}, 2, "",
+			"imapprobe serve: the exporter, imapprobe-exporter, is not installed (looked in " + filepath.Dir(alone) + " or on PATH): install it with go install github.com/imapprobe/imapprobe/cmd/imapprobe-exporter@latest, or run make build\n"},
 	}
 	for _, c := range cases {
-		var out, errOut bytes.Buffer
-		code := run(c.args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
-		if code != prober.ExitUsage || errOut.String() != c.want || out.Len() != 0 {
-			t.Errorf("%q: exit %d, stderr %q, stdout %q\nwant exit 2, stderr %q", c.args, code, errOut.String(), out.String(), c.want)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(c.bin, append([]string{"serve"}, c.args...)...)
+			cmd.Env = []string{"PATH=" + c.path}
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != c.code || !strings.HasPrefix(stdout.String(), c.wantStdout) || stderr.String() != c.wantStderr {
+				t.Errorf("exit %d, stdout %.80q, stderr %q\nwant exit %d, stdout starting %q, stderr %q", code, stdout.String(), stderr.String(), c.code, c.wantStdout, c.wantStderr)
+			}
+		})
 	}
-	var out bytes.Buffer
-	if code := run([]string{"serve", "--help"}, func(string) string { return "" }, strings.NewReader(""), &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "usage: imapprobe serve --config FILE") {
-		t.Errorf("--help: exit %d\n%s", code, out.String())
-	}
 }
 
-// lockedBuffer collects a child's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// TestServeProcess runs imapprobe serve as a process: a probe through it,
+// TestServeProcess runs imapprobe serve as a process, which execs the
+// exporter beside it (so signals to its PID reach the exporter): a probe through it,
 // reload on SIGHUP (a bad file keeps the old modules), exit 0 on SIGTERM,
 // and the password in no log line.
 func TestServeProcess(t *testing.T) {
@@ -101,9 +109,9 @@ func TestServeProcess(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(binary(t), "serve", "--listen", addr, "--config", cfg, "--log-level", "debug")
+	cmd := exec.Command(servePair(t), "serve", "--listen", addr, "--config", cfg, "--log-level", "debug")
 	cmd.Env = []string{"IMAP_PW=" + password}
-	var stderr lockedBuffer
+	var stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -73,6 +73,15 @@ install_packages() {
 		trap "rm -f '$guard'; trap - RETURN" RETURN
 	fi
 	apt-get update -qq
+	# debootstrap first, so that the root filesystem (a minute or more,
+	# into a tree of its own) builds while apt installs the rest.
+	if [[ " ${missing[*]} " == *" debootstrap "* ]]; then
+		apt-get install -y -qq debootstrap >/dev/null
+		mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -vx debootstrap || true)
+		build_rootfs &
+		rootfs_pid=$!
+	fi
+	[ ${#missing[@]} -eq 0 ] && return 0
 	# With recommends: docker.io recommends apparmor, which runc needs on
 	# kernels with AppArmor enabled.
 	apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -111,7 +120,9 @@ build_rootfs() {
 	say "cached $rootfs_tar"
 }
 
+rootfs_pid=
 install_packages
-build_rootfs
+# A failed build in the background fails the script, as in the foreground.
+if [ -n "$rootfs_pid" ]; then wait "$rootfs_pid"; else build_rootfs; fi
 # Cyrus IMAP 3.6, extracted rather than installed (it conflicts with Dovecot).
 "$(dirname "$0")/cyrus-setup.sh"

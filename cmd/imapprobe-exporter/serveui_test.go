@@ -16,6 +16,7 @@ import (
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
 	"github.com/imapprobe/imapprobe/internal/liveui"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -94,7 +95,7 @@ func TestServeUIProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- runServe(ctx, []string{"--config", cfg, "--listen", "127.0.0.1:0", "--ui-listen", "127.0.0.1:0"}, func(string) string { return "" }, io.Discard, logs)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/liveui"
+	"github.com/imapprobe/imapprobe/internal/webguard"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -46,7 +47,7 @@ func (f uiFlags) resolve() (addr, token string, err error) {
 		if err != nil {
 			return "", "", err
 		}
-	case !liveui.IsLoopback(addr):
+	case !webguard.IsLoopback(addr):
 		return "", "", fmt.Errorf("--ui-listen %s is not a loopback address: anyone who can reach it could probe through this server; add --ui-token-file FILE, or listen on 127.0.0.1", addr)
 	}
 	return addr, token, nil
