@@ -2,13 +2,9 @@ package integration
 
 import (
 	"encoding/base64"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/integration/realservers"
@@ -50,26 +46,7 @@ func TestCyrusWireBytes(t *testing.T) {
 			t.Fatalf("the capture holds a secret the client sent (%d bytes)", len(secret))
 		}
 	}
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(cyrusWireGolden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(cyrusWireGolden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(cyrusWireGolden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to record it)", err)
-	}
-	wantVersion, _, _ := strings.Cut(string(want), "\n")
-	if gotVersion, _, _ := strings.Cut(got, "\n"); wantVersion != gotVersion {
-		t.Skipf("golden bytes are from %s; this server is %s", strings.TrimPrefix(wantVersion, "# "), strings.TrimPrefix(gotVersion, "# "))
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("Cyrus's bytes differ from %s (-want +got):\n%s", cyrusWireGolden, diff)
-	}
+	checkGolden(t, cyrusWireGolden, got)
 }
 
 // cyrusServerNameRE finds the server name in Cyrus's greeting; the
