@@ -24,9 +24,14 @@ const (
 	// OAuth error challenges. Post-login it advertises only the Dovecot
 	// extensions the backend implements (no SORT, THREAD, CONDSTORE...).
 	PersonaDovecot
+	// PersonaCyrus mimics Cyrus IMAP 3.6 as Debian ships it, set up with
+	// PLAIN and LOGIN only (no OAuth): its greeting, capability lists (of
+	// the extensions the backend implements), ID, and the texts of its
+	// status replies, logins and mailbox errors (persona_cyrus.go).
+	PersonaCyrus
 )
 
-var personaNames = map[Persona]string{PersonaGoImap: "goimap", PersonaDovecot: "dovecot"}
+var personaNames = map[Persona]string{PersonaGoImap: "goimap", PersonaDovecot: "dovecot", PersonaCyrus: "cyrus"}
 
 func (p Persona) String() string {
 	if s, ok := personaNames[p]; ok {
@@ -35,14 +40,14 @@ func (p Persona) String() string {
 	return fmt.Sprintf("Persona(%d)", int(p))
 }
 
-// ParsePersona reads "goimap" or "dovecot".
+// ParsePersona reads "goimap", "dovecot" or "cyrus".
 func ParsePersona(s string) (Persona, error) {
 	for p, name := range personaNames {
 		if s == name {
 			return p, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown persona %q: use goimap or dovecot", s)
+	return 0, fmt.Errorf("unknown persona %q: use goimap, dovecot or cyrus", s)
 }
 
 // WithPersona sets the server the fake looks like (default PersonaGoImap).
@@ -59,6 +64,10 @@ type personaSpec struct {
 	// login the backend's STARTTLS, LOGINDISABLED and AUTH= entries, which
 	// depend on the connection, are appended to preLogin.
 	preLogin, postLogin []string
+	// capsFor, if set, replaces every capability list instead: backend is
+	// the backend's list; preLogin says it is a pre-login one, greeting
+	// the greeting's.
+	capsFor func(p *personaConn, backend []string, preLogin, greeting bool) []string
 
 	// addCaps are advertised besides the backend's list, before its
 	// STARTTLS, LOGINDISABLED and AUTH= entries: commands the front
@@ -135,8 +144,11 @@ type statusRule struct {
 }
 
 func (p Persona) spec() *personaSpec {
-	if p == PersonaDovecot {
+	switch p {
+	case PersonaDovecot:
 		return dovecotSpec()
+	case PersonaCyrus:
+		return cyrusSpec()
 	}
 	return goImapSpec()
 }
@@ -165,6 +177,10 @@ type personaConn struct {
 	startTLS atomic.Bool
 	// capsUntagged: the client sent CAPABILITY before login and STARTTLS.
 	capsUntagged atomic.Bool
+	// inGreeting: the next capability list is the greeting's.
+	inGreeting atomic.Bool
+	// viaLogin: the last login command was LOGIN, not AUTHENTICATE.
+	viaLogin atomic.Bool
 }
 
 func (p *personaConn) state() loginState {
@@ -177,6 +193,7 @@ func (p *personaConn) state() loginState {
 // greeting rewrites the backend's greeting text; user is the one a PREAUTH
 // greeting logs in.
 func (p *personaConn) greeting(line []byte, user string) []byte {
+	p.inGreeting.Store(true)
 	text := p.spec.greeting
 	if bytes.HasPrefix(line, []byte("* PREAUTH ")) && p.spec.preAuthGreeting != "" {
 		text = fmt.Sprintf(p.spec.preAuthGreeting, user)
@@ -193,6 +210,10 @@ func (p *personaConn) caps(backend []string) []string {
 		return c == "LOGINDISABLED" || strings.HasPrefix(c, "AUTH=")
 	})
 	p.loggedIn.Store(!preLogin)
+	greeting := p.inGreeting.Swap(false)
+	if p.spec.capsFor != nil {
+		return p.spec.capsFor(p, backend, preLogin, greeting)
+	}
 	switch {
 	case preLogin && p.spec.preLogin != nil:
 		out := slices.Clone(p.spec.preLogin)
@@ -222,6 +243,8 @@ func (p *personaConn) sawCommand(name string) {
 	switch name {
 	case "STARTTLS":
 		p.startTLS.Store(true)
+	case "LOGIN", "AUTHENTICATE":
+		p.viaLogin.Store(name == "LOGIN")
 	case "CAPABILITY":
 		if p.spec.untaggedLoginCaps && !p.loggedIn.Load() && !p.startTLS.Load() {
 			p.capsUntagged.Store(true)

@@ -1,15 +1,10 @@
 package fakeserver_test
 
 import (
-	"bufio"
-	"crypto/tls"
 	"io"
-	"net"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/imapprobe/imapprobe/fakeserver"
@@ -24,55 +19,6 @@ const (
 	wirePassword = "wire-secret-9f2c"
 	wireToken    = "wire-token-51ab"
 )
-
-// wireSection is one connection of the capture.
-type wireSection struct {
-	heading string
-	// greeting is the S: lines before the first C: line.
-	greeting []string
-	steps    []wireExchange
-}
-
-// wireExchange is a client line and the server lines recorded after it.
-type wireExchange struct {
-	client   string
-	server   []string
-	startTLS bool // "-- TLS --" follows the server lines
-}
-
-func readWireCapture(t *testing.T) []wireSection {
-	t.Helper()
-	data, err := os.ReadFile(dovecotWire)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []wireSection
-	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		var cur *wireSection
-		if len(out) > 0 {
-			cur = &out[len(out)-1]
-		}
-		switch {
-		case strings.HasPrefix(line, "## "):
-			out = append(out, wireSection{heading: line[3:]})
-		case strings.HasPrefix(line, "# "):
-		case cur == nil:
-			t.Fatalf("%s: line outside a section: %q", dovecotWire, line)
-		case line == "-- TLS --" && len(cur.steps) > 0:
-			cur.steps[len(cur.steps)-1].startTLS = true
-		case strings.HasPrefix(line, "C: "):
-			cur.steps = append(cur.steps, wireExchange{client: line[3:]})
-		case strings.HasPrefix(line, "S: ") && len(cur.steps) == 0:
-			cur.greeting = append(cur.greeting, line[3:])
-		case strings.HasPrefix(line, "S: "):
-			step := &cur.steps[len(cur.steps)-1]
-			step.server = append(step.server, line[3:])
-		default:
-			t.Fatalf("%s: unknown line %q", dovecotWire, line)
-		}
-	}
-	return out
-}
 
 // wireSetups says how to set up the fake like the Dovecot of each section.
 // Dovecot counts plaintext from 127.0.0.1 as secured and offers AUTH= on
@@ -169,10 +115,9 @@ func TestPersonaDovecotMatchesCapture(t *testing.T) {
 				fakeserver.WithRestrictedMailbox("Restricted"), // as the Dovecot of the capture has
 			}, setup.opts...)
 			srv := fakeserver.New(t, opts...)
-			w := dialWire(t, srv, setup.tls, setup.source)
-			compare := func(want string) {
+			replaySection(t, srv, sec, setup.tls, setup.source, substitutePlaceholders, func(got, want string) {
 				t.Helper()
-				got := fakeserver.NormalizeTimings(w.line())
+				got = fakeserver.NormalizeTimings(got)
 				for i, n := range notReproduced {
 					if n.heading == sec.heading && n.dovecot == want {
 						used[i] = true
@@ -182,19 +127,7 @@ func TestPersonaDovecotMatchesCapture(t *testing.T) {
 				if got != want {
 					t.Errorf("server line differs from Dovecot's\n got: %q\nwant: %q", got, want)
 				}
-			}
-			for _, want := range sec.greeting {
-				compare(want)
-			}
-			for _, st := range sec.steps {
-				w.send(substitutePlaceholders(st.client))
-				for _, want := range st.server {
-					compare(want)
-				}
-				if st.startTLS {
-					w.startTLS(srv.TLSConfig())
-				}
-			}
+			})
 		})
 	}
 	for i, n := range notReproduced {
@@ -213,67 +146,6 @@ func substitutePlaceholders(line string) string {
 		return strings.Replace(line, "<bad token>", b64("n,a="+wireUser+",\x01auth=Bearer bad-"+wireToken+"\x01\x01"), 1)
 	}
 	return strings.NewReplacer("<wrong password>", "wrong-"+wirePassword, "<password>", wirePassword).Replace(line)
-}
-
-// wireConn is a raw client that can dial from a given loopback address
-// and upgrade with STARTTLS.
-type wireConn struct {
-	t    *testing.T
-	raw  net.Conn
-	conn net.Conn
-	br   *bufio.Reader
-}
-
-func dialWire(t *testing.T, srv *fakeserver.Server, implicitTLS bool, source string) *wireConn {
-	t.Helper()
-	d := net.Dialer{Timeout: 5 * time.Second}
-	if source != "" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(source)}
-	}
-	addr := srv.PlainAddr()
-	if implicitTLS {
-		addr = srv.TLSAddr()
-	}
-	raw, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	_ = raw.SetDeadline(time.Now().Add(10 * time.Second))
-	w := &wireConn{t: t, raw: raw, conn: raw, br: bufio.NewReader(raw)}
-	if implicitTLS {
-		w.startTLS(srv.TLSConfig())
-	}
-	return w
-}
-
-func (w *wireConn) startTLS(cfg *tls.Config) {
-	w.t.Helper()
-	tc := tls.Client(w.raw, cfg)
-	if err := tc.Handshake(); err != nil {
-		w.t.Fatal(err)
-	}
-	w.conn, w.br = tc, bufio.NewReader(tc)
-}
-
-func (w *wireConn) send(line string) {
-	w.t.Helper()
-	if _, err := io.WriteString(w.conn, line+"\r\n"); err != nil {
-		w.t.Fatal(err)
-	}
-}
-
-// line reads one server line without its CRLF.
-func (w *wireConn) line() string {
-	w.t.Helper()
-	l, err := w.br.ReadString('\n')
-	if err != nil {
-		w.t.Fatalf("read: %v (got %q)", err, l)
-	}
-	if !strings.HasSuffix(l, "\r\n") {
-		w.t.Fatalf("line without CRLF: %q", l)
-	}
-	return strings.TrimSuffix(l, "\r\n")
 }
 
 // TestPersonaDovecotExchanges checks, byte for byte, the Dovecot persona's
@@ -446,8 +318,9 @@ func TestParsePersona(t *testing.T) {
 	}{
 		{"goimap", fakeserver.PersonaGoImap, ""},
 		{"dovecot", fakeserver.PersonaDovecot, ""},
-		{"Dovecot", 0, `unknown persona "Dovecot": use goimap or dovecot`},
-		{"", 0, `unknown persona "": use goimap or dovecot`},
+		{"cyrus", fakeserver.PersonaCyrus, ""},
+		{"Dovecot", 0, `unknown persona "Dovecot": use goimap, dovecot or cyrus`},
+		{"", 0, `unknown persona "": use goimap, dovecot or cyrus`},
 	} {
 		got, err := fakeserver.ParsePersona(tt.in)
 		if tt.wantErr != "" {

@@ -25,7 +25,8 @@ func fakeStarter(persona fakeserver.Persona) startServer {
 	return func(t *testing.T, sit situation) server { return startFake(t, sit, persona) }
 }
 
-func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
+// startFake starts the fake for sit; extra options come last.
+func startFake(t *testing.T, sit situation, persona fakeserver.Persona, extra ...fakeserver.Option) server {
 	opts := []fakeserver.Option{
 		fakeserver.WithPersona(persona),
 		fakeserver.WithMode(fakeserver.ModeStartTLS),
@@ -46,7 +47,7 @@ func startFake(t *testing.T, sit situation, persona fakeserver.Persona) server {
 	if len(set) > 0 {
 		opts = append(opts, fakeserver.WithFaults(set...))
 	}
-	return fakeServer{fakeserver.New(t, opts...)}
+	return fakeServer{fakeserver.New(t, append(opts, extra...)...)}
 }
 
 // certSpecs is the cert fault that gives the fake Dovecot's certificate.
@@ -116,42 +117,30 @@ func portOf(addr string) int {
 }
 
 // fidelityTable logs one row per situation with a column per server (the
-// Dovecot launchers first, then the fakes) and a match column (also to
-// $IMAPPROBE_FIDELITY_OUT when set), and fails for every situation where a
-// fake's outcome differs from a Dovecot's. A column whose suite did not run
-// shows "-".
-func fidelityTable(t *testing.T, dovecots, fakes []string, outcomes map[string]map[string]string) {
+// real servers first, then the fakes) and a match column (also to
+// $IMAPPROBE_FIDELITY_OUT when set), and fails for every situation where
+// two columns differ. A column whose suite did not run shows "-"; a cell
+// in na (column, then situation) shows its reason instead of the outcome
+// and is compared with nothing: that server cannot produce the situation.
+func fidelityTable(t *testing.T, reals, fakes []string, outcomes map[string]map[string]string, na map[string]map[string]string) {
 	t.Helper()
-	var b strings.Builder
-	row := func(cells []string, match string) {
-		for _, c := range cells {
-			fmt.Fprintf(&b, "%-28s | ", c)
-		}
-		b.WriteString(match + "\n")
+	rows, mismatches := fidelityRows(situations(), slices.Concat(reals, fakes), outcomes, na)
+	for _, m := range mismatches {
+		t.Error("fidelity: " + m)
 	}
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len(c))
+		}
+	}
+	var b strings.Builder
 	b.WriteString("\n")
-	columns := slices.Concat(dovecots, fakes)
-	row(append([]string{"situation"}, columns...), "match")
-	for _, sit := range situations() {
-		cells := []string{sit.name}
-		match := "yes"
-		for _, col := range columns {
-			cell, ok := outcomes[col][sit.name]
-			if !ok {
-				cell = "-"
-			}
-			cells = append(cells, cell)
+	for _, r := range rows {
+		for i, c := range r[:len(r)-1] {
+			fmt.Fprintf(&b, "%-*s | ", widths[i], c)
 		}
-		for i := range fakes {
-			fake := cells[1+len(dovecots)+i]
-			for _, c := range cells[1 : 1+len(dovecots)] {
-				if c != "-" && c != fake {
-					match = "NO"
-					t.Errorf("fidelity: %s: Dovecot gives %s, the %s %s", sit.name, c, fakes[i], fake)
-				}
-			}
-		}
-		row(cells, match)
+		b.WriteString(r[len(r)-1] + "\n")
 	}
 	t.Log(b.String())
 	// go test hides a passing package's log; make test shows this file.
@@ -160,4 +149,31 @@ func fidelityTable(t *testing.T, dovecots, fakes []string, outcomes map[string]m
 			t.Errorf("writing the fidelity table: %v", err)
 		}
 	}
+}
+
+// fidelityRows builds the table's rows, the header first, and says where
+// two comparable cells of a row differ.
+func fidelityRows(sits []situation, columns []string, outcomes, na map[string]map[string]string) (rows [][]string, mismatches []string) {
+	rows = [][]string{append(append([]string{"situation"}, columns...), "match")}
+	for _, sit := range sits {
+		cells := []string{sit.name}
+		match, first, firstCol := "yes", "", ""
+		for _, col := range columns {
+			cell, ok := outcomes[col][sit.name]
+			switch why, skip := na[col][sit.name]; {
+			case !ok:
+				cell = "-"
+			case skip:
+				cell = "n/a: " + why
+			case first == "":
+				first, firstCol = cell, col
+			case cell != first:
+				match = "NO"
+				mismatches = append(mismatches, fmt.Sprintf("%s: %s gives %s, %s %s", sit.name, firstCol, first, col, cell))
+			}
+			cells = append(cells, cell)
+		}
+		rows = append(rows, append(cells, match))
+	}
+	return rows, mismatches
 }

@@ -175,9 +175,11 @@ func runThese(t *testing.T, sits []situation, start startServer, share bool) map
 }
 
 // TestDovecotSituations runs the situations against Dovecot, as a
-// process and in a container, and against the fake server set up the same
-// way, asserting the prober's exact codes on each; then it prints the
-// fidelity table and asserts the fake matches Dovecot.
+// process and in a container, against Cyrus (cyrus_test.go), and against
+// the fake server set up the same way in each persona, asserting the
+// prober's exact codes on each; then it prints the fidelity table and
+// asserts that every column agrees where its server can produce the
+// situation.
 func TestDovecotSituations(t *testing.T) {
 	t.Parallel()
 	const fake, persona = "fake", "fake (dovecot persona)"
@@ -202,6 +204,14 @@ func TestDovecotSituations(t *testing.T) {
 			t.Parallel()
 			record(persona, runSituations(t, fakeStarter(fakeserver.PersonaDovecot), false))
 		})
+		t.Run("cyrus", func(t *testing.T) {
+			t.Parallel()
+			record(cyrusColumn, runCyrusSituations(t))
+		})
+		t.Run("fake-cyrus-persona", func(t *testing.T) {
+			t.Parallel()
+			record(cyrusPersonaColumn, runThese(t, cyrusSituations(), fakeStarter(fakeserver.PersonaCyrus), false))
+		})
 		t.Run("proxy", func(t *testing.T) {
 			t.Parallel()
 			l, err := processLauncher()
@@ -209,7 +219,7 @@ func TestDovecotSituations(t *testing.T) {
 			record(proxyColumn, runSituations(t, proxyStarter(l), false))
 		})
 	})
-	fidelityTable(t, []string{"process", "container"}, []string{fake, persona, proxyColumn}, outcomes)
+	fidelityTable(t, []string{"process", "container", cyrusColumn}, []string{fake, persona, cyrusPersonaColumn, proxyColumn}, outcomes, cyrusNA())
 }
 
 func dovecotStarter(l realservers.Launcher) startServer {

@@ -42,29 +42,37 @@ func TestDovecotWireBytes(t *testing.T) {
 		t.Parallel()
 		inst := startDovecot(t, l, realservers.Config{})
 		got := "# Dovecot " + inst.Version + "\n" + captureWire(t, dovecotServer{inst})
-		if *update {
-			updateMu.Lock()
-			defer updateMu.Unlock()
-			if err := os.MkdirAll(filepath.Dir(wireGolden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(wireGolden, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		want, err := os.ReadFile(wireGolden)
-		if err != nil {
-			t.Fatalf("%v (run with -update to record it)", err)
-		}
-		wantVersion, _, _ := strings.Cut(string(want), "\n")
-		if wantVersion != "# Dovecot "+inst.Version {
-			t.Skipf("golden bytes are from %s; this server is Dovecot %s", strings.TrimPrefix(wantVersion, "# "), inst.Version)
-		}
-		if diff := cmp.Diff(string(want), got); diff != "" {
-			t.Errorf("Dovecot's bytes differ from %s (-want +got):\n%s", wireGolden, diff)
-		}
+		checkGolden(t, wireGolden, got)
 	})
+}
+
+// checkGolden compares got, a capture whose first line names the server's
+// version, with the golden file at path; -update writes it instead. A
+// golden file of another version skips the test.
+func checkGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		updateMu.Lock()
+		defer updateMu.Unlock()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to record it)", err)
+	}
+	wantVersion, _, _ := strings.Cut(string(want), "\n")
+	if gotVersion, _, _ := strings.Cut(got, "\n"); wantVersion != gotVersion {
+		t.Skipf("golden bytes are from %s; this server is %s", strings.TrimPrefix(wantVersion, "# "), strings.TrimPrefix(gotVersion, "# "))
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("the server's bytes differ from %s (-want +got):\n%s", path, diff)
+	}
 }
 
 // wireSession is one connection of the capture script.
@@ -144,10 +152,13 @@ func wireSessions() []wireSession {
 
 // captureWire runs wireSessions against inst and returns the record: "S: "
 // and "C: " lines, "## heading" per session, "-- TLS --" at an upgrade.
-func captureWire(t *testing.T, s server) string {
+func captureWire(t *testing.T, s server) string { return captureSessions(t, s, wireSessions()) }
+
+// captureSessions is captureWire for the sessions given.
+func captureSessions(t *testing.T, s server, sessions []wireSession) string {
 	tlsConf := &tls.Config{RootCAs: s.pool(), ServerName: s.host()}
 	var rec strings.Builder
-	for _, sess := range wireSessions() {
+	for _, sess := range sessions {
 		fmt.Fprintf(&rec, "## %s\n", sess.heading)
 		d := net.Dialer{Timeout: 10 * time.Second}
 		if sess.source != "" {

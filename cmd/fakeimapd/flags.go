@@ -23,7 +23,7 @@ A fake IMAP server on loopback with injectable faults.
   --listen ADDR                   plain/STARTTLS port (default 127.0.0.1:0 unless --mode tls)
   --tls-listen ADDR               implicit-TLS port (default 127.0.0.1:0 under --mode tls)
   --allow-plaintext-auth          allow LOGIN/AUTHENTICATE before STARTTLS
-  --persona goimap|dovecot        look like go-imap (default) or Dovecot 2.3 on the wire
+  --persona goimap|dovecot|cyrus  look like go-imap (default), Dovecot 2.3 or Cyrus 3.6 on the wire
   --user NAME:PASS                add a user (repeatable; visible in ps: prefer the env or file)
   --token USER:TOKEN              accept an OAuth token (repeatable; same warning)
   --users-file FILE               lines NAME:PASS

@@ -271,7 +271,7 @@ func TestBadInput(t *testing.T) {
 		{[]string{"--control", "8.8.8.8:1"}, `fakeimapd: --control: listen address "8.8.8.8:1" is not loopback`},
 		{[]string{"--user", "alice:secret-x", "--listen", "1.2.3.4:5", "--mode", "starttls"}, `fakeimapd: listen address "1.2.3.4:5" is not loopback`},
 		{[]string{"--mode", "ssl"}, `fakeimapd: --mode: unknown mode "ssl": use tls, starttls or plaintext`},
-		{[]string{"--persona", "cyrus"}, `fakeimapd: --persona: unknown persona "cyrus": use goimap or dovecot`},
+		{[]string{"--persona", "courier"}, `fakeimapd: --persona: unknown persona "courier": use goimap, dovecot or cyrus`},
 		{[]string{"--fresh-state", "user"}, `fakeimapd: --fresh-state: unknown fresh-state scope "user": use server or connection`},
 		{[]string{"--restricted-mailbox", "a//b"}, `fakeimapd: --restricted-mailbox: mailbox "a//b": empty level between "/" delimiters`},
 		{[]string{"--nope"}, "fakeimapd: flag provided but not defined: -nope; run fakeimapd -h for the flags"},

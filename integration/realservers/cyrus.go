@@ -91,10 +91,20 @@ func (c *Cyrus) env() []string {
 
 // Start implements Launcher.
 func (c *Cyrus) Start(ctx context.Context, cfg Config) (*Instance, error) {
-	return retryPorts(ctx, cfg, c.start)
+	return c.StartWith(ctx, cfg, CyrusOptions{})
 }
 
-func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err error) {
+// StartWith is Start with what only Cyrus can be asked for.
+func (c *Cyrus) StartWith(ctx context.Context, cfg Config, opts CyrusOptions) (*Instance, error) {
+	if err := opts.check(cfg); err != nil {
+		return nil, err
+	}
+	return retryPorts(ctx, cfg, func(ctx context.Context, cfg Config) (*Instance, error) {
+		return c.start(ctx, cfg, opts)
+	})
+}
+
+func (c *Cyrus) start(ctx context.Context, cfg Config, opts CyrusOptions) (inst *Instance, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -114,6 +124,9 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	}
 	inst.Port, inst.TLSPort = ports[0], ports[1]
 	servername := "imapprobe-" + filepath.Base(inst.dir)
+	if opts.NoTLS {
+		chainPEM, keyPEM = nil, nil
+	}
 	if err := c.writeConfig(inst, servername, chainPEM, keyPEM); err != nil {
 		inst.discard()
 		return nil, err
@@ -167,9 +180,17 @@ func (c *Cyrus) start(ctx context.Context, cfg Config) (inst *Instance, err erro
 	if err := waitGreeting(ctx, inst.Addr(), pb.exited); err != nil {
 		return nil, inst.abandon("start Cyrus", err)
 	}
-	if err := seedCyrus(ctx, inst, cfg.users()); err != nil {
+	if opts.NoTLS {
+		inst.TLSPort = 0 // there is none; check made sure nothing needs seeding
+		return inst, nil
+	}
+	if err := seedCyrus(ctx, inst, cfg.users(), opts.NoInbox); err != nil {
 		_ = inst.Stop()
 		return nil, fmt.Errorf("realservers: seed Cyrus: %w", err)
+	}
+	if err := c.applyOptions(ctx, inst, opts); err != nil {
+		_ = inst.Stop()
+		return nil, fmt.Errorf("realservers: set up Cyrus: %w", err)
 	}
 	return inst, nil
 }
@@ -228,7 +249,9 @@ func lowFreePorts(n int) ([]int, error) {
 }
 
 // writeConfig writes imapd.conf, cyrus.conf and the certificate. Every
-// option has a value: an empty one makes master exit.
+// option has a value: an empty one makes master exit. Without a
+// certificate (nil chainPEM) Cyrus gets no TLS options and no imaps
+// service.
 func (c *Cyrus) writeConfig(inst *Instance, servername string, chainPEM, keyPEM []byte) error {
 	d := inst.dir
 	for _, sub := range []string{"conf", "conf/socket", "conf/proc", "conf/lock", "spool", "sieve"} {
@@ -236,11 +259,14 @@ func (c *Cyrus) writeConfig(inst *Instance, servername string, chainPEM, keyPEM 
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(d, "cert.pem"), chainPEM, 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(d, "key.pem"), keyPEM, 0o600); err != nil {
-		return err
+	withTLS := chainPEM != nil
+	if withTLS {
+		if err := os.WriteFile(filepath.Join(d, "cert.pem"), chainPEM, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(d, "key.pem"), keyPEM, 0o600); err != nil {
+			return err
+		}
 	}
 	opts := [][2]string{
 		{"configdirectory", filepath.Join(d, "conf")},
@@ -256,12 +282,13 @@ func (c *Cyrus) writeConfig(inst *Instance, servername string, chainPEM, keyPEM 
 		{"sasl_mech_list", "PLAIN LOGIN"},
 		{"allowplaintext", "no"},
 		{"unixhierarchysep", "yes"},
-		{"tls_server_cert", filepath.Join(d, "cert.pem")},
-		{"tls_server_key", filepath.Join(d, "key.pem")},
 		{"lmtpsocket", filepath.Join(d, "conf/socket/lmtp")},
 		{"idlesocket", filepath.Join(d, "conf/socket/idle")},
 		{"notifysocket", filepath.Join(d, "conf/socket/notify")},
 		{"master_pid_file", filepath.Join(d, "master.pid")},
+	}
+	if withTLS {
+		opts = append(opts, [2]string{"tls_server_cert", filepath.Join(d, "cert.pem")}, [2]string{"tls_server_key", filepath.Join(d, "key.pem")})
 	}
 	var b strings.Builder
 	for _, o := range opts {
@@ -271,18 +298,21 @@ func (c *Cyrus) writeConfig(inst *Instance, servername string, chainPEM, keyPEM 
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		return err
 	}
+	imaps := ""
+	if withTLS {
+		imaps = fmt.Sprintf("  imaps cmd=\"%s -s -C %s\" listen=\"127.0.0.1:%d\" prefork=0\n", c.bin("imapd"), conf, inst.TLSPort)
+	}
 	master := fmt.Sprintf(`START {
   recover cmd="%s -r -C %s"
 }
 SERVICES {
   imap cmd="%s -C %s" listen="127.0.0.1:%d" prefork=0
-  imaps cmd="%s -s -C %s" listen="127.0.0.1:%d" prefork=0
-}
+%s}
 EVENTS {
 }
 DAEMON {
 }
-`, c.bin("ctl_cyrusdb"), conf, c.bin("imapd"), conf, inst.Port, c.bin("imapd"), conf, inst.TLSPort)
+`, c.bin("ctl_cyrusdb"), conf, c.bin("imapd"), conf, inst.Port, imaps)
 	return os.WriteFile(filepath.Join(d, "cyrus.conf"), []byte(master), 0o644)
 }
 

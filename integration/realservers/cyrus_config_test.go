@@ -68,3 +68,32 @@ func TestLowFreePorts(t *testing.T) {
 		}
 	}
 }
+
+// TestCyrusConfigNoTLS: without a certificate (CyrusOptions.NoTLS) Cyrus
+// gets no TLS option, which would make it offer STARTTLS, and no imaps
+// service, which would make master exit for want of a certificate.
+func TestCyrusConfigNoTLS(t *testing.T) {
+	t.Parallel()
+	inst := &Instance{dir: t.TempDir(), Port: 21143, TLSPort: 21993}
+	c := &Cyrus{Root: "/opt/cyrus"}
+	if err := c.writeConfig(inst, "srv", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	conf, err := os.ReadFile(filepath.Join(inst.dir, "imapd.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := os.ReadFile(filepath.Join(inst.dir, "cyrus.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(conf), "\n"); n != 17 || strings.Contains(string(conf), "tls_") {
+		t.Errorf("imapd.conf has %d options, TLS ones among them?\n%s", n, conf)
+	}
+	if strings.Contains(string(master), "imaps") || !strings.Contains(string(master), `listen="127.0.0.1:21143"`) {
+		t.Errorf("cyrus.conf should serve only the plain port:\n%s", master)
+	}
+	if _, err := os.Stat(filepath.Join(inst.dir, "cert.pem")); err == nil {
+		t.Error("cert.pem written without a certificate")
+	}
+}

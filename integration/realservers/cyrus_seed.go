@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -18,8 +19,10 @@ const seedTimeout = 30 * time.Second
 // seedCyrus makes the users' mailboxes over IMAP, as Cyrus keeps no
 // files a test could write: the admin creates them, each user APPENDs the
 // messages, then the admin takes all but the lookup right from the
-// owner on Denied mailboxes (Cyrus then answers NO to SELECT).
-func seedCyrus(ctx context.Context, inst *Instance, users []User) error {
+// owner on Denied mailboxes (Cyrus then answers NO to SELECT). Users in
+// noInbox get no mailbox at all.
+func seedCyrus(ctx context.Context, inst *Instance, users []User, noInbox []string) error {
+	users = slices.DeleteFunc(slices.Clone(users), func(u User) bool { return slices.Contains(noInbox, u.Name) })
 	if err := cyrusSession(ctx, inst, CyrusAdmin, cyrusAdminPassword, func(c *imapclient.Client) error {
 		for _, u := range users {
 			if err := c.Create("user/"+u.Name, nil).Wait(); err != nil {

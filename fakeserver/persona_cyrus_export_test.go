@@ -1,0 +1,4 @@
+package fakeserver
+
+// CyrusCapsMissing exposes cyrusCapsMissing to the byte test.
+var CyrusCapsMissing = cyrusCapsMissing
