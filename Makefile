@@ -24,7 +24,7 @@ ARTIFACTS ?= $(CURDIR)/$(BIN)/test-artifacts
 test-go:
 	@mkdir -p $(BIN) $(ARTIFACTS) && rm -f $(FIDELITY)
 	IMAPPROBE_FIDELITY_OUT=$(FIDELITY) $(GO) test -race -count=1 -timeout 30m -artifacts -outputdir $(ARTIFACTS) $(PKGS)
-	@if [ -s $(FIDELITY) ]; then echo "Fidelity, fake server against Dovecot:"; cat $(FIDELITY); fi
+	@if [ -s $(FIDELITY) ]; then echo "Fidelity: each situation on Dovecot, Cyrus, the fake and its personas, and the proxy:"; cat $(FIDELITY); fi
 	@shots=$$(find $(ARTIFACTS) -name '*.png' 2>/dev/null); if [ -n "$$shots" ]; then echo "Screenshots:"; echo "$$shots"; fi
 
 # Installs what the Dovecot suites need, and extracts Cyrus, when run as root on Debian (the
