@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +87,7 @@ func (r *Recording) decodeLine(line string, seen map[string]bool) error {
 		r.Mailbox, err = val, CheckText(val)
 	case "auth":
 		r.Auth = val
-		if !wordRE.MatchString(val) {
+		if !isWord(val) {
 			err = fmt.Errorf("auth %q: want a mechanism name such as plain", cut(val))
 		}
 	case "select":
@@ -125,10 +124,35 @@ func (r *Recording) decodeLine(line string, seen map[string]bool) error {
 	return err
 }
 
-var (
-	wordRE = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
-	codeRE = regexp.MustCompile(`^[a-z]+\.[a-z_]+$`)
-)
+// isWord is ^[a-z][a-z0-9_-]*$, and isCode ^[a-z]+\.[a-z_]+$, by hand:
+// a regexp would be compiled at every imapprobe start-up.
+func isWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || i > 0 && (c >= '0' && c <= '9' || c == '_' || c == '-')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isCode(s string) bool {
+	area, kind, ok := strings.Cut(s, ".")
+	if !ok || area == "" || kind == "" {
+		return false
+	}
+	for i := 0; i < len(area); i++ {
+		if area[i] < 'a' || area[i] > 'z' {
+			return false
+		}
+	}
+	for i := 0; i < len(kind); i++ {
+		if c := kind[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 var statuses = map[string]bool{"ok": true, "warn": true, "fail": true, "skipped": true, "not_requested": true}
 
@@ -142,14 +166,14 @@ func parseStep(val string) (Step, error) {
 }
 
 func (s Step) check() error {
-	if !wordRE.MatchString(s.Name) {
+	if !isWord(s.Name) {
 		return fmt.Errorf("step name %q: want a lowercase word such as auth", cut(s.Name))
 	}
 	if !statuses[s.Status] {
 		return fmt.Errorf("step %s: status %q: want ok, warn, fail, skipped or not_requested", s.Name, cut(s.Status))
 	}
 	for _, c := range s.Codes {
-		if !codeRE.MatchString(c) {
+		if !isCode(c) {
 			return fmt.Errorf("step %s: code %q: want a diagnosis code such as auth.failed", s.Name, cut(c))
 		}
 	}
@@ -231,7 +255,7 @@ func (r *Recording) Validate() error {
 			return err
 		}
 	}
-	if r.Auth != "" && !wordRE.MatchString(r.Auth) {
+	if r.Auth != "" && !isWord(r.Auth) {
 		return fmt.Errorf("auth %q: want a mechanism name such as plain", cut(r.Auth))
 	}
 	for _, s := range r.Steps {

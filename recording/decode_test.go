@@ -96,3 +96,17 @@ func TestWire(t *testing.T) {
 		t.Errorf("filler(300): %d bytes, %d line ends: %q", len(f), bytes.Count(f, []byte("\r\n")), f)
 	}
 }
+
+func TestWordAndCode(t *testing.T) {
+	t.Parallel()
+	for s, want := range map[string]bool{"plain": true, "x": true, "a1_b-c": true, "": false, "1a": false, "_a": false, "Plain": false, "a b": false, "a.b": false} {
+		if got := isWord(s); got != want {
+			t.Errorf("isWord(%q) = %v, want %v", s, got, want)
+		}
+	}
+	for s, want := range map[string]bool{"auth.failed": true, "tls.cert_expired": true, "a.b": true, "auth.": false, ".failed": false, "auth": false, "auth.fail.ed": false, "au1.x": false, "auth.x1": false, "Auth.x": false, "auth._": true} {
+		if got := isCode(s); got != want {
+			t.Errorf("isCode(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
