@@ -132,7 +132,6 @@ func (s *session) Delete(name string) error {
 	return nil
 }
 
-
 func (s *session) Subscribe(name string) error {
 	if err := s.UserSession.Subscribe(name); err != nil {
 		return err
