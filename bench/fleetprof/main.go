@@ -37,7 +37,7 @@ func main() {
 	caFile := flag.String("ca-file", "", "PEM CA bundle to trust")
 	heapOut := flag.String("heapprofile", "", "write an in-use heap profile taken halfway")
 	cpuOut := flag.String("cpuprofile", "", "write a CPU profile of the run")
-	rate := flag.Int("memprofilerate", 4096, "runtime.MemProfileRate: bytes per sampled allocation")
+	rate := flag.Int("memprofilerate", runtime.MemProfileRate, "runtime.MemProfileRate: bytes per sampled allocation (a low rate slows the run)")
 	flag.Parse()
 	runtime.MemProfileRate = *rate
 	if err := run(*raw, *n, *par, *pwFile, *caFile, *heapOut, *cpuOut); err != nil {
