@@ -1,8 +1,9 @@
 // Command fleetprof profiles the prober as batch mode drives it: -n probes
 // of one target, -parallel at once from a fixed pool of workers, each
 // report dropped once done. It prints probes/s and the live heap per
-// in-flight probe, sampled after a forced GC halfway through, and can
-// write a heap profile from that moment and a CPU profile of the run:
+// in-flight probe, the medians of samples taken after a forced GC at each
+// sixth of the run, and can write a heap profile from the middle one and
+// a CPU profile of the run:
 //
 //	fleetprof -url imaps://bench@127.0.0.1:993/INBOX -password-file pw \
 //	    -ca-file ca.pem -n 4000 -parallel 64 -heapprofile heap.pb.gz
@@ -21,6 +22,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,7 +37,7 @@ func main() {
 	par := flag.Int("parallel", 64, "probes at once")
 	pwFile := flag.String("password-file", "", "file whose first line is the password")
 	caFile := flag.String("ca-file", "", "PEM CA bundle to trust")
-	heapOut := flag.String("heapprofile", "", "write an in-use heap profile taken halfway")
+	heapOut := flag.String("heapprofile", "", "write an in-use heap profile taken halfway (and the goroutines, to FILE.goroutines)")
 	cpuOut := flag.String("cpuprofile", "", "write a CPU profile of the run")
 	rate := flag.Int("memprofilerate", runtime.MemProfileRate, "runtime.MemProfileRate: bytes per sampled allocation (a low rate slows the run)")
 	flag.Parse()
@@ -47,8 +49,8 @@ func main() {
 }
 
 func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
-	if raw == "" || n < 2 || par < 1 {
-		return fmt.Errorf("want -url, -n of 2 or more and -parallel of 1 or more")
+	if raw == "" || n < 6 || par < 1 {
+		return fmt.Errorf("want -url, -n of 6 or more and -parallel of 1 or more")
 	}
 	t, err := prober.ParseURL(raw)
 	if err != nil {
@@ -79,12 +81,15 @@ func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
 	}
 	var next, bad, done atomic.Int64
 	var firstBad atomic.Value
-	var half sync.Once
-	var busy sample
+	// samples at each sixth of the run; the heap profile at the middle one
+	var mu sync.Mutex
+	var busy []sample
 	var liveErr error
-	snapshot := func() {
-		busy = take()
-		if heapOut != "" {
+	snapshot := func(k int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		busy = append(busy, take())
+		if heapOut != "" && k == 3 {
 			liveErr = writeHeap(heapOut)
 			if f, err := os.Create(heapOut + ".goroutines"); err == nil {
 				_ = pprof.Lookup("goroutine").WriteTo(f, 1)
@@ -106,8 +111,8 @@ func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
 					bad.Add(1)
 					firstBad.CompareAndSwap(nil, fmt.Sprintf("%s %s", rep.Result.Status, rep.Result.Code))
 				}
-				if done.Add(1) == int64(n/2) {
-					half.Do(snapshot) // the others stay in flight meanwhile
+				if d := done.Add(1); d%int64(n/6) == 0 && d/int64(n/6) <= 5 {
+					snapshot(d / int64(n/6)) // the others stay in flight meanwhile
 				}
 			}
 		}()
@@ -120,10 +125,18 @@ func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
 	if liveErr != nil {
 		return liveErr
 	}
-	per := func(a, b uint64) float64 { return (float64(a) - float64(b)) / 1024 / float64(par-1) }
-	fmt.Printf("%.1f probes/s; halfway, per in-flight probe (%d): live heap %.1f KiB, stacks %.1f KiB (scanned %.1f), %.1f goroutines; starting stack %d B\n",
-		float64(n)/elapsed.Seconds(), par-1, per(busy.live, idle.live), per(busy.stacks, idle.stacks),
-		per(busy.scanned, idle.scanned), float64(busy.goroutines-idle.goroutines)/float64(par-1), busy.start)
+	per := func(f func(sample) uint64, unit float64) float64 {
+		var v []float64
+		for _, b := range busy {
+			v = append(v, (float64(f(b))-float64(f(idle)))/unit/float64(par-1))
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
+	fmt.Printf("%.1f probes/s; per in-flight probe (%d), medians of %d samples: live heap %.1f KiB, stacks %.1f KiB (scanned %.1f), %.1f goroutines; starting stack %d B\n",
+		float64(n)/elapsed.Seconds(), par-1, len(busy),
+		per(func(s sample) uint64 { return s.live }, 1024), per(func(s sample) uint64 { return s.stacks }, 1024),
+		per(func(s sample) uint64 { return s.scanned }, 1024), per(func(s sample) uint64 { return s.goroutines }, 1), busy[0].start)
 	return nil
 }
 
