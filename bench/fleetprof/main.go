@@ -39,16 +39,17 @@ func main() {
 	caFile := flag.String("ca-file", "", "PEM CA bundle to trust")
 	heapOut := flag.String("heapprofile", "", "write an in-use heap profile taken halfway (and the goroutines, to FILE.goroutines)")
 	cpuOut := flag.String("cpuprofile", "", "write a CPU profile of the run")
+	keep := flag.Bool("keep", false, "keep every report and print the live heap per kept report")
 	rate := flag.Int("memprofilerate", runtime.MemProfileRate, "runtime.MemProfileRate: bytes per sampled allocation (a low rate slows the run)")
 	flag.Parse()
 	runtime.MemProfileRate = *rate
-	if err := run(*raw, *n, *par, *pwFile, *caFile, *heapOut, *cpuOut); err != nil {
+	if err := run(*raw, *n, *par, *pwFile, *caFile, *heapOut, *cpuOut, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetprof:", err)
 		os.Exit(1)
 	}
 }
 
-func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
+func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string, keep bool) error {
 	if raw == "" || n < 6 || par < 1 {
 		return fmt.Errorf("want -url, -n of 6 or more and -parallel of 1 or more")
 	}
@@ -99,14 +100,22 @@ func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
 	}
 	idle := take() // the same process before any probe: what the figures subtract
 
+	kept := make([]*prober.Report, n)
 	var wg sync.WaitGroup
 	start := time.Now()
 	for range par {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for next.Add(1) <= int64(n) {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
 				rep := prober.Probe(context.Background(), t, o)
+				if keep {
+					kept[i] = rep
+				}
 				if rep.ExitCode(false) != prober.ExitOK { // a slow-step warning passes, as in batch mode
 					bad.Add(1)
 					firstBad.CompareAndSwap(nil, fmt.Sprintf("%s %s", rep.Result.Status, rep.Result.Code))
@@ -137,6 +146,11 @@ func run(raw string, n, par int, pwFile, caFile, heapOut, cpuOut string) error {
 		float64(n)/elapsed.Seconds(), par-1, len(busy),
 		per(func(s sample) uint64 { return s.live }, 1024), per(func(s sample) uint64 { return s.stacks }, 1024),
 		per(func(s sample) uint64 { return s.scanned }, 1024), per(func(s sample) uint64 { return s.goroutines }, 1), busy[0].start)
+	if keep {
+		end := take()
+		fmt.Printf("live heap per kept report: %.1f KiB\n", (float64(end.live)-float64(idle.live))/1024/float64(n))
+		runtime.KeepAlive(kept)
+	}
 	return nil
 }
 
