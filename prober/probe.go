@@ -36,7 +36,7 @@ func Probe(ctx context.Context, t Target, o Options) *Report {
 
 	p := &probe{
 		ctx: ctx, t: t, o: o, red: red,
-		rec: wiretap.New(start, lim, red),
+		rec: wiretap.New(start, lim, red).Reserve(32), // a full session keeps about 25 lines
 		rep: &Report{Schema: Schema, Target: t, Started: start,
 			Steps: make([]Step, 0, len(Steps)), Requested: make([]string, 0, len(Steps))},
 	}

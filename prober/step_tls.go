@@ -101,7 +101,7 @@ func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 		return in, p.fail(s, "tls.handshake_failed", err.Error())
 	}
 	d.Version = tls.VersionName(cs.Version)
-	d.Cipher = tls.CipherSuiteName(cs.CipherSuite)
+	d.Cipher = cipherSuiteName(cs.CipherSuite)
 	d.ALPN = cs.NegotiatedProtocol
 	d.Verified = verifyCode == ""
 	d.VerifyError = verifyDetail
@@ -127,6 +127,24 @@ func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 }
 
 var errVerify = errors.New("certificate verification failed")
+
+// cipherNames maps every suite crypto/tls knows to its name, built once:
+// tls.CipherSuiteName builds the whole list of suites at every call.
+var cipherNames = sync.OnceValue(func() map[uint16]string {
+	m := map[uint16]string{}
+	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		m[c.ID] = c.Name
+	}
+	return m
+})
+
+// cipherSuiteName is tls.CipherSuiteName without its allocations.
+func cipherSuiteName(id uint16) string {
+	if name, ok := cipherNames()[id]; ok {
+		return name
+	}
+	return tls.CipherSuiteName(id)
+}
 
 func leafName(d *TLSDetails) string {
 	if len(d.Chain) == 0 {
