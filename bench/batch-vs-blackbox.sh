@@ -6,18 +6,27 @@
 # target, each a full session (TLS, login, LIST, EXAMINE, FETCH, LOGOUT),
 # over implicit TLS and over STARTTLS. blackbox_exporter: a tcp module
 # doing STARTTLS and LOGIN by query_response, driven by bench/httpload with
-# N /probe requests, P at a time. R rounds (default 5) interleave the
-# three; prints the median probes/s of each and the median per-round ratio
-# imapprobe (STARTTLS) / blackbox, and imapprobe's RSS per in-flight probe:
-# (max RSS at --parallel P - max RSS at --parallel 1) / (P - 1).
+# N /probe requests, P at a time: the same concurrency. R rounds (default
+# 7) each run imapprobe then blackbox, so that load from elsewhere on the
+# machine hits both sides of a pair alike; the script prints the median
+# and the range of each rate and of the per-round ratio imapprobe
+# (STARTTLS) / blackbox.
+#
+# RSS per in-flight probe: (max RSS of a batch at --parallel P - max RSS of
+# one at --parallel 1) / (P - 1), both holding the same N outcomes; the
+# medians of the R runs at P and of R1 (default 3) runs at 1.
+#
+# BASE=REV also measures imapprobe at git revision REV, in the same rounds
+# (its batches run just before the work tree's), for before/after figures.
 # Exits nonzero, printing no figure, if any probe is not OK.
-#   bench/batch-vs-blackbox.sh           N=4000 P=128 R=7 bench/batch-vs-blackbox.sh
+#   bench/batch-vs-blackbox.sh     N=4000 P=128 R=9 BASE=HEAD~3 bench/batch-vs-blackbox.sh
 # The password is random, kept in files, and never printed.
 set -euo pipefail
 
 N=${N:-2000}
 P=${P:-64}
-R=${R:-5}
+R=${R:-7}
+R1=${R1:-3}
 BLACKBOX=${BLACKBOX:-/usr/bin/prometheus-blackbox-exporter}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/bvb.XXXXXX)
@@ -45,9 +54,19 @@ waitport() {
 	echo "nothing listens on 127.0.0.1:$1" >&2
 	return 1
 }
+load_start=$(cut -d" " -f1-3 /proc/loadavg)
 
 echo "building imapprobe, fakeimapd, httpload" >&2
 (cd "$root" && go build -o "$dir/bin/" ./cmd/imapprobe ./cmd/fakeimapd ./bench/httpload)
+builds=(work)
+if [[ -n ${BASE:-} ]]; then
+	echo "building imapprobe at $BASE" >&2
+	mkdir -p "$dir/base"
+	(cd "$root" && git archive "$BASE") | tar -x -C "$dir/base"
+	(cd "$dir/base" && go build -o "$dir/base-bin/" ./cmd/imapprobe)
+	builds=(base work)
+fi
+exe() { if [[ $1 == base ]]; then echo "$dir/base-bin/imapprobe"; else echo "$dir/bin/imapprobe"; fi; }
 
 user=bench
 pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
@@ -63,15 +82,16 @@ pids+=($!)
 waitport "$plain"
 waitport "$tls"
 
-# probe URL PARALLEL: runs the batch; prints "seconds maxrss_kib"
+# batch BUILD URL PARALLEL N: runs the batch; prints "probes/s maxrss_kib"
 batch() {
-	local url=$1 par=$2 n=$3
+	local bin url=$2 par=$3 n=$4
+	bin=$(exe "$1")
 	awk -v u="$url" -v n="$n" 'BEGIN { for (i = 0; i < n; i++) print u }' >"$dir/targets"
 	local start end
 	start=$(date +%s.%N)
-	if ! /usr/bin/time -f '%M' -o "$dir/rss" "$dir/bin/imapprobe" --targets "$dir/targets" --parallel "$par" --json \
+	if ! /usr/bin/time -f '%M' -o "$dir/rss" "$bin" --targets "$dir/targets" --parallel "$par" --json \
 		--password-file "$dir/pass" --ca-file "$dir/ca.pem" >"$dir/out.jsonl" 2>"$dir/err"; then
-		echo "imapprobe batch against $url failed:" >&2
+		echo "imapprobe ($1) batch against $url failed:" >&2
 		grep -v '"exit_code":0}$' "$dir/out.jsonl" | head -c 2000 >&2 || true
 		cat "$dir/err" >&2
 		exit 1
@@ -80,14 +100,16 @@ batch() {
 	local ok
 	ok=$(grep -c '"exit_code":0}$' "$dir/out.jsonl" || true)
 	if [[ $ok != "$n" ]]; then
-		echo "imapprobe: only $ok of $n probes OK" >&2
+		echo "imapprobe ($1): only $ok of $n probes OK" >&2
 		exit 1
 	fi
-	echo "$(echo "$end - $start" | bc -l) $(tail -1 "$dir/rss")"
+	echo "$(echo "$n / ($end - $start)" | bc -l) $(tail -1 "$dir/rss")"
 }
+tlsurl="imaps://$user@127.0.0.1:$tls/INBOX"
+sturl="imap://$user@127.0.0.1:$plain/INBOX"
 
 echo "warming up" >&2
-batch "imaps://$user@127.0.0.1:$tls/INBOX" "$P" 200 >/dev/null
+for b in "${builds[@]}"; do batch "$b" "$tlsurl" "$P" 200 >/dev/null; done
 
 # blackbox_exporter: STARTTLS and LOGIN by query_response, as in its docs
 bb=$(freeport)
@@ -115,33 +137,50 @@ chmod 600 "$dir/blackbox.yml"
 "$BLACKBOX" --config.file "$dir/blackbox.yml" --web.listen-address "127.0.0.1:$bb" >"$dir/bb.log" 2>&1 &
 pids+=($!)
 waitport "$bb"
-url="http://127.0.0.1:$bb/probe?module=imap_starttls&target=127.0.0.1:$plain"
-"$dir/bin/httpload" -url "$url" -n 200 -c "$P" -want $'\nprobe_success 1\n' >/dev/null
-# R interleaved rounds, medians: other load on the machine hits all three alike
-tls_rates=() st_rates=() bb_rates=() ratios=()
+bburl="http://127.0.0.1:$bb/probe?module=imap_starttls&target=127.0.0.1:$plain"
+blackbox() { "$dir/bin/httpload" -url "$bburl" -n "$1" -c "$P" -want $'\nprobe_success 1\n'; }
+blackbox 200 >/dev/null
+
+# figures are kept one a line in files named after what they measure
 for r in $(seq "$R"); do
 	echo "round $r of $R" >&2
-	read -r t rss_p < <(batch "imaps://$user@127.0.0.1:$tls/INBOX" "$P" "$N")
-	tls_rates+=("$(echo "$N / $t" | bc -l)")
-	read -r t _ < <(batch "imap://$user@127.0.0.1:$plain/INBOX" "$P" "$N")
-	st=$(echo "$N / $t" | bc -l)
-	st_rates+=("$st")
-	b=$("$dir/bin/httpload" -url "$url" -n "$N" -c "$P" -want $'\nprobe_success 1\n')
-	bb_rates+=("$b")
-	ratios+=("$(echo "$st / $b" | bc -l)")
+	for b in "${builds[@]}"; do
+		read -r rate rss < <(batch "$b" "$tlsurl" "$P" "$N")
+		echo "$rate" >>"$dir/$b.tls"
+		echo "$rss" >>"$dir/$b.rssP"
+		read -r rate _ < <(batch "$b" "$sturl" "$P" "$N")
+		echo "$rate" >>"$dir/$b.st"
+	done
+	rate=$(blackbox "$N")
+	echo "$rate" >>"$dir/bb"
+	for b in "${builds[@]}"; do
+		echo "$(tail -1 "$dir/$b.st") / $rate" | bc -l >>"$dir/$b.ratio"
+	done
 done
 # the same N at --parallel 1: both runs hold N finished outcomes, so the
 # difference is what the P-1 extra in-flight probes cost
-read -r _ rss_1 < <(batch "imaps://$user@127.0.0.1:$tls/INBOX" 1 "$N")
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for r in $(seq "$R1"); do
+	echo "--parallel 1, run $r of $R1" >&2
+	for b in "${builds[@]}"; do
+		read -r _ rss < <(batch "$b" "$tlsurl" 1 "$N")
+		echo "$rss" >>"$dir/$b.rss1"
+	done
+done
 
-awk -v n="$N" -v p="$P" -v r="$R" -v tlsr="$(median "${tls_rates[@]}")" -v str="$(median "${st_rates[@]}")" \
-	-v bb="$(median "${bb_rates[@]}")" -v ratio="$(median "${ratios[@]}")" -v rp="$rss_p" -v r1="$rss_1" 'BEGIN {
-	printf "medians of %d rounds of %d probes, %d at once:\n", r, n, p
-	printf "imapprobe batch, implicit TLS:      %7.1f probes/s\n", tlsr
-	printf "imapprobe batch, STARTTLS:          %7.1f probes/s\n", str
-	printf "blackbox_exporter, STARTTLS+LOGIN:  %7.1f probes/s\n", bb
-	printf "ratio imapprobe/blackbox (STARTTLS, per round): %.2f\n", ratio
-	printf "imapprobe max RSS: %d KiB at --parallel %d, %d KiB at 1: %.1f KiB per in-flight probe\n", rp, p, r1, (rp - r1) / (p - 1)
-}'
-echo "load average at the end (other work on the machine skews every figure): $(cut -d" " -f1-3 /proc/loadavg), $(nproc) CPUs"
+# stat FILE: "median (min-max)" of its figures
+median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+stat() { sort -g "$1" | awk -v m="$(median "$1")" -v f="$2" '{ v[NR] = $1 } END { printf f " (" f "-" f ")", m, v[1], v[NR] }'; }
+
+echo "medians (and ranges) of $R rounds of $N probes, $P at once:"
+for b in "${builds[@]}"; do
+	name="imapprobe"
+	if [[ $b == base ]]; then name="imapprobe at $BASE"; elif [[ -n ${BASE:-} ]]; then name="imapprobe (work tree)"; fi
+	echo "$name batch, implicit TLS: $(stat "$dir/$b.tls" %.1f) probes/s"
+	echo "$name batch, STARTTLS:     $(stat "$dir/$b.st" %.1f) probes/s"
+	echo "$name / blackbox (STARTTLS, per round): $(stat "$dir/$b.ratio" %.2f)"
+	awk -v p="$P" -v rp="$(median "$dir/$b.rssP")" -v r1="$(median "$dir/$b.rss1")" -v sp="$(stat "$dir/$b.rssP" %d)" -v s1="$(stat "$dir/$b.rss1" %d)" -v name="$name" 'BEGIN {
+		printf "%s max RSS: %s KiB at --parallel %d, %s KiB at 1: %.1f KiB per in-flight probe\n", name, sp, p, s1, (rp - r1) / (p - 1)
+	}'
+done
+echo "blackbox_exporter, STARTTLS+LOGIN: $(stat "$dir/bb" %.1f) probes/s"
+echo "load average at the start $load_start, at the end $(cut -d" " -f1-3 /proc/loadavg), $(nproc) CPUs (other work on the machine skews every figure)"

@@ -93,8 +93,14 @@ func (in session) withClient() session {
 		}
 	}
 	prefix := fmt.Sprintf("* %s [CAPABILITY %s] greeting already read\r\n", kind, strings.Join(caps, " "))
-	buffered, _ := in.wire.br.Peek(in.wire.br.Buffered())
-	feed := &clientConn{Conn: in.wire.tap, tap: in.wire.tap, prefix: append([]byte(prefix), buffered...)}
+	feed := &clientConn{Conn: in.wire.tap, tap: in.wire.tap, prefix: []byte(prefix)}
+	if br := in.wire.br; br != nil {
+		buffered, _ := br.Peek(br.Buffered())
+		feed.prefix = append(feed.prefix, buffered...)
+	}
+	// imapclient reads the stream from here on: the hand-driven reader's
+	// buffer is handed over, and a wire without it keeps the tap and tags
+	in.wire = &wire{tap: in.wire.tap, tagN: in.wire.tagN}
 	in.imap = clientState{client: imapclient.New(feed, &imapclient.Options{}), feed: feed}
 	_ = in.imap.client.WaitGreeting()
 	return in

@@ -30,17 +30,15 @@ func Probe(ctx context.Context, t Target, o Options) *Report {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
-	var secrets []string
-	secrets = append(secrets, redact.Encodings(t.User, o.Password)...)
-	secrets = append(secrets, redact.Encodings(t.User, o.Token)...)
-	red := redact.NewSession(secrets...)
+	red := redactor(t.User, o.Password, o.Token)
 	lim := wiretap.DefaultLimits()
 	lim.MaxLiteral = max(lim.MaxLiteral, o.MaxFetch+64<<10)
 
 	p := &probe{
 		ctx: ctx, t: t, o: o, red: red,
-		rec: wiretap.New(start, lim, red),
-		rep: &Report{Schema: Schema, Target: t, Started: start},
+		rec: wiretap.New(start, lim, red).Reserve(32), // a full session keeps about 25 lines
+		rep: &Report{Schema: Schema, Target: t, Started: start,
+			Steps: make([]Step, 0, len(Steps)), Requested: make([]string, 0, len(Steps))},
 	}
 	stop := context.AfterFunc(ctx, func() { p.setDeadline(time.Time{}) })
 	defer stop()
@@ -77,7 +75,7 @@ func (p *probe) run() session {
 	var cur session
 	requested := true
 	stopped := ""
-	for _, st := range plan() {
+	for _, st := range thePlan() {
 		switch {
 		case !requested:
 			p.addStep(Step{Name: st.name, Status: StatusNotRequested,

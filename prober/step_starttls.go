@@ -30,7 +30,7 @@ func (p *probe) startTLS(in session, s *Step) (session, bool) {
 	case "BAD":
 		return in, p.fail(s, "starttls.bad", "server said: "+quote([]byte(r.text)))
 	}
-	if n := in.wire.br.Buffered(); n > 0 {
+	if n := in.wire.buffered(); n > 0 {
 		return in, p.fail(s, "starttls.malformed", fmt.Sprintf("the server sent %d bytes after its STARTTLS OK, before the TLS handshake (a response-injection risk); they were discarded", n))
 	}
 	in, ok := p.handshake(in, s, &d.TLSDetails)

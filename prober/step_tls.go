@@ -2,7 +2,6 @@ package prober
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -72,9 +71,11 @@ func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 	}
 	head := &headConn{Conn: p.raw}
 	conn := tls.Client(head, cfg)
-	ctx, cancel := context.WithDeadline(p.ctx, p.deadline)
-	defer cancel()
-	err := conn.HandshakeContext(ctx)
+	// The raw connection's deadline (the step's, and a past one once the
+	// probe's context is done) bounds the handshake: HandshakeContext
+	// would start a goroutine per probe to watch a context that says the
+	// same.
+	err := conn.Handshake()
 	cs := conn.ConnectionState()
 	summarizeChain(d, cs.PeerCertificates)
 	if err != nil {
@@ -88,7 +89,7 @@ func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 			return in, p.fail(s, "tls.not_tls", "expected a TLS record, got: "+head.quoteFirstLine())
 		case errors.Is(err, syscall.ECONNRESET) && head.empty():
 			return in, p.resetOnOpen(err)
-		case isTimeout(err) || ctx.Err() != nil:
+		case isTimeout(err) || p.ctx.Err() != nil || !time.Now().Before(p.deadline):
 			return in, p.fail(s, "tls.timeout", fmt.Sprintf("no TLS handshake within %s: %v", p.waitLimit(), err))
 		case errors.As(err, &alert):
 			return in, p.fail(s, "tls.handshake_failed", "server sent TLS alert: "+err.Error())
@@ -100,7 +101,7 @@ func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 		return in, p.fail(s, "tls.handshake_failed", err.Error())
 	}
 	d.Version = tls.VersionName(cs.Version)
-	d.Cipher = tls.CipherSuiteName(cs.CipherSuite)
+	d.Cipher = cipherSuiteName(cs.CipherSuite)
 	d.ALPN = cs.NegotiatedProtocol
 	d.Verified = verifyCode == ""
 	d.VerifyError = verifyDetail
@@ -126,6 +127,24 @@ func (p *probe) handshake(in session, s *Step, d *TLSDetails) (session, bool) {
 }
 
 var errVerify = errors.New("certificate verification failed")
+
+// cipherNames maps every suite crypto/tls knows to its name, built once:
+// tls.CipherSuiteName builds the whole list of suites at every call.
+var cipherNames = sync.OnceValue(func() map[uint16]string {
+	m := map[uint16]string{}
+	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		m[c.ID] = c.Name
+	}
+	return m
+})
+
+// cipherSuiteName is tls.CipherSuiteName without its allocations.
+func cipherSuiteName(id uint16) string {
+	if name, ok := cipherNames()[id]; ok {
+		return name
+	}
+	return tls.CipherSuiteName(id)
+}
 
 func leafName(d *TLSDetails) string {
 	if len(d.Chain) == 0 {

@@ -1,5 +1,7 @@
 package prober
 
+import "sync"
+
 // Step names, in probe order.
 const (
 	StepResolve    = "resolve"
@@ -56,6 +58,9 @@ func plan() []stepDef {
 		{StepLogout, "logout", ExitMisbehaved, talking, (*probe).logout, ""},
 	}
 }
+
+// thePlan is plan, built once for every run.
+var thePlan = sync.OnceValue(plan)
 
 // Steps lists the step names in probe order.
 var Steps = stepNames()

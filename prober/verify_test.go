@@ -81,3 +81,17 @@ func TestVerifyChain(t *testing.T) {
 		t.Errorf("outOfDate %q, want %q", n, want)
 	}
 }
+
+// cipherSuiteName names every suite as crypto/tls does, unknown ones too.
+func TestCipherSuiteName(t *testing.T) {
+	t.Parallel()
+	ids := []uint16{0, 0x1234, 0xffff}
+	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids = append(ids, c.ID)
+	}
+	for _, id := range ids {
+		if got, want := cipherSuiteName(id), tls.CipherSuiteName(id); got != want {
+			t.Errorf("cipherSuiteName(%#04x) = %q, want %q", id, got, want)
+		}
+	}
+}

@@ -12,19 +12,41 @@ import (
 	"github.com/imapprobe/imapprobe/internal/wiretap"
 )
 
-// newWire puts the transcript tap (and a fresh line reader) on conn, the
-// current plaintext-IMAP layer.
+// newWire puts the transcript tap on conn, the current plaintext-IMAP
+// layer; its line reader comes with the first line read (see reader).
 func (p *probe) newWire(conn net.Conn) *wire {
-	tap := p.rec.Tap(conn, redact.Client)
-	return &wire{tap: tap, br: bufio.NewReaderSize(tap, 4096)}
+	return &wire{tap: p.rec.Tap(conn, redact.Client)}
+}
+
+// readerSize is the hand-driven line reader's buffer. IMAP lines before
+// login are short; a longer one is read in fragments (the tap bounds its
+// length), and a fleet of probes in flight pays it once each.
+const readerSize = 1024
+
+// reader returns the line reader, made on first use: implicit TLS
+// replaces the TCP wire before a line is read on it.
+func (w *wire) reader() *bufio.Reader {
+	if w.br == nil {
+		w.br = bufio.NewReaderSize(w.tap, readerSize)
+	}
+	return w.br
+}
+
+// buffered is what the line reader holds beyond the lines read.
+func (w *wire) buffered() int {
+	if w.br == nil {
+		return 0
+	}
+	return w.br.Buffered()
 }
 
 // readLine reads one server line (literal contents are skipped) without
 // its CRLF. The tap bounds the line length.
 func (w *wire) readLine() (string, error) {
 	var sb strings.Builder
+	br := w.reader()
 	for {
-		line, err := w.br.ReadString('\n')
+		line, err := br.ReadString('\n')
 		if err != nil {
 			if line != "" || sb.Len() > 0 {
 				return "", &partialLineError{data: sb.String() + line, err: err}
@@ -37,7 +59,7 @@ func (w *wire) readLine() (string, error) {
 		if !ok || n < 0 {
 			return sb.String(), nil
 		}
-		if _, err := io.CopyN(io.Discard, w.br, n); err != nil {
+		if _, err := io.CopyN(io.Discard, br, n); err != nil {
 			return "", err
 		}
 	}

@@ -12,6 +12,7 @@ package wiretap
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,6 +101,15 @@ func New(start time.Time, lim Limits, red *redact.Session) *Recorder {
 		red = redact.NewSession()
 	}
 	return &Recorder{start: start, lim: lim, red: red}
+}
+
+// Reserve makes room for n lines up front and returns r: an owner that
+// knows about how many lines it will keep saves the slice's regrowth.
+func (r *Recorder) Reserve(n int) *Recorder {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = slices.Grow(r.lines, n)
+	return r
 }
 
 // Note adds an Info line, masked and escaped like the others.

@@ -206,3 +206,16 @@ func TestLineRecordedAtItsCR(t *testing.T) {
 		})
 	}
 }
+
+// Reserve only makes room: the recorder keeps no line it was not given.
+func TestReserve(t *testing.T) {
+	t.Parallel()
+	r := New(time.Now(), DefaultLimits(), nil)
+	if got := r.Reserve(32); got != r || r.Len() != 0 || r.Lines(0) != nil {
+		t.Fatalf("after Reserve: same recorder %v, Len %d, Lines %v", got == r, r.Len(), r.Lines(0))
+	}
+	r.Note("one")
+	if lines := r.Lines(0); len(lines) != 1 || lines[0].Text != "one" || lines[0].Dir != Info {
+		t.Fatalf("Lines = %+v, want the one note", lines)
+	}
+}
