@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/imapprobe/imapprobe/prober"
 )
@@ -52,6 +53,11 @@ func runPipeline(ctx context.Context, cfg *config, env func(string) string, stdo
 	if p.wait > 0 {
 		outs = waitUntilOK(ctx, jobs, o, cfg.strict, p, cfg.json, stderr) // JSON Lines after the wait keep transcripts
 	} else {
+		if len(jobs) > 1 && p.parallel > 1 && env("GOGC") == "" {
+			// a fleet's live heap is its in-flight probes: half of it as
+			// headroom, not all of it, keeps RSS per probe near 100 KiB
+			debug.SetGCPercent(50)
+		}
 		prog := newProgress(stderr, env, len(jobs))
 		outs = runJobs(ctx, jobs, o, cfg.strict, p.parallel, prog, false, func(oc outcome) {
 			if stream && werr == nil {
