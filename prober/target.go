@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // TLSMode says how the connection is encrypted.
@@ -88,7 +89,7 @@ func ParseURL(raw string) (Target, error) {
 		return Target{}, errors.New(errPasswordInURL.Error() + "; a ':' or '@' in a user name or mailbox must be percent-encoded (%3A, %40)")
 	}
 	if !strings.Contains(raw, "://") {
-		if m := schemeTypo.FindStringSubmatch(raw); m != nil && shown(raw) == strconv.Quote(raw) {
+		if m := schemeTypo().FindStringSubmatch(raw); m != nil && shown(raw) == strconv.Quote(raw) {
 			fixed := strings.ToLower(m[1]) + "://" + strings.TrimLeft(raw[len(m[0]):], "/\\")
 			return Target{}, fmt.Errorf("%q lacks the // after the scheme: write %q", raw, fixed)
 		}
@@ -146,12 +147,15 @@ func ParseURL(raw string) (Target, error) {
 
 var errPasswordInURL = errors.New("password in URL refused: remove it and use IMAPPROBE_PASSWORD, --password-file or the prompt")
 
-// schemeTypo matches imaps:/host, imaps:host and imaps:\\host.
-var schemeTypo = regexp.MustCompile(`(?i)^(imaps?):`)
+// schemeTypo matches imaps:/host, imaps:host and imaps:\\host. It and
+// leadingScheme compile on first use, not at every start-up.
+var schemeTypo = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)^(imaps?):`) })
 
 // leadingScheme is a scheme and the slashes after it, however mistyped:
 // imaps://, imaps:/, imaps:, imaps//, imaps:\\.
-var leadingScheme = regexp.MustCompile(`(?i)^(?:[a-z][a-z0-9+.-]*:[/\\]*|imaps?[/\\]+)`)
+var leadingScheme = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)^(?:[a-z][a-z0-9+.-]*:[/\\]*|imaps?[/\\]+)`)
+})
 
 // looksLikePassword reports whether raw may hold USER:PASSWORD@ in any
 // shape: a ':' after the scheme and before the last '@'. It errs towards
@@ -168,7 +172,7 @@ func colonBeforeAt(raw string, imapOnly bool) bool {
 		return false
 	}
 	left := raw[:at]
-	if m := leadingScheme.FindString(left); m != "" && (schemeTypo.MatchString(m) || !imapOnly && strings.ContainsAny(m, "/\\")) {
+	if m := leadingScheme().FindString(left); m != "" && (schemeTypo().MatchString(m) || !imapOnly && strings.ContainsAny(m, "/\\")) {
 		left = left[len(m):]
 	}
 	return strings.Contains(left, ":")
