@@ -45,11 +45,17 @@ const minSecretLen = 3
 // Session masks the secrets of one IMAP connection. Lines must be fed in the
 // order they crossed the wire. It is safe for concurrent use.
 type Session struct {
-	pats []pattern // the registered secrets' forms; never changed
-
-	mu      sync.Mutex
+	mu sync.Mutex
+	// the registered secrets' forms: replaced, never changed in place,
+	// when a learning session learns one (learn.go)
+	pats    []pattern
 	saslTag string // tag of the AUTHENTICATE exchange in progress
 	inSASL  bool
+	// learning (FreshLearning): the exchange's mechanism, how many client
+	// responses it has had, and LOGIN's user (its first response)
+	learn              bool
+	saslMech, saslUser string
+	saslStep           int
 	// scratch space for the search, reused under mu: one set for the
 	// text, one for a base64 payload decoded from it
 	fold, dfold []byte
@@ -69,6 +75,8 @@ func NewSession(secrets ...string) *Session {
 // of its own connection: the forms NewSession derives are shared, so a
 // server builds them once, not per connection.
 func (s *Session) Fresh() *Session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return &Session{pats: s.pats}
 }
 
@@ -95,7 +103,10 @@ func (s *Session) Peek(from Side, line []byte) string {
 func (s *Session) line(from Side, line []byte, cut, advance bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tag, in := s.saslTag, s.inSASL
+	tag, in, learn, step, user := s.saslTag, s.inSASL, s.learn, s.saslStep, s.saslUser
+	if !advance {
+		s.learn = false // a line still arriving teaches nothing
+	}
 	var out string
 	if from == Client {
 		out = s.clientLine(line)
@@ -103,7 +114,7 @@ func (s *Session) line(from Side, line []byte, cut, advance bool) string {
 		out = s.serverLine(line, cut)
 	}
 	if !advance {
-		s.saslTag, s.inSASL = tag, in
+		s.saslTag, s.inSASL, s.learn, s.saslStep, s.saslUser = tag, in, learn, step, user
 	}
 	return s.scrub(out, cut)
 }
@@ -230,6 +241,9 @@ func (s *Session) clientLine(line []byte) string {
 		if string(bytes.TrimSpace(line)) == "*" {
 			return "*" // cancellation carries no secret
 		}
+		if s.learn {
+			s.learnSASL(line)
+		}
 		return Marker
 	}
 	tag, rest, ok := cutBlank(line)
@@ -242,6 +256,9 @@ func (s *Session) clientLine(line []byte) string {
 		if !hasArgs {
 			return string(line)
 		}
+		if s.learn {
+			s.learnLogin(args)
+		}
 		n := astringLen(args)
 		if n <= 0 || n >= len(args) {
 			return string(tag) + " " + string(cmd) + " " + Marker
@@ -253,8 +270,12 @@ func (s *Session) clientLine(line []byte) string {
 			return string(line)
 		}
 		mech, ir, hasIR := bytes.Cut(args, []byte(" "))
+		s.saslMech, s.saslStep, s.saslUser = strings.ToUpper(string(mech)), 0, ""
 		if !hasIR || len(ir) == 0 {
 			return string(line)
+		}
+		if s.learn {
+			s.learnSASL(ir)
 		}
 		return string(tag) + " " + string(cmd) + " " + string(mech) + " " + Marker
 	}
