@@ -14,6 +14,14 @@ import (
 // nothing of it and must learn it from the client's lines.
 const echoCanary = "Echo-Canary-7Hq2x"
 
+// echoLongToken is an OAuth token longer than a transcript line keeps
+// (1 KiB), so the proxy learns only the start its base64 leaves room for
+// (some 720 bytes); echoTailCanary is past that start, where an echo's
+// line (1 KiB of raw text) still shows it.
+const echoTailCanary = "Tail-Canary-Q9z"
+
+var echoLongToken = echoCanary + strings.Repeat("-Zm9vYmFy", 90) + echoTailCanary + strings.Repeat("-Zm9vYmFy", 30)
+
 // echoStep is one client write and the prefix of the last line to read
 // after it.
 type echoStep struct{ write, until string }
@@ -55,6 +63,11 @@ func echoCases() map[string]struct {
 				s.send("+ " + b64(`{"status":"401","token":"`+c+`"}`))
 				_, _ = s.readLine()
 				s.send("* BAD [ALERT] token "+c+" rejected", tag+" NO [AUTHENTICATIONFAILED] token "+b64c+" expired")
+			}},
+		"long token after XOAUTH2": {
+			[]echoStep{{"a AUTHENTICATE XOAUTH2 " + b64("user=alice\x01auth=Bearer "+echoLongToken+"\x01\x01") + "\r\n", "a "}},
+			func(s *echoSession, tag, _, _ string) {
+				s.send("* BAD [ALERT] token " + echoLongToken + " rejected", tag+" NO [AUTHENTICATIONFAILED] no")
 			}},
 		"token after OAUTHBEARER": {
 			[]echoStep{{"a AUTHENTICATE OAUTHBEARER " + b64("n,a=alice,\x01auth=Bearer "+c+"\x01\x01") + "\r\n", "a "}},
@@ -122,8 +135,10 @@ func assertNoEcho(t *testing.T, outputs map[string]string) {
 	exact := []string{b64(c), b64("\x00alice\x00" + c), b64("user=alice\x01auth=Bearer " + c + "\x01\x01"),
 		b64(`{"status":"401","token":"` + c + `"}`), b64("n,a=alice,\x01auth=Bearer " + c + "\x01\x01")}
 	for where, out := range outputs {
-		if strings.Contains(strings.ToLower(out), strings.ToLower(c)) {
-			t.Errorf("the %s holds the canary:\n%s", where, out)
+		for _, raw := range []string{c, echoTailCanary} {
+			if strings.Contains(strings.ToLower(out), strings.ToLower(raw)) {
+				t.Errorf("the %s holds %q:\n%s", where, raw, out)
+			}
 		}
 		for _, form := range exact {
 			if strings.Contains(out, form) || strings.Contains(out, strings.TrimRight(form, "=")) {

@@ -32,12 +32,15 @@ func (s *Session) FreshLearning() *Session {
 func (s *Session) Learn(user, secret string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.lineCut = false
 	s.learnLocked(user, secret)
 }
 
 // learnLocked adds the secret's patterns; s.mu is held. The pattern slice
 // may be shared with the session's parent (Fresh), so it is replaced,
-// never appended to in place.
+// never appended to in place. A secret from a line cut short (a long
+// OAuth token over the tap's buffer) is only its start: its raw forms
+// are open, masking whatever token characters follow them.
 func (s *Session) learnLocked(user, secret string) {
 	if len(secret) < minSecretLen {
 		return
@@ -45,6 +48,7 @@ func (s *Session) learnLocked(user, secret string) {
 	added := buildPatterns(Encodings(user, secret))
 	pats := slices.Clone(s.pats)
 	for _, p := range added {
+		p.open = s.lineCut && !p.b64
 		if !slices.ContainsFunc(pats, func(q pattern) bool { return string(q.low) == string(p.low) }) {
 			pats = append(pats, p)
 		}
@@ -73,7 +77,7 @@ func (s *Session) learnLogin(args []byte) {
 func (s *Session) learnSASL(resp []byte) {
 	step := s.saslStep
 	s.saslStep++
-	raw, ok := decodeB64(resp, false)
+	raw, ok := decodeB64(resp, s.lineCut)
 	if !ok {
 		return
 	}

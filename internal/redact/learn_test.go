@@ -72,6 +72,25 @@ func TestLearning(t *testing.T) {
 			t.Errorf("Scrub gave %q", got)
 		}
 	})
+	t.Run("a token past the cut", func(t *testing.T) {
+		t.Parallel()
+		// an OAuth token longer than the tap keeps: the line is cut
+		// inside it, so only its start is learnt, and an echo of the
+		// whole token loses its tail too
+		token := "eyJ0eXAiOiJKV1Qi." + strings.Repeat("Zm9vYmFy-_", 150) + ".sig"
+		line := "a AUTHENTICATE XOAUTH2 " + b64("user=alice\x01auth=Bearer "+token+"\x01\x01")
+		s := NewSession().FreshLearning()
+		s.LineCut(Client, []byte(line[:1024]))
+		for _, echo := range []string{"a NO token " + token + " expired", `* BAD {"token":"` + token + `"}`} {
+			got := s.Line(Server, []byte(echo))
+			if strings.Contains(got, token[len(token)-40:]) || strings.Contains(got, token[:40]) {
+				t.Errorf("echo %q gave %q", echo[:60], got)
+			}
+			if !strings.Contains(got, Marker) || !strings.HasSuffix(got, "expired") && !strings.HasSuffix(got, `"}`) {
+				t.Errorf("echo masked as %q: want the text around the token kept", got)
+			}
+		}
+	})
 	t.Run("Peek teaches nothing", func(t *testing.T) {
 		t.Parallel()
 		s := NewSession().FreshLearning()

@@ -56,6 +56,7 @@ type Session struct {
 	learn              bool
 	saslMech, saslUser string
 	saslStep           int
+	lineCut            bool // the client line being masked was cut short
 	// scratch space for the search, reused under mu: one set for the
 	// text, one for a base64 payload decoded from it
 	fold, dfold []byte
@@ -109,6 +110,7 @@ func (s *Session) line(from Side, line []byte, cut, advance bool) string {
 	}
 	var out string
 	if from == Client {
+		s.lineCut = cut
 		out = s.clientLine(line)
 	} else {
 		out = s.serverLine(line, cut)
