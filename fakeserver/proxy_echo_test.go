@@ -67,7 +67,7 @@ func echoCases() map[string]struct {
 		"long token after XOAUTH2": {
 			[]echoStep{{"a AUTHENTICATE XOAUTH2 " + b64("user=alice\x01auth=Bearer "+echoLongToken+"\x01\x01") + "\r\n", "a "}},
 			func(s *echoSession, tag, _, _ string) {
-				s.send("* BAD [ALERT] token " + echoLongToken + " rejected", tag+" NO [AUTHENTICATIONFAILED] no")
+				s.send("* BAD [ALERT] token "+echoLongToken+" rejected", tag+" NO [AUTHENTICATIONFAILED] no")
 			}},
 		"token after OAUTHBEARER": {
 			[]echoStep{{"a AUTHENTICATE OAUTHBEARER " + b64("n,a=alice,\x01auth=Bearer "+c+"\x01\x01") + "\r\n", "a "}},

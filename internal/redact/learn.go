@@ -36,6 +36,11 @@ func (s *Session) Learn(user, secret string) {
 	s.learnLocked(user, secret)
 }
 
+// maxLearnt bounds the secrets a session holds learnt: a client trying
+// password after password on one connection would otherwise make every
+// line slower to mask. Past it the oldest is forgotten.
+const maxLearnt = 16
+
 // learnLocked adds the secret's patterns; s.mu is held. The pattern slice
 // may be shared with the session's parent (Fresh), so it is replaced,
 // never appended to in place. A secret from a line cut short (a long
@@ -45,15 +50,38 @@ func (s *Session) learnLocked(user, secret string) {
 	if len(secret) < minSecretLen {
 		return
 	}
-	added := buildPatterns(Encodings(user, secret))
-	pats := slices.Clone(s.pats)
-	for _, p := range added {
-		p.open = s.lineCut && !p.b64
-		if !slices.ContainsFunc(pats, func(q pattern) bool { return string(q.low) == string(p.low) }) {
-			pats = append(pats, p)
+	have := map[string]bool{}
+	for _, p := range s.given {
+		have[string(p.low)] = true
+	}
+	var group []pattern
+	for _, p := range buildPatterns(Encodings(user, secret)) {
+		if !have[string(p.low)] {
+			have[string(p.low)] = true
+			p.open = s.lineCut && !p.b64
+			group = append(group, p)
 		}
 	}
-	s.pats = pats
+	if len(group) == 0 {
+		return
+	}
+	// the newest group owns a form two secrets share (a secret learnt
+	// again), so that forgetting the older keeps it
+	var kept [][]pattern
+	for _, g := range s.learnt {
+		g = slices.DeleteFunc(slices.Clone(g), func(p pattern) bool {
+			return slices.ContainsFunc(group, func(q pattern) bool { return string(q.low) == string(p.low) })
+		})
+		if len(g) > 0 {
+			kept = append(kept, g)
+		}
+	}
+	s.learnt = kept
+	s.learnt = append(s.learnt, group)
+	if len(s.learnt) > maxLearnt {
+		s.learnt = s.learnt[1:]
+	}
+	s.pats = slices.Concat(append([][]pattern{s.given}, s.learnt...)...)
 }
 
 // learnLogin learns from LOGIN's arguments (args after the command name).

@@ -91,6 +91,20 @@ func TestLearning(t *testing.T) {
 			}
 		}
 	})
+	t.Run("at most maxLearnt secrets", func(t *testing.T) {
+		t.Parallel()
+		s := NewSession("seeded-secret").FreshLearning()
+		s.Line(Client, []byte("a LOGIN alice "+secret))
+		for i := range maxLearnt {
+			s.Line(Client, []byte("a LOGIN alice other-pw-"+strconv.Itoa(i)))
+		}
+		// learnt again: moved to the newest, forgetting nothing
+		s.Line(Client, []byte("a LOGIN alice other-pw-3"))
+		want := "seeded-secret other-pw-0 other-pw-3"
+		if got := s.Scrub(want + " " + secret); got != strings.Repeat(Marker+" ", 3)+secret {
+			t.Errorf("Scrub gave %q: want only the oldest learnt forgotten", got)
+		}
+	})
 	t.Run("Peek teaches nothing", func(t *testing.T) {
 		t.Parallel()
 		s := NewSession().FreshLearning()

@@ -10,9 +10,12 @@
 //     which carry PLAIN, XOAUTH2 and OAUTHBEARER credentials),
 //   - a server continuation, in SASL or not, whose base64 decodes to text
 //     holding a registered secret (raw or behind JSON escapes, in keys too),
-//   - and, as a second line of defence, any occurrence of a secret
+//   - as a second line of defence, any occurrence of a secret
 //     registered with NewSession (see Encodings): in any ASCII case,
-//     behind JSON escapes, and inside any base64 text.
+//     behind JSON escapes, and inside any base64 text;
+//   - and, in a learning session (FreshLearning, for a proxy that knows no
+//     secret in advance), each secret its client lines carried, in the
+//     same forms, from the line that carried it on.
 //
 // Text cut short (LineCut, Peek) also loses a tail that may begin a
 // secret; mask before cutting, never after.
@@ -49,7 +52,9 @@ type Session struct {
 	// the registered secrets' forms: replaced, never changed in place,
 	// when a learning session learns one (learn.go)
 	pats    []pattern
-	saslTag string // tag of the AUTHENTICATE exchange in progress
+	given   []pattern   // those it was made with: pats less the learnt
+	learnt  [][]pattern // the learnt secrets' forms, oldest first
+	saslTag string      // tag of the AUTHENTICATE exchange in progress
 	inSASL  bool
 	// learning (FreshLearning): the exchange's mechanism, how many client
 	// responses it has had, and LOGIN's user (its first response)
@@ -69,7 +74,8 @@ type Session struct {
 // regard to ASCII case, Go-quoted or JSON-escaped, and inside any base64
 // text (see buildPatterns).
 func NewSession(secrets ...string) *Session {
-	return &Session{pats: buildPatterns(secrets)}
+	pats := buildPatterns(secrets)
+	return &Session{pats: pats, given: pats}
 }
 
 // Fresh returns a new Session that masks the same secrets, at the start
@@ -78,7 +84,7 @@ func NewSession(secrets ...string) *Session {
 func (s *Session) Fresh() *Session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &Session{pats: s.pats}
+	return &Session{pats: s.pats, given: s.pats}
 }
 
 // Line returns the masked form of one logical line: a command or response
