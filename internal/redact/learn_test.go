@@ -24,6 +24,7 @@ func TestLearning(t *testing.T) {
 		{"LOGIN atom", []string{"a LOGIN alice " + secret}},
 		{"LOGIN quoted", []string{`a LOGIN "alice" "` + secret + `"`}},
 		{"LOGIN literal", []string{"a LOGIN {5}\r\nalice " + lit}},
+		{"LOGIN non-synchronising literal", []string{"a LOGIN alice {" + strconv.Itoa(len(secret)) + "+}\r\n" + secret}},
 		{"LOGIN lone argument", []string{"a LOGIN " + secret}},
 		{"PLAIN initial response", []string{"a AUTHENTICATE PLAIN " + b64("\x00alice\x00"+secret)}},
 		{"PLAIN continuation", []string{"a AUTHENTICATE PLAIN", b64("admin\x00alice\x00" + secret)}},
