@@ -34,7 +34,11 @@ type conn struct {
 	rec      *connRecord
 	persona  *personaConn
 	tap      *wiretap.Recorder
-	isTLS    atomic.Bool
+	// red masks the transcript, the records and the logs: the seeded
+	// secrets, and each one the client's lines carry (learnt, so that a
+	// proxied server's echo of the password is masked too).
+	red   *redact.Session
+	isTLS atomic.Bool
 
 	// The serve goroutine's alone.
 	br *clientReader // client reader
@@ -78,12 +82,14 @@ func (s *Server) newConn(nc net.Conn, implicit bool) *conn {
 	if s.cfg.recordDir != "" {
 		lim = recordLimits
 	}
+	red := s.redact.FreshLearning()
 	c := &conn{
 		srv:      s,
 		id:       s.nextID.Add(1),
 		raw:      nc,
 		implicit: implicit,
-		tap:      wiretap.New(now, lim, s.redact.Fresh()),
+		red:      red,
+		tap:      wiretap.New(now, lim, red),
 		closed:   make(chan struct{}),
 		persona:  &personaConn{spec: s.personaSpec()},
 	}
@@ -130,10 +136,10 @@ func (c *conn) info() faults.ConnInfo {
 }
 
 // setUser records the user the client named. A name that contains a
-// seeded password or token is never recorded: the client put its secret
-// where the user goes.
+// seeded password or token, or one the connection has carried, is never
+// recorded: the client put its secret where the user goes.
 func (c *conn) setUser(u string) {
-	if u == "" || c.srv.users.holdsSecret(u) {
+	if u == "" || c.srv.users.holdsSecret(u) || c.red.Scrub(u) != u {
 		return
 	}
 	c.mu.Lock()

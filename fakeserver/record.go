@@ -54,7 +54,8 @@ type CommandRecord struct {
 	// {N} announcement, at most 256 bytes (then "..."). No secret is kept:
 	// LOGIN's are "[redacted]", AUTHENTICATE's are the mechanism and
 	// "[redacted]" for an initial response, and any form of a seeded
-	// password or token is masked as "[redacted]".
+	// password or token, or of one the client sent on this connection
+	// (learnt: see WithUpstream), is masked as "[redacted]".
 	Args string `json:"args,omitempty"`
 }
 

@@ -29,7 +29,8 @@ var saslNames = map[string]bool{
 //     initial response;
 //   - any other command: rest as sent, a literal as its {N}
 //     announcement (its bytes are not in the line), with every form of
-//     a seeded secret masked, then cut to maxRecordedArgs.
+//     a seeded secret, or of one the connection carried, masked, then
+//     cut to maxRecordedArgs.
 //
 // A line that holds a seeded password or token anywhere, even across the
 // tag and the name, keeps only the marker.
@@ -52,7 +53,7 @@ func (c *conn) recordedArgs(name, rest string, line []byte) string {
 		return mech
 	}
 	// Mask before cutting: a cut can split a secret.
-	args := strings.ToValidUTF8(c.srv.redact.Scrub(rest), "\uFFFD")
+	args := strings.ToValidUTF8(c.red.Scrub(rest), "\uFFFD")
 	if len(args) > maxRecordedArgs {
 		cut := maxRecordedArgs
 		for cut > 0 && !utf8.RuneStart(args[cut]) {

@@ -18,7 +18,7 @@ func FuzzRecordedArgs(f *testing.F) {
 	db.add(&user{name: "alice", password: pass, tokens: []string{token}})
 	srv := &Server{users: db}
 	srv.redact = redact.NewSession(srv.wireSecrets()...)
-	c := &conn{srv: srv}
+	c := &conn{srv: srv, red: srv.redact.Fresh()}
 	for _, seed := range []string{
 		"a SELECT INBOX", "a LOGIN alice " + pass, "a AUTHENTICATE PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00alice\x00"+pass)),
 		"a UID FETCH 1:* (FLAGS BODY.PEEK[])", "a SELECT " + strings.ToUpper(token), "a SELECT \"caf\xc3\"", "a APPEND INBOX {12}",

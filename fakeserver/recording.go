@@ -23,7 +23,8 @@ import (
 // (created if missing) as a recording, one file a connection, when the
 // connection ends: the transcript as the client saw it, faults applied,
 // masked as everywhere (LOGIN's password, AUTHENTICATE's payloads and
-// every continuation line of the exchange are "[redacted]"), with who
+// every continuation line of the exchange are "[redacted]", and so is
+// any later echo of the secrets they carried), with who
 // closed. A file is never overwritten: see recordingName. The recording
 // has no step lines: the fake diagnoses nothing. A connection's
 // transcript then keeps longer lines and more of them (recordLimits).

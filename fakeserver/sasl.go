@@ -1,7 +1,6 @@
 package fakeserver
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-sasl"
+	"github.com/imapprobe/imapprobe/internal/authmech"
 )
 
 // oauthScope is the scope the fake claims in its OAuth error challenges, the
@@ -34,7 +34,7 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 	if resp == nil {
 		return nil, false, nil // ask for the client's response
 	}
-	user, token := parseXOAuth2(resp)
+	user, token, _ := authmech.Parse("XOAUTH2", resp)
 	if user != "" && token != "" && x.login(user, token) {
 		return nil, true, nil
 	}
@@ -45,25 +45,6 @@ func (x *xoauth2Server) Next(resp []byte) ([]byte, bool, error) {
 		"scope":   oauthScope,
 	})
 	return challenge, false, nil
-}
-
-// parseXOAuth2 returns the user and bearer token of an XOAUTH2 response.
-func parseXOAuth2(resp []byte) (user, token string) {
-	for _, field := range bytes.Split(resp, []byte{0x01}) {
-		k, v, ok := strings.Cut(string(field), "=")
-		if !ok {
-			continue
-		}
-		switch k {
-		case "user":
-			user = v
-		case "auth":
-			if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
-				token = v[7:]
-			}
-		}
-	}
-	return user, token
 }
 
 // oauthBearerServer wraps go-sasl's RFC 7628 server: its errors become
@@ -172,26 +153,12 @@ func (c *conn) saslUser(mech, encoded string) string {
 	if err != nil {
 		return ""
 	}
-	switch strings.ToUpper(mech) {
-	case "LOGIN":
+	if strings.EqualFold(mech, "LOGIN") {
 		return string(resp) // the first response is the user name
-	case "PLAIN":
-		parts := bytes.SplitN(resp, []byte{0}, 3)
-		if len(parts) == 3 {
-			return string(parts[1])
-		}
-	case "XOAUTH2":
-		u, _ := parseXOAuth2(resp)
-		return u
-	case "OAUTHBEARER":
-		parts := bytes.SplitN(resp, []byte{','}, 3)
-		if len(parts) == 3 && bytes.HasPrefix(parts[1], []byte("a=")) {
-			// RFC 5801 saslname: "=2C" is ",", "=3D" is "=".
-			u := strings.NewReplacer("=2C", ",", "=3D", "=").Replace(string(parts[1][2:]))
-			if c.srv.users.get(u) != nil {
-				return u
-			}
-		}
 	}
-	return ""
+	u, _, _ := authmech.Parse(mech, resp)
+	if strings.EqualFold(mech, "OAUTHBEARER") && c.srv.users.get(u) == nil {
+		return ""
+	}
+	return u
 }

@@ -34,6 +34,10 @@ type Upstream struct {
 // every command and response passes through to the upstream, and the
 // faults act on them as on the fake's own backend. The seeded users and
 // mailboxes are not used, and the persona is the upstream's own words.
+// The proxy knows no secret in advance: each connection learns the
+// password or token its client sends (LOGIN, AUTHENTICATE) and masks it
+// from then on in every output, so an upstream that echoes it leaks it
+// into no transcript, log line, record or recording.
 func WithUpstream(u Upstream) Option { return func(c *config) { c.upstream = &u } }
 
 // upstreamTimeout bounds opening an upstream connection: the TCP connect,

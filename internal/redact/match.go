@@ -15,6 +15,10 @@ type pattern struct {
 	// b64 marks a base64 form: a match masks the whole base64 run around
 	// it, since the characters next to it carry bits of the secret too.
 	b64 bool
+	// open marks the start of a secret whose end was never seen (learnt
+	// from a line cut short): a match masks the token characters after
+	// it too, where the rest of the secret would be.
+	open bool
 }
 
 // minInner is the shortest base64 inner form registered (a secret of 6
@@ -147,6 +151,9 @@ func find(pats []pattern, low []byte, rs [][2]int, cut bool) [][2]int {
 			if p.b64 {
 				a, b = b64Run(low, a, b)
 			}
+			for p.open && b < len(low) && tokenChar(low[b]) {
+				b++
+			}
 			rs = append(rs, [2]int{a, b})
 			from += i + 1
 		}
@@ -160,6 +167,13 @@ func find(pats []pattern, low []byte, rs [][2]int, cut bool) [][2]int {
 		}
 	}
 	return rs
+}
+
+// tokenChar reports a byte that may continue a password or token: any
+// printable ASCII but the blank and the quote, parentheses and brackets
+// that end one in an IMAP line or a JSON string.
+func tokenChar(c byte) bool {
+	return c > ' ' && c < 0x7f && !strings.ContainsRune(`"()[]{}\,`, rune(c))
 }
 
 // tailPrefix returns where the longest tail of low (minCut bytes or more)

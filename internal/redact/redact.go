@@ -10,9 +10,12 @@
 //     which carry PLAIN, XOAUTH2 and OAUTHBEARER credentials),
 //   - a server continuation, in SASL or not, whose base64 decodes to text
 //     holding a registered secret (raw or behind JSON escapes, in keys too),
-//   - and, as a second line of defence, any occurrence of a secret
+//   - as a second line of defence, any occurrence of a secret
 //     registered with NewSession (see Encodings): in any ASCII case,
-//     behind JSON escapes, and inside any base64 text.
+//     behind JSON escapes, and inside any base64 text;
+//   - and, in a learning session (FreshLearning, for a proxy that knows no
+//     secret in advance), each secret its client lines carried, in the
+//     same forms, from the line that carried it on.
 //
 // Text cut short (LineCut, Peek) also loses a tail that may begin a
 // secret; mask before cutting, never after.
@@ -45,11 +48,20 @@ const minSecretLen = 3
 // Session masks the secrets of one IMAP connection. Lines must be fed in the
 // order they crossed the wire. It is safe for concurrent use.
 type Session struct {
-	pats []pattern // the registered secrets' forms; never changed
-
-	mu      sync.Mutex
-	saslTag string // tag of the AUTHENTICATE exchange in progress
+	mu sync.Mutex
+	// the registered secrets' forms: replaced, never changed in place,
+	// when a learning session learns one (learn.go)
+	pats    []pattern
+	given   []pattern   // those it was made with: pats less the learnt
+	learnt  [][]pattern // the learnt secrets' forms, oldest first
+	saslTag string      // tag of the AUTHENTICATE exchange in progress
 	inSASL  bool
+	// learning (FreshLearning): the exchange's mechanism, how many client
+	// responses it has had, and LOGIN's user (its first response)
+	learn              bool
+	saslMech, saslUser string
+	saslStep           int
+	lineCut            bool // the client line being masked was cut short
 	// scratch space for the search, reused under mu: one set for the
 	// text, one for a base64 payload decoded from it
 	fold, dfold []byte
@@ -62,14 +74,17 @@ type Session struct {
 // regard to ASCII case, Go-quoted or JSON-escaped, and inside any base64
 // text (see buildPatterns).
 func NewSession(secrets ...string) *Session {
-	return &Session{pats: buildPatterns(secrets)}
+	pats := buildPatterns(secrets)
+	return &Session{pats: pats, given: pats}
 }
 
 // Fresh returns a new Session that masks the same secrets, at the start
 // of its own connection: the forms NewSession derives are shared, so a
 // server builds them once, not per connection.
 func (s *Session) Fresh() *Session {
-	return &Session{pats: s.pats}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &Session{pats: s.pats, given: s.pats}
 }
 
 // Line returns the masked form of one logical line: a command or response
@@ -95,15 +110,19 @@ func (s *Session) Peek(from Side, line []byte) string {
 func (s *Session) line(from Side, line []byte, cut, advance bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tag, in := s.saslTag, s.inSASL
+	tag, in, learn, step, user := s.saslTag, s.inSASL, s.learn, s.saslStep, s.saslUser
+	if !advance {
+		s.learn = false // a line still arriving teaches nothing
+	}
 	var out string
 	if from == Client {
+		s.lineCut = cut
 		out = s.clientLine(line)
 	} else {
 		out = s.serverLine(line, cut)
 	}
 	if !advance {
-		s.saslTag, s.inSASL = tag, in
+		s.saslTag, s.inSASL, s.learn, s.saslStep, s.saslUser = tag, in, learn, step, user
 	}
 	return s.scrub(out, cut)
 }
@@ -230,6 +249,9 @@ func (s *Session) clientLine(line []byte) string {
 		if string(bytes.TrimSpace(line)) == "*" {
 			return "*" // cancellation carries no secret
 		}
+		if s.learn {
+			s.learnSASL(line)
+		}
 		return Marker
 	}
 	tag, rest, ok := cutBlank(line)
@@ -242,6 +264,9 @@ func (s *Session) clientLine(line []byte) string {
 		if !hasArgs {
 			return string(line)
 		}
+		if s.learn {
+			s.learnLogin(args)
+		}
 		n := astringLen(args)
 		if n <= 0 || n >= len(args) {
 			return string(tag) + " " + string(cmd) + " " + Marker
@@ -253,8 +278,12 @@ func (s *Session) clientLine(line []byte) string {
 			return string(line)
 		}
 		mech, ir, hasIR := bytes.Cut(args, []byte(" "))
+		s.saslMech, s.saslStep, s.saslUser = strings.ToUpper(string(mech)), 0, ""
 		if !hasIR || len(ir) == 0 {
 			return string(line)
+		}
+		if s.learn {
+			s.learnSASL(ir)
 		}
 		return string(tag) + " " + string(cmd) + " " + string(mech) + " " + Marker
 	}
