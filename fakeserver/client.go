@@ -99,7 +99,7 @@ func (c *conn) command(line []byte) bool {
 		a = c.faults().OnCommand(c.info(), cmd)
 	}
 	if a.Reply == "" {
-		a.Reply = c.capsRefusal(name, uid, mech, ir, line)
+		a.Reply = c.persona.refusal(c.capsRefusal(name, uid, mech, ir, line))
 	}
 	if !c.pre(a) {
 		return false

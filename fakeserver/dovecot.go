@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"regexp"
 	"sync"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // The Dovecot persona: Dovecot 2.3 as Debian ships it, from bytes
@@ -70,13 +72,15 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 	// noopDone matches the backend's reply to a NOOP sent for a viaNoop command.
 	noopDone := regexp.MustCompile(`^OK NOOP completed$`)
 	return &personaSpec{
-		greeting:          "Dovecot (Debian) ready.",
-		preAuthGreeting:   "Logged in as %s",
-		preLogin:          dovecotPreLogin,
-		postLogin:         dovecotPostLogin,
-		mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
-		literalPlus:       true,
-		startTLSText:      "Begin TLS negotiation now.",
+		greeting:        "Dovecot (Debian) ready.",
+		preAuthGreeting: "Logged in as %s",
+		preLogin:        dovecotPreLogin,
+		postLogin:       dovecotPostLogin,
+		mechanisms:      []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
+		literalPlus:     true,
+		startTLSText:    "Begin TLS negotiation now.",
+		readOnlyStore: &imap.Error{Type: imap.StatusResponseTypeOK,
+			Text: "Store ignored with read-only mailbox " + dovecotTiming + "."},
 		untaggedLoginCaps: true,
 		// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
 		invalidSASL:        map[string]string{"=": "!"},

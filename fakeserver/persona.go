@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/emersion/go-imap/v2"
 )
 
 // Persona is the server the fake looks like on the wire: its greeting,
@@ -94,6 +96,17 @@ type personaSpec struct {
 	// bareEmptyChallenge sends an empty challenge as "+ ", not go-imap's "+ =".
 	bareEmptyChallenge bool
 
+	// systemFlags is the order of the system flags in flag lists
+	// (flags.go); nil: Dovecot's.
+	systemFlags []string
+	// refusals reword the front's own refusals of what a caps fault took
+	// away (capsrefuse.go), which are Dovecot's words (faults.No*Reply),
+	// as the persona's server words them; the first match wins.
+	refusals []untaggedRule
+	// readOnlyStore, if set, is the reply to STORE in a mailbox opened
+	// with EXAMINE (readonly.go); nil: imapserver's "OK STORE completed".
+	readOnlyStore *imap.Error
+
 	// viaNoop are commands the backend lacks (ID) or answers otherwise
 	// (ENABLE before login): the front sends it a NOOP instead, whose reply a
 	// rule turns into the persona's answer. The answer so keeps its place
@@ -104,7 +117,7 @@ type personaSpec struct {
 }
 
 // untaggedRule rewrites an untagged response line of the backend (without
-// CRLF) by regexp replacement.
+// CRLF), or a refusal's text, by regexp replacement.
 type untaggedRule struct {
 	match   *regexp.Regexp
 	replace string
@@ -268,6 +281,17 @@ func (p *personaConn) startTLSOK(tag string) []byte {
 		text = "Begin TLS negotiation now"
 	}
 	return []byte(tag + " OK " + text + "\r\n")
+}
+
+// refusal words reply, a refusal of the front's after "TAG ", as the
+// persona's server does.
+func (p *personaConn) refusal(reply string) string {
+	for _, r := range p.spec.refusals {
+		if r.match.MatchString(reply) {
+			return r.match.ReplaceAllString(reply, r.replace)
+		}
+	}
+	return reply
 }
 
 // saslReply maps a client's SASL reply to what the backend must see.

@@ -95,6 +95,33 @@ func cyrusWireSessions() []wireSession {
 			{line: "g CAPABILITY"},
 			{line: "h LOGOUT"},
 		}},
+		// What Cyrus says where a caps fault makes the fake refuse
+		// (fakeserver's refusal texts): an unoffered mechanism, with and
+		// without an initial response, an unknown command before and after
+		// login.
+		{heading: "refusals", tls: true, steps: []wireStep{
+			{line: "a AUTHENTICATE XFOO"},
+			{line: "b AUTHENTICATE XFOO AAAA"},
+			{line: "c XYZZY"},
+			{line: "d LOGIN " + user + " " + pw, shown: "d LOGIN " + user + " <password>"},
+			{line: "e XYZZY"},
+			{line: "f LOGOUT"},
+		}},
+		// SELECT's and FETCH's flags in Cyrus's order, and STORE in a
+		// mailbox opened with EXAMINE, which changes nothing.
+		{heading: "select, examine and store", tls: true, steps: []wireStep{
+			{line: "a LOGIN " + user + " " + pw, shown: "a LOGIN " + user + " <password>"},
+			{line: "b SELECT INBOX"},
+			{line: "c EXAMINE INBOX"},
+			{line: `d STORE 1 +FLAGS (\Flagged)`},
+			{line: `e UID STORE 1 +FLAGS (\Flagged)`},
+			{line: "f FETCH 1 (FLAGS)"},
+			// FETCH's order of the system flags.
+			{line: "g SELECT INBOX"},
+			{line: `h STORE 2 +FLAGS (\Seen \Deleted \Draft \Flagged \Answered)`},
+			{line: "i FETCH 2 (FLAGS)"},
+			{line: "j LOGOUT"},
+		}},
 		{heading: "denied account, account without INBOX", tls: true, steps: []wireStep{
 			{line: "a LOGIN " + deniedUser + " " + deniedPassword, shown: "a LOGIN " + deniedUser + " <password>"},
 			{line: "b LOGIN " + noInboxUser + " " + noInboxPassword, shown: "b LOGIN " + noInboxUser + " <password>"},

@@ -145,7 +145,23 @@ func wireSessions() []wireSession {
 			{line: "l SELECT INBOX"},
 			{line: "m EXAMINE INBOX"},
 			{line: "n FETCH 1:3 (FLAGS)"},
-			{line: "o LOGOUT"},
+			// STORE in a mailbox opened with EXAMINE changes nothing.
+			{line: `o STORE 1 +FLAGS (\Flagged)`},
+			{line: `p UID STORE 1 +FLAGS (\Flagged)`},
+			{line: "q FETCH 1 (FLAGS)"},
+			{line: "r LOGOUT"},
+		}},
+		// What Dovecot says where a caps fault makes the fake refuse
+		// (fakeserver's refusal texts): an unoffered mechanism, with and
+		// without an initial response, an unknown command before and after
+		// login.
+		{heading: "refusals", tls: true, steps: []wireStep{
+			{line: "a AUTHENTICATE XFOO"},
+			{line: "b AUTHENTICATE XFOO AAAA"},
+			{line: "c XYZZY"},
+			{line: "d LOGIN " + user + " " + pw, shown: "d LOGIN " + user + " <password>"},
+			{line: "e XYZZY"},
+			{line: "f LOGOUT"},
 		}},
 	}
 }
