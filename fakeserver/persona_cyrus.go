@@ -159,6 +159,7 @@ var cyrusSpec = sync.OnceValue(func() *personaSpec {
 			{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
 				status: "NO Mailbox does not exist"},
 			{match: regexp.MustCompile(`^NO \[NOPERM\] `), status: "NO Permission denied"},
+			{when: beforeLogin, match: regexp.MustCompile(`^BAD Unknown command$`), status: "BAD Please login first"},
 			{match: regexp.MustCompile(`^BAD Unknown command$`), status: "BAD Unrecognized command"},
 			// Without TLS, Cyrus does not know STARTTLS.
 			{commands: []string{"STARTTLS"}, match: regexp.MustCompile(`^NO STARTTLS not supported$`), status: "BAD Unrecognized command"},

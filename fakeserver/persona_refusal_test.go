@@ -53,6 +53,12 @@ func TestPersonaRefusals(t *testing.T) {
 				fakeserver.PersonaDovecot: {section: refusalsSection, client: "b AUTHENTICATE XFOO AAAA"},
 				fakeserver.PersonaCyrus:   {section: refusalsSection, client: "b AUTHENTICATE XFOO AAAA"},
 			}},
+		{name: "mechanism refused (caps:refuse)", spec: "caps:refuse=AUTH=PLAIN", cmd: "AUTHENTICATE PLAIN",
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap:  {text: faults.RefuseReply},
+				fakeserver.PersonaDovecot: {section: refusalsSection, client: "a AUTHENTICATE XFOO"},
+				fakeserver.PersonaCyrus:   {section: refusalsSection, client: "a AUTHENTICATE XFOO"},
+			}},
 		{name: "command not offered, before login", spec: "caps:-ID", cmd: "ID NIL",
 			personas: map[fakeserver.Persona]capturedReply{
 				fakeserver.PersonaGoImap:  {text: faults.NoCommandReply},
@@ -64,6 +70,18 @@ func TestPersonaRefusals(t *testing.T) {
 				fakeserver.PersonaGoImap:  {text: "BAD Error in IMAP command UNSELECT: Unknown command (0.001 + 0.000 secs)."},
 				fakeserver.PersonaDovecot: {section: refusalsSection, client: "e XYZZY"},
 				fakeserver.PersonaCyrus:   {section: refusalsSection, client: "e XYZZY"},
+			}},
+		// Not a refusal: what the backend does not know, which the Cyrus
+		// persona words as Cyrus (the Dovecot one does not yet).
+		{name: "unknown command, before login", cmd: "XYZZY",
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap: {text: "BAD Unknown command"},
+				fakeserver.PersonaCyrus:  {section: refusalsSection, client: "c XYZZY"},
+			}},
+		{name: "unknown command, after login", login: true, cmd: "XYZZY",
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap: {text: "BAD Unknown command"},
+				fakeserver.PersonaCyrus:  {section: refusalsSection, client: "e XYZZY"},
 			}},
 		{name: "LOGINDISABLED", spec: "caps:+LOGINDISABLED", cmd: "LOGIN " + wireUser + " " + wirePassword,
 			personas: map[fakeserver.Persona]capturedReply{
