@@ -95,18 +95,7 @@ func cyrusWireSessions() []wireSession {
 			{line: "g CAPABILITY"},
 			{line: "h LOGOUT"},
 		}},
-		// What Cyrus says where a caps fault makes the fake refuse
-		// (fakeserver's refusal texts): an unoffered mechanism, with and
-		// without an initial response, an unknown command before and after
-		// login.
-		{heading: "refusals", tls: true, steps: []wireStep{
-			{line: "a AUTHENTICATE XFOO"},
-			{line: "b AUTHENTICATE XFOO AAAA"},
-			{line: "c XYZZY"},
-			{line: "d LOGIN " + user + " " + pw, shown: "d LOGIN " + user + " <password>"},
-			{line: "e XYZZY"},
-			{line: "f LOGOUT"},
-		}},
+		refusalsSession(),
 		// SELECT's and FETCH's flags in Cyrus's order, and STORE in a
 		// mailbox opened with EXAMINE, which changes nothing.
 		{heading: "select, examine and store", tls: true, steps: []wireStep{

@@ -151,19 +151,24 @@ func wireSessions() []wireSession {
 			{line: "q FETCH 1 (FLAGS)"},
 			{line: "r LOGOUT"},
 		}},
-		// What Dovecot says where a caps fault makes the fake refuse
-		// (fakeserver's refusal texts): an unoffered mechanism, with and
-		// without an initial response, an unknown command before and after
-		// login.
-		{heading: "refusals", tls: true, steps: []wireStep{
-			{line: "a AUTHENTICATE XFOO"},
-			{line: "b AUTHENTICATE XFOO AAAA"},
-			{line: "c XYZZY"},
-			{line: "d LOGIN " + user + " " + pw, shown: "d LOGIN " + user + " <password>"},
-			{line: "e XYZZY"},
-			{line: "f LOGOUT"},
-		}},
+		refusalsSession(),
 	}
+}
+
+// refusalsSession records what the server says where a caps fault makes
+// the fake refuse (fakeserver's refusal texts): an unoffered mechanism,
+// with and without an initial response, an unknown command before and
+// after login.
+func refusalsSession() wireSession {
+	user, pw := realservers.DefaultUser, realservers.DefaultPassword
+	return wireSession{heading: "refusals", tls: true, steps: []wireStep{
+		{line: "a AUTHENTICATE XFOO"},
+		{line: "b AUTHENTICATE XFOO AAAA"},
+		{line: "c XYZZY"},
+		{line: "d LOGIN " + user + " " + pw, shown: "d LOGIN " + user + " <password>"},
+		{line: "e XYZZY"},
+		{line: "f LOGOUT"},
+	}}
 }
 
 // captureWire runs wireSessions against inst and returns the record: "S: "
