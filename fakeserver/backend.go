@@ -35,9 +35,6 @@ type backend struct {
 	keywords   *keywordBook
 	fresh      FreshScope // WithFreshState
 	restricted string     // WithRestrictedMailbox: refuses SELECT and STATUS
-	// readOnlyStore is the persona's reply to STORE after EXAMINE
-	// (readonly.go).
-	readOnlyStore *imap.Error
 
 	mu      sync.Mutex
 	servers map[backendKind]*pipeListener
@@ -60,7 +57,6 @@ func newBackend(users *userDB, p *personaSpec) *backend {
 	if p.literalPlus {
 		b.caps[imap.CapLiteralPlus] = struct{}{}
 	}
-	b.readOnlyStore = p.readOnlyStore
 	return b
 }
 

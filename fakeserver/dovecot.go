@@ -4,8 +4,6 @@ import (
 	"encoding/base64"
 	"regexp"
 	"sync"
-
-	"github.com/emersion/go-imap/v2"
 )
 
 // The Dovecot persona: Dovecot 2.3 as Debian ships it, from bytes
@@ -72,15 +70,13 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 	// noopDone matches the backend's reply to a NOOP sent for a viaNoop command.
 	noopDone := regexp.MustCompile(`^OK NOOP completed$`)
 	return &personaSpec{
-		greeting:        "Dovecot (Debian) ready.",
-		preAuthGreeting: "Logged in as %s",
-		preLogin:        dovecotPreLogin,
-		postLogin:       dovecotPostLogin,
-		mechanisms:      []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
-		literalPlus:     true,
-		startTLSText:    "Begin TLS negotiation now.",
-		readOnlyStore: &imap.Error{Type: imap.StatusResponseTypeOK,
-			Text: "Store ignored with read-only mailbox " + dovecotTiming + "."},
+		greeting:          "Dovecot (Debian) ready.",
+		preAuthGreeting:   "Logged in as %s",
+		preLogin:          dovecotPreLogin,
+		postLogin:         dovecotPostLogin,
+		mechanisms:        []string{"PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"},
+		literalPlus:       true,
+		startTLSText:      "Begin TLS negotiation now.",
 		untaggedLoginCaps: true,
 		// go-imap reads "=" as an empty reply; Dovecot's base64 decoder refuses it.
 		invalidSASL:        map[string]string{"=": "!"},
@@ -117,6 +113,10 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 				status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
 			{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
 				status: "NO [NOPERM] Permission denied {timing}."},
+			// Dovecot words the STORE it ignores in a read-only mailbox;
+			// EXPUNGE there gets its usual OK.
+			{commands: []string{"STORE"}, readOnly: true, match: regexp.MustCompile(`^OK (UID )?STORE completed$`),
+				status: "OK Store ignored with read-only mailbox {timing}."},
 			{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
 			{when: beforeLogin, match: noopDone, status: "OK NOOP completed."},
 			{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),

@@ -140,8 +140,8 @@ func (s *session) Unselect() error {
 // FLAGS and PERMANENTFLAGS, written raw: imapserver has flushed what it
 // wrote before and writes nothing else while the command runs.
 func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, options *imap.StoreOptions) error {
-	if s.readOnly {
-		return s.readOnlyStore()
+	if s.readOnly { // see readonly.go
+		return nil
 	}
 	if flags.Op != imap.StoreFlagsDel && s.selected != "" {
 		u := s.backend.keywords.user(s.user)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/emersion/go-imap/v2"
 )
 
 // Persona is the server the fake looks like on the wire: its greeting,
@@ -103,9 +101,6 @@ type personaSpec struct {
 	// away (capsrefuse.go), which are Dovecot's words (faults.No*Reply),
 	// as the persona's server words them; the first match wins.
 	refusals []untaggedRule
-	// readOnlyStore, if set, is the reply to STORE in a mailbox opened
-	// with EXAMINE (readonly.go); nil: imapserver's "OK STORE completed".
-	readOnlyStore *imap.Error
 
 	// viaNoop are commands the backend lacks (ID) or answers otherwise
 	// (ENABLE before login): the front sends it a NOOP instead, whose reply a
@@ -154,6 +149,9 @@ type statusRule struct {
 	// capsUntagged moves the group "caps" into an untagged CAPABILITY
 	// line when the connection asked for it (untaggedLoginCaps).
 	capsUntagged bool
+	// readOnly: the rule applies only in a mailbox opened read-only,
+	// where the backend ignores STORE and EXPUNGE (readonly.go).
+	readOnly bool
 }
 
 func (p Persona) spec() *personaSpec {
@@ -194,6 +192,9 @@ type personaConn struct {
 	inGreeting atomic.Bool
 	// viaLogin: the last login command was LOGIN, not AUTHENTICATE.
 	viaLogin atomic.Bool
+	// readOnly: the selected mailbox is read-only, as the backend's reply
+	// to the last SELECT or EXAMINE said ("OK [READ-ONLY]").
+	readOnly atomic.Bool
 }
 
 func (p *personaConn) state() loginState {
@@ -315,7 +316,8 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 	}
 	challenge := p.spec.errorChallenges[mech]
 	sasl := name == "AUTHENTICATE" && (challenge != "" || p.spec.bareEmptyChallenge)
-	if !sasl && len(rules) == 0 && len(p.spec.untagged) == 0 {
+	track := p.tracksReadOnly(name)
+	if !sasl && !track && len(rules) == 0 && len(p.spec.untagged) == 0 {
 		return nil
 	}
 	return func(line []byte) []byte {
@@ -342,9 +344,12 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 			return line
 		}
 		status := body[len(tag)+1:]
+		if track { // a failed SELECT or EXAMINE leaves none selected
+			p.readOnly.Store(strings.HasPrefix(status, "OK [READ-ONLY]"))
+		}
 		st := p.state()
 		for _, r := range rules {
-			if r.when != anyState && r.when != st {
+			if r.when != anyState && r.when != st || r.readOnly && !p.readOnly.Load() {
 				continue
 			}
 			m := r.match.FindStringSubmatch(status)
@@ -355,6 +360,15 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 		}
 		return line
 	}
+}
+
+// tracksReadOnly reports whether the command is SELECT or EXAMINE, whose
+// reply says whether the mailbox is read-only, and a rule of the persona
+// needs to know. (After CLOSE or UNSELECT no mailbox is selected, and
+// STORE and EXPUNGE get BAD, which no readOnly rule matches.)
+func (p *personaConn) tracksReadOnly(name string) bool {
+	return (name == "SELECT" || name == "EXAMINE") &&
+		slices.ContainsFunc(p.spec.rules, func(r statusRule) bool { return r.readOnly })
 }
 
 func (p *personaConn) apply(r statusRule, m []string, tag, rest, ending string) []byte {

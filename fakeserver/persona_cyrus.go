@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/emersion/go-imap/v2"
-
 	"github.com/imapprobe/imapprobe/faults"
 )
 
@@ -134,14 +132,13 @@ func cyrusRefusals() []untaggedRule {
 var cyrusSpec = sync.OnceValue(func() *personaSpec {
 	noopDone := regexp.MustCompile(`^OK NOOP completed$`)
 	return &personaSpec{
-		greeting:      CyrusServerName + " Cyrus IMAP " + CyrusVersion + " server ready",
-		capsFor:       cyrusCapsFor,
-		mechanisms:    []string{"PLAIN", "LOGIN"},
-		literalPlus:   true,
-		systemFlags:   cyrusSystemFlags,
-		refusals:      cyrusRefusals(),
-		readOnlyStore: &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Permission denied"},
-		viaNoop:       []noopCommand{{"ID", anyState}},
+		greeting:    CyrusServerName + " Cyrus IMAP " + CyrusVersion + " server ready",
+		capsFor:     cyrusCapsFor,
+		mechanisms:  []string{"PLAIN", "LOGIN"},
+		literalPlus: true,
+		systemFlags: cyrusSystemFlags,
+		refusals:    cyrusRefusals(),
+		viaNoop:     []noopCommand{{"ID", anyState}},
 		rules: []statusRule{
 			{commands: []string{"ID"}, match: noopDone, untagged: []string{cyrusID}, status: "OK Completed"},
 			{commands: []string{"LOGIN"}, match: regexp.MustCompile(`^OK \[CAPABILITY (?P<caps>[^\]]*)\] `),
@@ -159,6 +156,9 @@ var cyrusSpec = sync.OnceValue(func() *personaSpec {
 			{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
 				status: "NO Mailbox does not exist"},
 			{match: regexp.MustCompile(`^NO \[NOPERM\] `), status: "NO Permission denied"},
+			// Cyrus refuses what the backend ignores in a read-only mailbox.
+			{commands: []string{"STORE", "EXPUNGE"}, readOnly: true, match: regexp.MustCompile(`^OK (UID )?(STORE|EXPUNGE) completed$`),
+				status: "NO Permission denied"},
 			{when: beforeLogin, match: regexp.MustCompile(`^BAD Unknown command$`), status: "BAD Please login first"},
 			{match: regexp.MustCompile(`^BAD Unknown command$`), status: "BAD Unrecognized command"},
 			// Without TLS, Cyrus does not know STARTTLS.

@@ -1,6 +1,7 @@
 package fakeserver_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -28,16 +29,17 @@ type capturedReply struct {
 // what the fault took away.
 func TestPersonaRefusals(t *testing.T) {
 	t.Parallel()
+	loggedIn := []string{"l LOGIN " + wireUser + " " + wirePassword, "c CAPABILITY"}
+	examined := append(slices.Clone(loggedIn), "e EXAMINE INBOX")
 	dovecotLogin := capturedReply{section: "plain port from 127.0.0.2 (not secured)", client: "a LOGIN alice <password>"}
 	cyrusLogin := capturedReply{section: "plain port, STARTTLS, login, mailbox errors", client: "b LOGIN alice <password>"}
 	tests := []struct {
 		name     string
-		spec     string // the fault
-		plain    bool   // the STARTTLS port, else implicit TLS
-		login    bool
-		examine  bool
-		cmd      string // after "x "
-		unknown  string // the capture's reply names the command XYZZY, the fake's this one
+		spec     string   // the fault
+		plain    bool     // the STARTTLS port, else implicit TLS
+		before   []string // sent after CAPABILITY
+		cmd      string   // after "x "
+		unknown  string   // the capture's reply names the command XYZZY, the fake's this one
 		personas map[fakeserver.Persona]capturedReply
 	}{
 		{name: "mechanism not offered", spec: "caps:-AUTH=PLAIN", cmd: "AUTHENTICATE PLAIN",
@@ -65,7 +67,7 @@ func TestPersonaRefusals(t *testing.T) {
 				fakeserver.PersonaDovecot: {section: refusalsSection, client: "c XYZZY"},
 				fakeserver.PersonaCyrus:   {section: refusalsSection, client: "c XYZZY"},
 			}},
-		{name: "command not offered, after login", spec: "caps:-UNSELECT", login: true, cmd: "UNSELECT", unknown: "UNSELECT",
+		{name: "command not offered, after login", spec: "caps:-UNSELECT", before: loggedIn, cmd: "UNSELECT", unknown: "UNSELECT",
 			personas: map[fakeserver.Persona]capturedReply{
 				fakeserver.PersonaGoImap:  {text: "BAD Error in IMAP command UNSELECT: Unknown command (0.001 + 0.000 secs)."},
 				fakeserver.PersonaDovecot: {section: refusalsSection, client: "e XYZZY"},
@@ -78,7 +80,7 @@ func TestPersonaRefusals(t *testing.T) {
 				fakeserver.PersonaGoImap: {text: "BAD Unknown command"},
 				fakeserver.PersonaCyrus:  {section: refusalsSection, client: "c XYZZY"},
 			}},
-		{name: "unknown command, after login", login: true, cmd: "XYZZY",
+		{name: "unknown command, after login", before: loggedIn, cmd: "XYZZY",
 			personas: map[fakeserver.Persona]capturedReply{
 				fakeserver.PersonaGoImap: {text: "BAD Unknown command"},
 				fakeserver.PersonaCyrus:  {section: refusalsSection, client: "e XYZZY"},
@@ -96,17 +98,43 @@ func TestPersonaRefusals(t *testing.T) {
 				fakeserver.PersonaDovecot: {text: "BAD TLS support isn't enabled."},
 				fakeserver.PersonaCyrus:   {section: "no TLS configured", client: "b STARTTLS"},
 			}},
-		{name: "STORE after EXAMINE", login: true, examine: true, cmd: `STORE 1 +FLAGS (\Flagged)`,
+		{name: "STORE after EXAMINE", before: examined, cmd: `STORE 1 +FLAGS (\Flagged)`,
 			personas: map[fakeserver.Persona]capturedReply{
 				fakeserver.PersonaGoImap:  {text: "OK STORE completed"},
 				fakeserver.PersonaDovecot: {section: flagsSection, client: `o STORE 1 +FLAGS (\Flagged)`},
 				fakeserver.PersonaCyrus:   {section: cyrusFlagsSection, client: `d STORE 1 +FLAGS (\Flagged)`},
 			}},
-		{name: "UID STORE after EXAMINE", login: true, examine: true, cmd: `UID STORE 1 +FLAGS (\Flagged)`,
+		{name: "UID STORE after EXAMINE", before: examined, cmd: `UID STORE 1 +FLAGS (\Flagged)`,
 			personas: map[fakeserver.Persona]capturedReply{
 				fakeserver.PersonaGoImap:  {text: "OK UID STORE completed"},
 				fakeserver.PersonaDovecot: {section: flagsSection, client: `p UID STORE 1 +FLAGS (\Flagged)`},
 				fakeserver.PersonaCyrus:   {section: cyrusFlagsSection, client: `e UID STORE 1 +FLAGS (\Flagged)`},
+			}},
+		{name: "EXPUNGE after EXAMINE", before: examined, cmd: "EXPUNGE",
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap:  {text: "OK EXPUNGE completed"},
+				fakeserver.PersonaDovecot: {section: flagsSection, client: "q EXPUNGE"},
+				fakeserver.PersonaCyrus:   {section: cyrusFlagsSection, client: "f EXPUNGE"},
+			}},
+		{name: "UID EXPUNGE after EXAMINE", before: examined, cmd: "UID EXPUNGE 1:3",
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap:  {text: "OK UID EXPUNGE completed"},
+				fakeserver.PersonaDovecot: {section: flagsSection, client: "r UID EXPUNGE 1:3"},
+				fakeserver.PersonaCyrus:   {section: cyrusFlagsSection, client: "g UID EXPUNGE 1:3"},
+			}},
+		// SELECT after EXAMINE makes the mailbox writable again.
+		{name: "STORE after EXAMINE, SELECT", before: append(slices.Clone(examined), "s SELECT INBOX"),
+			cmd: `STORE 2 +FLAGS (\Seen \Deleted \Draft \Flagged \Answered)`,
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap:  {text: "OK STORE completed"},
+				fakeserver.PersonaDovecot: {text: "OK Store completed (0.001 + 0.000 secs)."},
+				fakeserver.PersonaCyrus:   {section: cyrusFlagsSection, client: `j STORE 2 +FLAGS (\Seen \Deleted \Draft \Flagged \Answered)`},
+			}},
+		{name: "CLOSE after EXAMINE", before: examined, cmd: "CLOSE",
+			personas: map[fakeserver.Persona]capturedReply{
+				fakeserver.PersonaGoImap:  {text: "OK CLOSE completed"},
+				fakeserver.PersonaDovecot: {text: "OK Close completed (0.001 + 0.000 secs)."},
+				fakeserver.PersonaCyrus:   {text: "OK Completed"},
 			}},
 	}
 	captures := map[fakeserver.Persona]string{fakeserver.PersonaDovecot: dovecotWire, fakeserver.PersonaCyrus: cyrusWire}
@@ -121,7 +149,7 @@ func TestPersonaRefusals(t *testing.T) {
 				if tt.unknown != "" {
 					want = strings.Replace(want, "XYZZY", tt.unknown, 1)
 				}
-				got := personaReply(t, persona, tt.spec, tt.plain, tt.login, tt.examine, "x "+tt.cmd)
+				got := personaReply(t, persona, tt.spec, tt.plain, tt.before, "x "+tt.cmd)
 				norm := func(s string) string { return fakeserver.NormalizeCyrus(fakeserver.NormalizeTimings(s)) }
 				if norm(got) != norm(want) {
 					t.Errorf("x %s\n got: %q\nwant: %q", tt.cmd, got, want)
@@ -152,9 +180,9 @@ func capturedTagged(t *testing.T, path, section, client string) string {
 
 // personaReply sets up a fake with the persona and the fault spec, and
 // returns its tagged reply, after the tag, to cmd, sent after CAPABILITY
-// (so that the client was told what the fault changed), a login and an
-// EXAMINE INBOX as asked.
-func personaReply(t *testing.T, persona fakeserver.Persona, spec string, plain, login, examine bool, cmd string) string {
+// (so that the client was told what the fault changed) and the commands
+// before.
+func personaReply(t *testing.T, persona fakeserver.Persona, spec string, plain bool, before []string, cmd string) string {
 	t.Helper()
 	opts := []fakeserver.Option{fakeserver.WithPersona(persona), fakeserver.WithUser(wireUser, wirePassword)}
 	if spec != "" {
@@ -167,12 +195,8 @@ func personaReply(t *testing.T, persona fakeserver.Persona, spec string, plain, 
 	w := dialWire(t, srv, !plain, "")
 	w.line() // greeting
 	w.command("c CAPABILITY")
-	if login {
-		w.command("l LOGIN " + wireUser + " " + wirePassword)
-		w.command("c CAPABILITY")
-	}
-	if examine {
-		w.command("e EXAMINE INBOX")
+	for _, b := range before {
+		w.command(b)
 	}
 	lines := w.command(cmd)
 	tag, _, _ := strings.Cut(cmd, " ")

@@ -10,17 +10,9 @@ import (
 // flags and expunges all the same. Like Dovecot, the fake answers STORE
 // and EXPUNGE (and so CLOSE) with OK and changes nothing, and a FETCH of
 // a body section leaves \Seen unset. COPY and MOVE out of it still work,
-// as on Dovecot. STORE's reply is the persona's (readOnlyStore): Dovecot
-// says "OK Store ignored with read-only mailbox", Cyrus "NO Permission
-// denied", the default persona imapserver's "OK STORE completed".
-
-// readOnlyStore is the reply to STORE in a read-only mailbox.
-func (s *session) readOnlyStore() error {
-	if e := s.backend.readOnlyStore; e != nil {
-		return e
-	}
-	return nil
-}
+// as on Dovecot. The personas word those OKs as their servers do (rules
+// with readOnly): Dovecot's "OK Store ignored with read-only mailbox",
+// Cyrus's "NO Permission denied" to STORE and EXPUNGE.
 
 func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
 	if s.readOnly {

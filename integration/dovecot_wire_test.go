@@ -145,11 +145,14 @@ func wireSessions() []wireSession {
 			{line: "l SELECT INBOX"},
 			{line: "m EXAMINE INBOX"},
 			{line: "n FETCH 1:3 (FLAGS)"},
-			// STORE in a mailbox opened with EXAMINE changes nothing.
+			// STORE and EXPUNGE in a mailbox opened with EXAMINE change
+			// nothing (message 1 is \Deleted).
 			{line: `o STORE 1 +FLAGS (\Flagged)`},
 			{line: `p UID STORE 1 +FLAGS (\Flagged)`},
-			{line: "q FETCH 1 (FLAGS)"},
-			{line: "r LOGOUT"},
+			{line: "q EXPUNGE"},
+			{line: "r UID EXPUNGE 1:3"},
+			{line: "s FETCH 1 (FLAGS)"},
+			{line: "t LOGOUT"},
 		}},
 		refusalsSession(),
 	}
