@@ -98,8 +98,12 @@ func (c *conn) command(line []byte) bool {
 	} else {
 		a = c.faults().OnCommand(c.info(), cmd)
 	}
+	// The front's refusals, and caps:refuse's, are in Dovecot's words,
+	// which the persona rewords as its server says them.
 	if a.Reply == "" {
-		a.Reply = c.capsRefusal(name, uid, mech, ir, line)
+		a.Reply = c.persona.refusal(c.capsRefusal(name, uid, mech, ir, line))
+	} else if name == "AUTHENTICATE" && a.Reply == faults.RefuseReply {
+		a.Reply = c.persona.refusal(a.Reply)
 	}
 	if !c.pre(a) {
 		return false

@@ -113,6 +113,10 @@ var dovecotSpec = sync.OnceValue(func() *personaSpec {
 				status: "NO Mailbox doesn't exist: {mailbox} {timing}."},
 			{match: regexp.MustCompile(`^NO \[NOPERM\] Permission denied$`),
 				status: "NO [NOPERM] Permission denied {timing}."},
+			// Dovecot words the STORE it ignores in a read-only mailbox;
+			// EXPUNGE there gets its usual OK.
+			{commands: []string{"STORE"}, readOnly: true, match: regexp.MustCompile(`^OK (UID )?STORE completed$`),
+				status: "OK Store ignored with read-only mailbox {timing}."},
 			{when: beforeLogin, match: regexp.MustCompile(`^OK LOGOUT completed$`), status: "OK Logout completed."},
 			{when: beforeLogin, match: noopDone, status: "OK NOOP completed."},
 			{when: afterLogin, match: regexp.MustCompile(`^OK (?P<code>\[[^\]]*\] )?(UID )?(?P<name>[A-Z]+) completed$`),

@@ -34,17 +34,18 @@ type keywordSpeller interface {
 }
 
 // rewriteFlags respells and orders the flag lists of one backend line
-// (with its CRLF), which is not inside a literal. kw may be nil.
-func rewriteFlags(line []byte, kw keywordSpeller) []byte {
+// (with its CRLF), which is not inside a literal. kw may be nil; order is
+// the persona's order of the system flags (nil: systemFlags).
+func rewriteFlags(line []byte, kw keywordSpeller, order []string) []byte {
 	if !bytes.HasPrefix(line, []byte("* ")) {
 		return line
 	}
 	rest := line[2:]
 	switch {
 	case hasPrefixFold(rest, "FLAGS ("):
-		return rewriteListAt(line, 2+len("FLAGS "), kw)
+		return rewriteListAt(line, 2+len("FLAGS "), kw, order)
 	case hasPrefixFold(rest, "OK [PERMANENTFLAGS ("):
-		return rewriteListAt(line, 2+len("OK [PERMANENTFLAGS "), kw)
+		return rewriteListAt(line, 2+len("OK [PERMANENTFLAGS "), kw, order)
 	}
 	n := 0
 	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
@@ -53,14 +54,14 @@ func rewriteFlags(line []byte, kw keywordSpeller) []byte {
 	if n == 0 || !hasPrefixFold(rest[n:], " FETCH (") {
 		return line
 	}
-	return rewriteFetch(line, 2+n+len(" FETCH ("), kw)
+	return rewriteFetch(line, 2+n+len(" FETCH ("), kw, order)
 }
 
 // rewriteFetch rewrites the FLAGS item of a FETCH response whose items
 // start at i, just after its "(". It walks the items, skipping quoted
 // strings, and stops at the response's closing parenthesis or at a
 // literal's announcement, which can only end the line.
-func rewriteFetch(line []byte, i int, kw keywordSpeller) []byte {
+func rewriteFetch(line []byte, i int, kw keywordSpeller, order []string) []byte {
 	depth := 1
 	for i < len(line) && depth > 0 {
 		switch b := line[i]; b {
@@ -80,7 +81,7 @@ func rewriteFetch(line []byte, i int, kw keywordSpeller) []byte {
 		default:
 			if depth == 1 && (line[i-1] == ' ' || line[i-1] == '(') && hasPrefixFold(line[i:], "FLAGS (") {
 				list := i + len("FLAGS ")
-				out := rewriteListAt(line, list, kw)
+				out := rewriteListAt(line, list, kw, order)
 				// The list is one level deeper; go on after it.
 				end := bytes.IndexByte(out[list:], ')')
 				if end < 0 {
@@ -113,7 +114,7 @@ func quotedEnd(line []byte, i int) int {
 
 // rewriteListAt rewrites the parenthesised flag list starting at line[i]
 // ("("). A list holding anything but flag atoms is left as it is.
-func rewriteListAt(line []byte, i int, kw keywordSpeller) []byte {
+func rewriteListAt(line []byte, i int, kw keywordSpeller, order []string) []byte {
 	end := bytes.IndexByte(line[i:], ')')
 	if end < 0 {
 		return line
@@ -129,7 +130,7 @@ func rewriteListAt(line []byte, i int, kw keywordSpeller) []byte {
 			return line
 		}
 	}
-	list := strings.Join(orderFlags(flags, kw), " ")
+	list := strings.Join(orderFlags(flags, kw, order), " ")
 	if list == body {
 		return line
 	}
@@ -158,9 +159,13 @@ func isFlagAtom(f string) bool {
 }
 
 // orderFlags spells flags as Dovecot does and lists them in its order:
-// the system flags in systemFlags order, other "\" flags as they came,
-// the keywords by rank (unknown ones after, alphabetically), then "\*".
-func orderFlags(flags []string, kw keywordSpeller) []string {
+// the system flags in order (systemFlags if nil), other "\" flags as
+// they came, the keywords by rank (unknown ones after, alphabetically),
+// then "\*".
+func orderFlags(flags []string, kw keywordSpeller, order []string) []string {
+	if order == nil {
+		order = systemFlags
+	}
 	var sys, other, wildcard []string
 	type keyword struct {
 		spelling string
@@ -172,8 +177,8 @@ func orderFlags(flags []string, kw keywordSpeller) []string {
 		case f == `\*`:
 			wildcard = append(wildcard, f)
 		case strings.HasPrefix(f, `\`):
-			if i := slices.IndexFunc(systemFlags, func(s string) bool { return strings.EqualFold(s, f) }); i >= 0 {
-				sys = append(sys, systemFlags[i])
+			if i := slices.IndexFunc(order, func(s string) bool { return strings.EqualFold(s, f) }); i >= 0 {
+				sys = append(sys, order[i])
 			} else {
 				other = append(other, f)
 			}
@@ -188,7 +193,7 @@ func orderFlags(flags []string, kw keywordSpeller) []string {
 		}
 	}
 	slices.SortFunc(sys, func(a, b string) int {
-		return slices.Index(systemFlags, a) - slices.Index(systemFlags, b)
+		return slices.Index(order, a) - slices.Index(order, b)
 	})
 	slices.SortStableFunc(kws, func(a, b keyword) int {
 		switch {
@@ -222,5 +227,5 @@ func (c *conn) rewriteFlags(line []byte) []byte {
 	if u := c.srv.backend.keywords.forUser(c.info().User); u != nil {
 		kw = u
 	}
-	return rewriteFlags(line, kw)
+	return rewriteFlags(line, kw, c.persona.spec.systemFlags)
 }

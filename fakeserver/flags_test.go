@@ -69,7 +69,7 @@ func TestRewriteFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := string(rewriteFlags([]byte(tt.in), kw)); got != tt.want {
+			if got := string(rewriteFlags([]byte(tt.in), kw, nil)); got != tt.want {
 				t.Errorf("rewriteFlags(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
@@ -80,7 +80,7 @@ func TestRewriteFlags(t *testing.T) {
 // are still canonical and keywords keep the backend's spelling.
 func TestRewriteFlagsWithoutKeywords(t *testing.T) {
 	t.Parallel()
-	got := string(rewriteFlags([]byte(`* 1 FETCH (FLAGS ($junk \seen))`+"\r\n"), nil))
+	got := string(rewriteFlags([]byte(`* 1 FETCH (FLAGS ($junk \seen))`+"\r\n"), nil, nil))
 	if want := `* 1 FETCH (FLAGS (\Seen $junk))` + "\r\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -102,7 +102,7 @@ func FuzzRewriteFlags(f *testing.F) {
 	kw := speller{"$Junk", "NonJunk"}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		in := bytes.Clone(line)
-		out := rewriteFlags(line, kw)
+		out := rewriteFlags(line, kw, nil)
 		if !bytes.Equal(line, in) {
 			t.Fatalf("rewriteFlags changed its input: %q -> %q", in, line)
 		}
@@ -112,7 +112,7 @@ func FuzzRewriteFlags(f *testing.F) {
 		if !bytes.EqualFold(sortedFields(in), sortedFields(out)) {
 			t.Fatalf("not the same bytes up to case and order: %q -> %q", in, out)
 		}
-		if again := rewriteFlags(out, kw); !bytes.Equal(again, out) {
+		if again := rewriteFlags(out, kw, nil); !bytes.Equal(again, out) {
 			t.Fatalf("not idempotent: %q -> %q -> %q", in, out, again)
 		}
 		for i := range in {

@@ -94,6 +94,14 @@ type personaSpec struct {
 	// bareEmptyChallenge sends an empty challenge as "+ ", not go-imap's "+ =".
 	bareEmptyChallenge bool
 
+	// systemFlags is the order of the system flags in flag lists
+	// (flags.go); nil: Dovecot's.
+	systemFlags []string
+	// refusals reword the front's own refusals of what a caps fault took
+	// away (capsrefuse.go), which are Dovecot's words (faults.No*Reply),
+	// as the persona's server words them; the first match wins.
+	refusals []untaggedRule
+
 	// viaNoop are commands the backend lacks (ID) or answers otherwise
 	// (ENABLE before login): the front sends it a NOOP instead, whose reply a
 	// rule turns into the persona's answer. The answer so keeps its place
@@ -104,7 +112,7 @@ type personaSpec struct {
 }
 
 // untaggedRule rewrites an untagged response line of the backend (without
-// CRLF) by regexp replacement.
+// CRLF), or a refusal's text, by regexp replacement.
 type untaggedRule struct {
 	match   *regexp.Regexp
 	replace string
@@ -141,6 +149,9 @@ type statusRule struct {
 	// capsUntagged moves the group "caps" into an untagged CAPABILITY
 	// line when the connection asked for it (untaggedLoginCaps).
 	capsUntagged bool
+	// readOnly: the rule applies only in a mailbox opened read-only,
+	// where the backend ignores STORE and EXPUNGE (readonly.go).
+	readOnly bool
 }
 
 func (p Persona) spec() *personaSpec {
@@ -181,6 +192,9 @@ type personaConn struct {
 	inGreeting atomic.Bool
 	// viaLogin: the last login command was LOGIN, not AUTHENTICATE.
 	viaLogin atomic.Bool
+	// readOnly: the selected mailbox is read-only, as the backend's reply
+	// to the last SELECT or EXAMINE said ("OK [READ-ONLY]").
+	readOnly atomic.Bool
 }
 
 func (p *personaConn) state() loginState {
@@ -270,6 +284,17 @@ func (p *personaConn) startTLSOK(tag string) []byte {
 	return []byte(tag + " OK " + text + "\r\n")
 }
 
+// refusal words reply, a refusal of the front's after "TAG ", as the
+// persona's server does.
+func (p *personaConn) refusal(reply string) string {
+	for _, r := range p.spec.refusals {
+		if r.match.MatchString(reply) {
+			return r.match.ReplaceAllString(reply, r.replace)
+		}
+	}
+	return reply
+}
+
 // saslReply maps a client's SASL reply to what the backend must see.
 func (p *personaConn) saslReply(line []byte) []byte {
 	body := strings.TrimRight(string(line), "\r\n")
@@ -291,7 +316,8 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 	}
 	challenge := p.spec.errorChallenges[mech]
 	sasl := name == "AUTHENTICATE" && (challenge != "" || p.spec.bareEmptyChallenge)
-	if !sasl && len(rules) == 0 && len(p.spec.untagged) == 0 {
+	track := p.tracksReadOnly(name)
+	if !sasl && !track && len(rules) == 0 && len(p.spec.untagged) == 0 {
 		return nil
 	}
 	return func(line []byte) []byte {
@@ -318,9 +344,12 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 			return line
 		}
 		status := body[len(tag)+1:]
+		if track { // a failed SELECT or EXAMINE leaves none selected
+			p.readOnly.Store(strings.HasPrefix(status, "OK [READ-ONLY]"))
+		}
 		st := p.state()
 		for _, r := range rules {
-			if r.when != anyState && r.when != st {
+			if r.when != anyState && r.when != st || r.readOnly && !p.readOnly.Load() {
 				continue
 			}
 			m := r.match.FindStringSubmatch(status)
@@ -331,6 +360,15 @@ func (p *personaConn) rewrite(tag, name, mech, rest string) func([]byte) []byte 
 		}
 		return line
 	}
+}
+
+// tracksReadOnly reports whether the command is SELECT or EXAMINE, whose
+// reply says whether the mailbox is read-only, and a rule of the persona
+// needs to know. (After CLOSE or UNSELECT no mailbox is selected, and
+// STORE and EXPUNGE get BAD, which no readOnly rule matches.)
+func (p *personaConn) tracksReadOnly(name string) bool {
+	return (name == "SELECT" || name == "EXAMINE") &&
+		slices.ContainsFunc(p.spec.rules, func(r statusRule) bool { return r.readOnly })
 }
 
 func (p *personaConn) apply(r statusRule, m []string, tag, rest, ending string) []byte {

@@ -137,6 +137,22 @@ func (w *wireConn) send(line string) {
 	}
 }
 
+// command sends line and returns the server lines up to its tagged
+// reply.
+func (w *wireConn) command(line string) []string {
+	w.t.Helper()
+	w.send(line)
+	tag, _, _ := strings.Cut(line, " ")
+	var got []string
+	for {
+		l := w.line()
+		got = append(got, l)
+		if strings.HasPrefix(l, tag+" ") {
+			return got
+		}
+	}
+}
+
 // line reads one server line without its CRLF.
 func (w *wireConn) line() string {
 	w.t.Helper()

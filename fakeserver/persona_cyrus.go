@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/imapprobe/imapprobe/faults"
 )
 
 // The Cyrus persona: Cyrus IMAP 3.6 as Debian 12 ships it, set up as
@@ -21,15 +23,22 @@ const CyrusServerName = "imapprobe-cyrus"
 const CyrusVersion = "3.6.1-Debian-3.6.1-4+deb12u5"
 
 var cyrusNormalRE = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`SESSIONID=<[^>]*>|\(\d+\.\d+ secs\)`)
+	return regexp.MustCompile(`SESSIONID=<[^>]*>|MAILBOXID \([^)]*\)|\(\d+\.\d+ secs?\)`)
 })
 
 // NormalizeCyrus replaces what differs between Cyrus sessions in a line:
-// the session ID ("SESSIONID=<S>") and command timings ("(T secs)").
+// the session ID ("SESSIONID=<S>"), the mailbox ID SELECT reports
+// ("MAILBOXID (M)") and command timings ("(T secs)", or "(T sec)" as
+// FETCH words it).
 func NormalizeCyrus(line string) string {
 	return cyrusNormalRE().ReplaceAllStringFunc(line, func(m string) string {
-		if m[0] == '(' {
+		switch {
+		case strings.HasSuffix(m, " secs)"):
 			return "(T secs)"
+		case strings.HasSuffix(m, " sec)"):
+			return "(T sec)"
+		case strings.HasPrefix(m, "MAILBOXID"):
+			return "MAILBOXID (M)"
 		}
 		return "SESSIONID=<S>"
 	})
@@ -100,6 +109,26 @@ const cyrusID = `* ID ("name" "Cyrus IMAPD" "version" "` + CyrusVersion + `" "ve
 // cyrusSession stands for the session ID Cyrus appends to a login's OK.
 const cyrusSession = "SESSIONID=<" + CyrusServerName + "-1-1>"
 
+// cyrusSystemFlags is the order Cyrus lists the system flags in, in
+// SELECT's FLAGS and PERMANENTFLAGS and in FETCH's FLAGS (as captured).
+var cyrusSystemFlags = []string{`\Answered`, `\Flagged`, `\Draft`, `\Deleted`, `\Seen`, `\Recent`}
+
+// cyrusRefusals word the front's refusals (faults.No*Reply, Dovecot's
+// words) as Cyrus does, as captured in the "refusals", "no TLS configured"
+// and plain-port sections: a command before login, the one Cyrus knows
+// not or STARTTLS without TLS, is answered as unknown.
+func cyrusRefusals() []untaggedRule {
+	exact := func(s string) *regexp.Regexp { return regexp.MustCompile("^" + regexp.QuoteMeta(s) + "$") }
+	loggedIn := strings.Replace(regexp.QuoteMeta(faults.NoCommandLoggedInFormat), "%s", ".+", 1)
+	return []untaggedRule{
+		{exact(faults.NoStartTLSReply), "BAD Unrecognized command"},
+		{exact(faults.NoMechanismReply), "NO no mechanism available"},
+		{exact(faults.LoginDisabledReply), "NO Login only available under a layer"},
+		{exact(faults.NoCommandReply), "BAD Please login first"},
+		{regexp.MustCompile("^" + loggedIn + "$"), "BAD Unrecognized command"},
+	}
+}
+
 var cyrusSpec = sync.OnceValue(func() *personaSpec {
 	noopDone := regexp.MustCompile(`^OK NOOP completed$`)
 	return &personaSpec{
@@ -107,6 +136,8 @@ var cyrusSpec = sync.OnceValue(func() *personaSpec {
 		capsFor:     cyrusCapsFor,
 		mechanisms:  []string{"PLAIN", "LOGIN"},
 		literalPlus: true,
+		systemFlags: cyrusSystemFlags,
+		refusals:    cyrusRefusals(),
 		viaNoop:     []noopCommand{{"ID", anyState}},
 		rules: []statusRule{
 			{commands: []string{"ID"}, match: noopDone, untagged: []string{cyrusID}, status: "OK Completed"},
@@ -125,6 +156,10 @@ var cyrusSpec = sync.OnceValue(func() *personaSpec {
 			{commands: []string{"SELECT", "EXAMINE", "STATUS"}, match: regexp.MustCompile(`^NO \[NONEXISTENT\] `),
 				status: "NO Mailbox does not exist"},
 			{match: regexp.MustCompile(`^NO \[NOPERM\] `), status: "NO Permission denied"},
+			// Cyrus refuses what the backend ignores in a read-only mailbox.
+			{commands: []string{"STORE", "EXPUNGE"}, readOnly: true, match: regexp.MustCompile(`^OK (UID )?(STORE|EXPUNGE) completed$`),
+				status: "NO Permission denied"},
+			{when: beforeLogin, match: regexp.MustCompile(`^BAD Unknown command$`), status: "BAD Please login first"},
 			{match: regexp.MustCompile(`^BAD Unknown command$`), status: "BAD Unrecognized command"},
 			// Without TLS, Cyrus does not know STARTTLS.
 			{commands: []string{"STARTTLS"}, match: regexp.MustCompile(`^NO STARTTLS not supported$`), status: "BAD Unrecognized command"},
@@ -134,6 +169,7 @@ var cyrusSpec = sync.OnceValue(func() *personaSpec {
 		},
 		untagged: []untaggedRule{
 			{regexp.MustCompile(`^\* BYE Logging out$`), "* BYE LOGOUT received"},
+			{regexp.MustCompile(`^(\* OK \[PERMANENTFLAGS \([^)]*\)\]) Permanent flags$`), "$1 Ok"},
 		},
 	}
 })

@@ -18,6 +18,9 @@ var cyrusSetups = map[string]struct {
 	tls   bool
 	opts  []fakeserver.Option
 	specs []string
+	// partial: only some lines are compared, by TestPersonaFlags or
+	// TestPersonaRefusals.
+	partial bool
 }{
 	"plain port, STARTTLS, login, mailbox errors": {opts: []fakeserver.Option{fakeserver.WithMode(fakeserver.ModeStartTLS)}},
 	"implicit TLS port":                           {tls: true},
@@ -25,6 +28,8 @@ var cyrusSetups = map[string]struct {
 		"reply:LOGIN=NO Login failed: authorization failure;user=denied",
 		"reply:SELECT=NO Mailbox does not exist;user=noinbox"}},
 	"no TLS configured": {opts: []fakeserver.Option{fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithAllowPlaintextAuth(false)}},
+	refusalsSection:     {partial: true},
+	cyrusFlagsSection:   {partial: true},
 }
 
 // TestPersonaCyrusMatchesCapture replays each connection of Cyrus's
@@ -41,6 +46,9 @@ func TestPersonaCyrusMatchesCapture(t *testing.T) {
 		setup, ok := cyrusSetups[sec.heading]
 		if !ok {
 			t.Errorf("no set-up for section %q", sec.heading)
+			continue
+		}
+		if setup.partial {
 			continue
 		}
 		t.Run(sec.heading, func(t *testing.T) {

@@ -27,9 +27,12 @@ var wireSetups = map[string]struct {
 	tls    bool   // dial the implicit-TLS port
 	source string // local address to dial from
 	opts   []fakeserver.Option
-	// flagsOnly: only the flag lines are compared, by
-	// TestPersonaDovecotFlags.
+	// flagsOnly: only the flag lines are compared, by TestPersonaFlags
+	// (and STORE's reply after EXAMINE by TestPersonaRefusals).
 	flagsOnly bool
+	// refusalsOnly: only the tagged replies TestPersonaRefusals names
+	// are compared.
+	refusalsOnly bool
 }{
 	"plain port, STARTTLS, login, mailbox errors": {
 		opts: []fakeserver.Option{fakeserver.WithMode(fakeserver.ModeStartTLS), fakeserver.WithAllowPlaintextAuth(true)},
@@ -40,7 +43,8 @@ var wireSetups = map[string]struct {
 		source: "127.0.0.2",
 		opts:   []fakeserver.Option{fakeserver.WithMode(fakeserver.ModeStartTLS)},
 	},
-	flagsSection: {tls: true, flagsOnly: true},
+	flagsSection:    {tls: true, flagsOnly: true},
+	refusalsSection: {tls: true, refusalsOnly: true},
 }
 
 // notReproduced lists every Dovecot line the persona deliberately answers
@@ -104,7 +108,7 @@ func TestPersonaDovecotMatchesCapture(t *testing.T) {
 			t.Errorf("no set-up for section %q", sec.heading)
 			continue
 		}
-		if setup.flagsOnly {
+		if setup.flagsOnly || setup.refusalsOnly {
 			continue
 		}
 		t.Run(sec.heading, func(t *testing.T) {

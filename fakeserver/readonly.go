@@ -7,10 +7,12 @@ import (
 
 // A mailbox opened with EXAMINE is read-only (RFC 3501, 6.3.2). go-imap's
 // imapserver leaves the check to the backend, and imapmemserver stores
-// flags and expunges all the same. Like Dovecot ("OK Store ignored with
-// read-only mailbox."), the fake answers STORE and EXPUNGE (and so CLOSE)
-// with OK and changes nothing, and a FETCH of a body section leaves \Seen
-// unset. COPY and MOVE out of it still work, as on Dovecot.
+// flags and expunges all the same. Like Dovecot, the fake answers STORE
+// and EXPUNGE (and so CLOSE) with OK and changes nothing, and a FETCH of
+// a body section leaves \Seen unset. COPY and MOVE out of it still work,
+// as on Dovecot. The personas word those OKs as their servers do (rules
+// with readOnly): Dovecot's "OK Store ignored with read-only mailbox",
+// Cyrus's "NO Permission denied" to STORE and EXPUNGE.
 
 func (s *session) Expunge(w *imapserver.ExpungeWriter, uids *imap.UIDSet) error {
 	if s.readOnly {

@@ -95,6 +95,24 @@ func cyrusWireSessions() []wireSession {
 			{line: "g CAPABILITY"},
 			{line: "h LOGOUT"},
 		}},
+		refusalsSession(),
+		// SELECT's and FETCH's flags in Cyrus's order, and STORE and
+		// EXPUNGE in a mailbox opened with EXAMINE, which change nothing.
+		{heading: "select, examine and store", tls: true, steps: []wireStep{
+			{line: "a LOGIN " + user + " " + pw, shown: "a LOGIN " + user + " <password>"},
+			{line: "b SELECT INBOX"},
+			{line: "c EXAMINE INBOX"},
+			{line: `d STORE 1 +FLAGS (\Flagged)`},
+			{line: `e UID STORE 1 +FLAGS (\Flagged)`},
+			{line: "f EXPUNGE"},
+			{line: "g UID EXPUNGE 1:3"},
+			{line: "h FETCH 1 (FLAGS)"},
+			// FETCH's order of the system flags.
+			{line: "i SELECT INBOX"},
+			{line: `j STORE 2 +FLAGS (\Seen \Deleted \Draft \Flagged \Answered)`},
+			{line: "k FETCH 2 (FLAGS)"},
+			{line: "l LOGOUT"},
+		}},
 		{heading: "denied account, account without INBOX", tls: true, steps: []wireStep{
 			{line: "a LOGIN " + deniedUser + " " + deniedPassword, shown: "a LOGIN " + deniedUser + " <password>"},
 			{line: "b LOGIN " + noInboxUser + " " + noInboxPassword, shown: "b LOGIN " + noInboxUser + " <password>"},

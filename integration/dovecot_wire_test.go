@@ -145,9 +145,33 @@ func wireSessions() []wireSession {
 			{line: "l SELECT INBOX"},
 			{line: "m EXAMINE INBOX"},
 			{line: "n FETCH 1:3 (FLAGS)"},
-			{line: "o LOGOUT"},
+			// STORE and EXPUNGE in a mailbox opened with EXAMINE change
+			// nothing (message 1 is \Deleted).
+			{line: `o STORE 1 +FLAGS (\Flagged)`},
+			{line: `p UID STORE 1 +FLAGS (\Flagged)`},
+			{line: "q EXPUNGE"},
+			{line: "r UID EXPUNGE 1:3"},
+			{line: "s FETCH 1 (FLAGS)"},
+			{line: "t LOGOUT"},
 		}},
+		refusalsSession(),
 	}
+}
+
+// refusalsSession records what the server says where a caps fault makes
+// the fake refuse (fakeserver's refusal texts): an unoffered mechanism,
+// with and without an initial response, an unknown command before and
+// after login.
+func refusalsSession() wireSession {
+	user, pw := realservers.DefaultUser, realservers.DefaultPassword
+	return wireSession{heading: "refusals", tls: true, steps: []wireStep{
+		{line: "a AUTHENTICATE XFOO"},
+		{line: "b AUTHENTICATE XFOO AAAA"},
+		{line: "c XYZZY"},
+		{line: "d LOGIN " + user + " " + pw, shown: "d LOGIN " + user + " <password>"},
+		{line: "e XYZZY"},
+		{line: "f LOGOUT"},
+	}}
 }
 
 // captureWire runs wireSessions against inst and returns the record: "S: "
