@@ -8,8 +8,11 @@ BIN     ?= bin
 
 all: build
 
+# Static (no cgo): the programs skip the dynamic loader and libc's start-up,
+# 0.4-3.7 ms of each imapprobe run (bench/curl-vs-imapprobe.sh). The tests
+# keep cgo, which -race needs.
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/...
 
 # The README's test command. It readies the real-server dependencies
 # (Dovecot, a container engine) where it can, runs every suite under the race

@@ -57,13 +57,13 @@ waitport() {
 load_start=$(cut -d" " -f1-3 /proc/loadavg)
 
 echo "building imapprobe, fakeimapd, httpload" >&2
-(cd "$root" && go build -o "$dir/bin/" ./cmd/imapprobe ./cmd/fakeimapd ./bench/httpload)
+(cd "$root" && CGO_ENABLED=0 go build -o "$dir/bin/" ./cmd/imapprobe ./cmd/fakeimapd ./bench/httpload)
 builds=(work)
 if [[ -n ${BASE:-} ]]; then
 	echo "building imapprobe at $BASE" >&2
 	mkdir -p "$dir/base"
 	(cd "$root" && git archive "$BASE") | tar -x -C "$dir/base"
-	(cd "$dir/base" && go build -o "$dir/base-bin/" ./cmd/imapprobe)
+	(cd "$dir/base" && CGO_ENABLED=0 go build -o "$dir/base-bin/" ./cmd/imapprobe)
 	builds=(base work)
 fi
 exe() { if [[ $1 == base ]]; then echo "$dir/base-bin/imapprobe"; else echo "$dir/bin/imapprobe"; fi; }

@@ -8,6 +8,7 @@
 #   bench/curl-vs-imapprobe.sh            N=41 bench/curl-vs-imapprobe.sh
 # BASE=REV also builds imapprobe at git revision REV and pairs it with curl
 # in the same run, for before/after figures: BASE=c09fbb4 bench/curl-vs-imapprobe.sh
+# Both builds are static (CGO_ENABLED=0), as make build makes them.
 # The password is random, kept in files, and never printed.
 set -euo pipefail
 
@@ -43,13 +44,13 @@ waitgreet() {
 }
 
 echo "building imapprobe, fakeimapd, curlvs" >&2
-(cd "$root" && go build -o "$dir/bin/" ./cmd/imapprobe ./cmd/fakeimapd ./bench/curlvs)
+(cd "$root" && CGO_ENABLED=0 go build -o "$dir/bin/" ./cmd/imapprobe ./cmd/fakeimapd ./bench/curlvs)
 probers=("$dir/bin/imapprobe")
 if [[ -n ${BASE:-} ]]; then
 	echo "building imapprobe at $BASE" >&2
 	mkdir -p "$dir/base-src" "$dir/base-bin"
 	git -C "$root" archive "$BASE" | tar -x -C "$dir/base-src"
-	(cd "$dir/base-src" && go build -o "$dir/base-bin/" ./cmd/imapprobe)
+	(cd "$dir/base-src" && CGO_ENABLED=0 go build -o "$dir/base-bin/" ./cmd/imapprobe)
 	probers=("$dir/base-bin/imapprobe" "$dir/bin/imapprobe")
 fi
 
