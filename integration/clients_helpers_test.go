@@ -46,8 +46,10 @@ const (
 // clientIOTimeout, well below it, so that a hang shows as the client's own
 // timeout error, and a run past this deadline fails the test.
 const (
-	clientRunTimeout = 30 * time.Second
-	clientIOTimeout  = 5 // seconds, for mbsync's Timeout and fetchmail's timeout
+	clientRunTimeout = 60 * time.Second
+	// 5 s was too short under -race at a load average near 10: mbsync
+	// timed out through the proxy while Dovecot took 0.8 s over a LIST
+	clientIOTimeout = 20 // seconds, for mbsync's Timeout and fetchmail's timeout
 )
 
 // clientModes are the two TLS paths every client takes.
