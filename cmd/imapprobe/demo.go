@@ -70,6 +70,11 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 		if err == nil && len(recs) == 0 {
 			err = fmt.Errorf("no *%s file in %s", scenarios.RecordingExt, recordings)
 		}
+		for _, rec := range recs {
+			if _, ferr := findIn(all, rec.Name); ferr == nil && err == nil {
+				err = fmt.Errorf("%s%s is named like the catalog's scenario %s: rename the file", rec.Name, scenarios.RecordingExt, rec.Name)
+			}
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "imapprobe demo: --recordings: %v\n", err)
 			return prober.ExitUsage
@@ -122,7 +127,7 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 			writeScenario(stdout, r, st)
 		}
 	default:
-		fmt.Fprintf(stdout, "imapprobe demo: %d scenarios against the embedded fake IMAP server\n\n", len(results))
+		fmt.Fprintf(stdout, "imapprobe demo: %s\n\n", demoHeading(chosen))
 		pass, fail := "✓", "✗"
 		if isPlain(stdout) {
 			pass, fail = "OK", "FAIL"
@@ -183,4 +188,22 @@ func findIn(all []scenarios.Scenario, name string) (scenarios.Scenario, error) {
 		}
 	}
 	return scenarios.Find(name)
+}
+
+// demoHeading says what the scenarios run against: the fake, and replays
+// of recorded sessions for those that are recordings.
+func demoHeading(chosen []scenarios.Scenario) string {
+	replays := 0
+	for _, sc := range chosen {
+		if sc.Recording != nil {
+			replays++
+		}
+	}
+	switch {
+	case replays == 0:
+		return fmt.Sprintf("%d scenarios against the embedded fake IMAP server", len(chosen))
+	case replays == len(chosen):
+		return fmt.Sprintf("%d scenarios, each a replay of a recorded session", len(chosen))
+	}
+	return fmt.Sprintf("%d scenarios against the embedded fake IMAP server, %d of them replays of recorded sessions", len(chosen), replays)
 }
