@@ -131,3 +131,21 @@ func TestLearning(t *testing.T) {
 		}
 	})
 }
+
+// TestLearningAfterRefusedAuthenticate: an AUTHENTICATE the server never
+// took up (no tag; found by FuzzLearn) must not hold the session in an
+// exchange, or the real one after it is read as a SASL response and its
+// password is never learnt.
+func TestLearningAfterRefusedAuthenticate(t *testing.T) {
+	t.Parallel()
+	for name, refusal := range map[string]string{"tagged": "a NO done", "untagged BAD": "* BAD Error in IMAP command received by server."} {
+		s := NewSession().FreshLearning()
+		s.Line(Client, []byte(" AUTHENTICATE"))
+		s.Line(Server, []byte(refusal))
+		const pw = "Refused-Canary-77"
+		s.Line(Client, []byte("b AUTHENTICATE PLAIN "+b64("\x00alice\x00"+pw)))
+		if out := s.Scrub("NO wrong password " + pw); strings.Contains(out, pw) {
+			t.Errorf("%s: the echo keeps the password: %q", name, out)
+		}
+	}
+}

@@ -234,10 +234,24 @@ func (s *Session) serverLine(line []byte, cut bool) string {
 		return string(line)
 	}
 	tag, _, _ := bytes.Cut(line, []byte(" "))
-	if string(tag) == s.saslTag || string(tag) == "*" && isBye(line) {
+	// the exchange's tagged end, or any tagged line: a server answers
+	// nothing else in an exchange, so one that never began (a malformed
+	// AUTHENTICATE the server refused) must not hold the session in it
+	if string(tag) == s.saslTag || string(tag) != "*" || isBye(line) {
 		s.inSASL = false
 	}
 	return string(line)
+}
+
+// startsCommand reports whether line is TAG LOGIN or TAG AUTHENTICATE,
+// which no SASL response (base64, or "*") can be.
+func startsCommand(line []byte) bool {
+	tag, rest, ok := cutBlank(line)
+	if !ok || len(tag) == 0 {
+		return false
+	}
+	cmd, _, _ := cutBlank(rest)
+	return bytes.EqualFold(cmd, []byte("LOGIN")) || bytes.EqualFold(cmd, []byte("AUTHENTICATE"))
 }
 
 func isBye(line []byte) bool {
@@ -245,6 +259,9 @@ func isBye(line []byte) bool {
 }
 
 func (s *Session) clientLine(line []byte) string {
+	if s.inSASL && startsCommand(line) {
+		s.inSASL = false // a SASL response is base64: this is a new command
+	}
 	if s.inSASL {
 		if string(bytes.TrimSpace(line)) == "*" {
 			return "*" // cancellation carries no secret
