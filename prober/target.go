@@ -90,8 +90,13 @@ func ParseURL(raw string) (Target, error) {
 	}
 	if !strings.Contains(raw, "://") {
 		if m := schemeTypo().FindStringSubmatch(raw); m != nil && shown(raw) == strconv.Quote(raw) {
-			fixed := strings.ToLower(m[1]) + "://" + strings.TrimLeft(raw[len(m[0]):], "/\\")
-			return Target{}, fmt.Errorf("%q lacks the // after the scheme: write %q", raw, fixed)
+			scheme, rest := strings.ToLower(m[1]), strings.TrimLeft(raw[len(m[0]):], "/\\")
+			if at := strings.LastIndexByte(rest, '@'); at >= 0 && !strings.HasPrefix(raw[len(m[0]):], "/") && !strings.HasPrefix(raw[len(m[0]):], "\\") {
+				// imaps:X@host may as well be USER:PASSWORD@host with no
+				// scheme: quote neither X nor the input
+				return Target{}, fmt.Errorf("the URL lacks the // after %q: write %q, with the user name for USER", m[1]+":", scheme+"://USER"+rest[at:])
+			}
+			return Target{}, fmt.Errorf("%q lacks the // after the scheme: write %q", raw, scheme+"://"+rest)
 		}
 		return Target{}, fmt.Errorf("%s is not a URL: use imaps://user@host/INBOX or imap://user@host/INBOX", shown(raw))
 	}

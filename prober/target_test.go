@@ -84,9 +84,11 @@ func TestParseURLHints(t *testing.T) {
 		"imaps://my user@mail.example.com/INBOX": `user name "my user" in the URL must be percent-encoded: write my%20user@`,
 		"imap://Jane Doe@mail.example.com/":      `write Jane%20Doe@`,
 		"imaps:/alice@mail.example.com/INBOX":    `"imaps:/alice@mail.example.com/INBOX" lacks the // after the scheme: write "imaps://alice@mail.example.com/INBOX"`,
-		"IMAP:alice@mail.example.com":            `write "imap://alice@mail.example.com"`,
-		"imaps://al%zzice@mail.example.com/":     `bad URL: invalid URL escape "%zz"`,
-		"imaps://mail.example.com:993/x?y":       `unexpected query or fragment in URL "imaps://mail.example.com:993/x?y"`,
+		// IMAP:X@host may be USER:PASSWORD@host: X is not quoted (FuzzTarget)
+		"IMAP:alice@mail.example.com":        `the URL lacks the // after "IMAP:": write "imap://USER@mail.example.com", with the user name for USER`,
+		"imaps:Fz9-canary@h":                 `write "imaps://USER@h"`,
+		"imaps://al%zzice@mail.example.com/": `bad URL: invalid URL escape "%zz"`,
+		"imaps://mail.example.com:993/x?y":   `unexpected query or fragment in URL "imaps://mail.example.com:993/x?y"`,
 	}
 	for raw, want := range cases {
 		_, err := ParseURL(raw)
