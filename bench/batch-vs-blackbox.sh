@@ -30,22 +30,13 @@ R1=${R1:-3}
 BLACKBOX=${BLACKBOX:-/usr/bin/prometheus-blackbox-exporter}
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/bvb.XXXXXX)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 
 if [[ ! -x $BLACKBOX ]]; then
 	echo "no $BLACKBOX: apt-get install prometheus-blackbox-exporter (or set BLACKBOX=path)" >&2
 	exit 1
 fi
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 waitport() {
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi

@@ -18,18 +18,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # Short, world-traversable dir: Dovecot's sockets and dovenull need both.
 dir=$(mktemp -d /tmp/cvi.XXXXXX)
 chmod 755 "$dir"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$p" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$root/bench/lib.sh"
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # waitgreet PORT: up to 10 s for a TLS "* OK" greeting (not just an accept).
 waitgreet() {
 	for _ in $(seq 100); do
