@@ -83,8 +83,11 @@ bench-curl:
 bench-conns:
 	bench/idle-conns.sh
 
+# imapprobe demo execs imapprobe-demo beside it: built together, static as
+# make build builds them.
 demo:
-	$(GO) run ./cmd/imapprobe demo
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/imapprobe ./cmd/imapprobe-demo
+	$(BIN)/imapprobe demo
 
 clean:
 	rm -rf $(BIN) coverage.out

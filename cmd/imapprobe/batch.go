@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"io"
 	"os"
 	"strings"
@@ -216,10 +217,10 @@ func writeJSONLine(w io.Writer, o outcome) error {
 }
 
 // writeTable prints the batch summary: one row per target, then a total.
-func writeTable(w io.Writer, outs []outcome, st textStyle, worst int) {
+func writeTable(w io.Writer, outs []outcome, st textreport.Style, worst int) {
 	width := len("TARGET")
 	for _, o := range outs {
-		width = max(width, len(esc(o.label)))
+		width = max(width, len(textreport.Escape(o.label)))
 	}
 	fmt.Fprintf(w, "%-*s  %-4s  %-12s  %-28s  %8s  %s\n", width, "TARGET", "RES", "STEP", "CODE", "TIME", "EXIT")
 	counts := map[prober.Status]int{}
@@ -233,8 +234,8 @@ func writeTable(w io.Writer, outs []outcome, st textStyle, worst int) {
 			}
 		}
 		mark := map[prober.Status]string{prober.StatusOK: "OK", prober.StatusWarn: "WARN", prober.StatusFail: "FAIL"}[res.Status]
-		mark = st.paint(markColour[res.Status], fmt.Sprintf("%-4s", mark))
-		line := fmt.Sprintf("%-*s  %s  %-12s  %-28s  %8s  %d", width, esc(o.label), mark, step, code, st.dur(o.rep.Duration), o.code)
+		mark = st.PaintStatus(res.Status, fmt.Sprintf("%-4s", mark))
+		line := fmt.Sprintf("%-*s  %s  %-12s  %-28s  %8s  %d", width, textreport.Escape(o.label), mark, step, code, st.Dur(o.rep.Duration), o.code)
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "%d targets: %d ok, %d with warnings, %d failed; exit %d\n",
@@ -253,7 +254,7 @@ type progress struct {
 }
 
 func newProgress(stderr io.Writer, env func(string) string, total int) *progress {
-	if !isTTY(stderr) || env("TERM") == "dumb" {
+	if !textreport.IsTTY(stderr) || env("TERM") == "dumb" {
 		return nil
 	}
 	p := &progress{w: stderr, total: total}
@@ -293,17 +294,4 @@ func (p *progress) clear() {
 	if p.shownAtLeast {
 		fmt.Fprint(p.w, "\r\x1b[K")
 	}
-}
-
-// isTTY reports whether w is, under its wrappers, a terminal.
-func isTTY(w io.Writer) bool {
-	for {
-		u, ok := w.(interface{ underlying() io.Writer })
-		if !ok {
-			break
-		}
-		w = u.underlying()
-	}
-	f, ok := w.(*os.File)
-	return ok && isTerminal(f)
 }

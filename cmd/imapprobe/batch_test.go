@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"net"
 	"os"
 	"path/filepath"
@@ -239,7 +240,7 @@ func TestREADMEDocumentsPipelineFlags(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	writeTable(&buf, nil, textStyle{}, 0)
+	writeTable(&buf, nil, textreport.Style{}, 0)
 	header := regexp.MustCompile(` +`).ReplaceAllString(strings.SplitN(buf.String(), "\n", 2)[0], " ")
 	if !regexp.MustCompile(`(?m)^    ` + strings.ReplaceAll(header, " ", " +") + `$`).Match(readme) {
 		t.Errorf("README.md has no sample table with the header %q", header)

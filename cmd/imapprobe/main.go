@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"io"
 	"os"
 	"os/signal"
@@ -24,7 +25,7 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	args, env := os.Args[1:], os.Getenv
-	stdout, stderr := plainWriters(env, os.Stdout, os.Stderr)
+	stdout, stderr := textreport.PlainWriters(env, os.Stdout, os.Stderr)
 	os.Exit(withSignals(sigs, signalGrace, wantsJSON(args), stdout, stderr, func(ctx context.Context, stdout, stderr io.Writer) int {
 		return runContext(ctx, args, env, os.Stdin, stdout, stderr)
 	}))
@@ -55,7 +56,7 @@ type config struct {
 
 // run is main without process globals or signals, for tests.
 func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	stdout, stderr = plainWriters(env, stdout, stderr)
+	stdout, stderr = textreport.PlainWriters(env, stdout, stderr)
 	return runContext(context.Background(), args, env, stdin, stdout, stderr)
 }
 
@@ -64,11 +65,11 @@ func runContext(ctx context.Context, args []string, env func(string) string, std
 	if len(args) > 0 {
 		switch args[0] {
 		case "demo":
-			return runDemo(args[1:], env, stdout, stderr)
+			return runSibling("demo", demoCommand, args[1:], stderr)
 		case "explain":
 			return runExplain(args[1:], stdout, stderr)
 		case "serve":
-			return runServe(args[1:], stderr)
+			return runSibling("serve", exporterCommand, args[1:], stderr)
 		}
 	}
 	asJSON := wantsJSON(args)
@@ -78,7 +79,7 @@ func runContext(ctx context.Context, args []string, env func(string) string, std
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, help(isPlain(stdout)))
+		fmt.Fprint(stdout, help(textreport.IsPlain(stdout)))
 		return prober.ExitOK
 	case errors.Is(err, errVersion):
 		fmt.Fprintln(stdout, version())
@@ -146,7 +147,7 @@ func wantsJSON(args []string) bool {
 }
 
 // exitInterrupted is the shell's code for a process ended by SIGINT.
-const exitInterrupted = 130
+const exitInterrupted = textreport.ExitInterrupted
 
 // probeAndReport runs the probe and prints its report. Once ctx is
 // cancelled (Ctrl-C), the report so far is printed and the exit code says
@@ -176,8 +177,8 @@ func reportOne(ctx context.Context, cfg *config, rep *prober.Report, htmlOut *os
 			return prober.ExitMisbehaved
 		}
 	} else {
-		writeText(stdout, rep, textStyle{verbose: cfg.verbose, color: useColor(stdout, env), plain: isPlain(stdout),
-			strict: cfg.strict, interrupted: interrupted})
+		textreport.Write(stdout, rep, textreport.Style{Verbose: cfg.verbose, Color: textreport.UseColor(stdout, env), Plain: textreport.IsPlain(stdout),
+			Strict: cfg.strict, Interrupted: interrupted})
 	}
 	if !writeHTML(htmlOut, rep, stderr) {
 		return prober.ExitMisbehaved

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/testkit"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { imapprobeBin.Remove(); exporterBin.Remove() }))
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(int) { imapprobeBin.Remove(); exporterBin.Remove(); demoBin.Remove() }))
 }
 
 type result struct {
@@ -33,16 +34,7 @@ type result struct {
 // invoke runs the command in a UTF-8 locale unless env names one.
 func invoke(args []string, env map[string]string) result {
 	var out, errOut bytes.Buffer
-	getenv := func(k string) string {
-		if _, ok := env["LC_ALL"]; !ok && k == "LANG" {
-			if v, ok := env[k]; ok {
-				return v
-			}
-			return "C.UTF-8"
-		}
-		return env[k]
-	}
-	code := run(args, getenv, strings.NewReader(""), &out, &errOut)
+	code := run(args, testkit.UTF8Env(env), strings.NewReader(""), &out, &errOut)
 	return result{code, out.String(), errOut.String()}
 }
 

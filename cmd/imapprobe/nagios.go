@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"io"
 	"strings"
 
@@ -128,7 +129,7 @@ func nagiosPerf(oc outcome, prefix string, p pipeline) []string {
 // nagiosClean keeps the status text on one line and out of the perfdata:
 // a '|' there would start it.
 func nagiosClean(s string) string {
-	return strings.ReplaceAll(oneLine(esc(s)), "|", "/")
+	return strings.ReplaceAll(oneLine(textreport.Escape(s)), "|", "/")
 }
 
 // failNagios is bad input under --format nagios: UNKNOWN, exit 3.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"io"
 	"os"
 	"runtime/debug"
@@ -92,7 +93,7 @@ func runPipeline(ctx context.Context, cfg *config, env func(string) string, stdo
 			}
 		}
 	case multi:
-		writeTable(stdout, outs, textStyle{color: useColor(stdout, env), plain: isPlain(stdout)}, code)
+		writeTable(stdout, outs, textreport.Style{Color: textreport.UseColor(stdout, env), Plain: textreport.IsPlain(stdout)}, code)
 	default:
 		c := reportOne(ctx, cfg, outs[0].rep, htmlOut, env, stdout, stderr)
 		if c == prober.ExitMisbehaved && code != c { // the JSON could not be written

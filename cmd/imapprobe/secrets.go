@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"io"
 	"os"
 	"strings"
@@ -31,7 +32,7 @@ func readSecrets(ctx context.Context, o *prober.Options, t prober.Target, src se
 	wantToken := m.Credential == authmech.Token
 	switch {
 	case src.passwordFile == "-":
-		if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+		if f, ok := stdin.(*os.File); ok && textreport.IsTerminal(f) {
 			return usagef("--password-file - reads standard input, which is a terminal: leave the flag out to be prompted with echo off")
 		}
 		pw, err := readFirstLine(stdin)
@@ -91,7 +92,7 @@ func readSecrets(ctx context.Context, o *prober.Options, t prober.Target, src se
 		return nil
 	}
 	if o.Password == "" && o.Token == "" && t.User != "" && needsLogin(o.QuitAfter) {
-		if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+		if f, ok := stdin.(*os.File); ok && textreport.IsTerminal(f) {
 			pw, err := promptPassword(ctx, f, stderr, fmt.Sprintf("Password for %s@%s: ", t.User, t.Host))
 			if err != nil {
 				return usagef("cannot read the password: %v", err)

@@ -18,16 +18,26 @@ import (
 	"github.com/imapprobe/imapprobe/internal/testkit"
 )
 
-// exporterBin is the exporter that imapprobe serve execs; TestMain
-// removes it.
-var exporterBin = &testkit.Binary{Pkg: "../imapprobe-exporter"}
+// exporterBin and demoBin are what imapprobe serve and imapprobe demo
+// exec; TestMain removes them.
+var (
+	exporterBin = &testkit.Binary{Pkg: "../imapprobe-exporter"}
+	demoBin     = &testkit.Binary{Pkg: "../imapprobe-demo"}
+)
 
 // servePair puts imapprobe and the exporter side by side, as make build
 // does, and returns imapprobe's path there.
 func servePair(t *testing.T) string {
 	t.Helper()
+	return sideBySide(t, exporterBin)
+}
+
+// sideBySide puts imapprobe and sibling in one directory and returns
+// imapprobe's path there.
+func sideBySide(t *testing.T, sibling *testkit.Binary) string {
+	t.Helper()
 	dir := t.TempDir()
-	for _, src := range []string{binary(t), exporterBin.Path(t)} {
+	for _, src := range []string{binary(t), sibling.Path(t)} {
 		if err := os.Link(src, filepath.Join(dir, filepath.Base(src))); err != nil {
 			t.Fatal(err)
 		}
@@ -35,9 +45,9 @@ func servePair(t *testing.T) string {
 	return filepath.Join(dir, "imapprobe")
 }
 
-// TestServeExec: imapprobe serve hands its arguments to the exporter
-// beside it, or on PATH; without one it says how to install it, on one
-// line, with exit 2.
+// TestServeExec: imapprobe serve and imapprobe demo hand their arguments
+// to the exporter and the demo beside them, or on PATH; without one they
+// say how to install it, on one line, with exit 2.
 func TestServeExec(t *testing.T) {
 	t.Parallel()
 	alone := filepath.Join(t.TempDir(), "imapprobe")
@@ -48,24 +58,33 @@ func TestServeExec(t *testing.T) {
 	if err := os.Link(exporterBin.Path(t), filepath.Join(onPath, exporterCommand)); err != nil {
 		t.Fatal(err)
 	}
+	demoOnPath := t.TempDir()
+	if err := os.Link(demoBin.Path(t), filepath.Join(demoOnPath, demoCommand)); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name       string
 		bin, path  string
+		sub        string
 		args       []string
 		code       int
 		wantStdout string // prefix
 		wantStderr string
 	}{
-		{"help beside", servePair(t), "", []string{"--help"}, 0, "usage: imapprobe serve --config FILE", ""},
-		{"bad flag beside", servePair(t), "", []string{"--nope"}, 2, "", "imapprobe serve: unknown flag --nope; run imapprobe serve --help\n"},
-		{"no config on PATH", alone, onPath, nil, 2, "", "imapprobe serve: --config FILE is required: a YAML file with a modules: section (see README.md)\n"},
-		{"missing", alone, t.TempDir(), []string{"--help"}, 2, "",
-			"imapprobe serve: the exporter, imapprobe-exporter, is not installed (looked in " + filepath.Dir(alone) + " or on PATH): install it with go install github.com/imapprobe/imapprobe/cmd/imapprobe-exporter@latest, or run make build\n"},
+		{"help beside", servePair(t), "", "serve", []string{"--help"}, 0, "usage: imapprobe serve --config FILE", ""},
+		{"bad flag beside", servePair(t), "", "serve", []string{"--nope"}, 2, "", "imapprobe serve: unknown flag --nope; run imapprobe serve --help\n"},
+		{"no config on PATH", alone, onPath, "serve", nil, 2, "", "imapprobe serve: --config FILE is required: a YAML file with a modules: section (see README.md)\n"},
+		{"missing", alone, t.TempDir(), "serve", []string{"--help"}, 2, "",
+			"imapprobe serve: imapprobe-exporter is not installed (looked in " + filepath.Dir(alone) + " or on PATH): install it with go install github.com/imapprobe/imapprobe/cmd/imapprobe-exporter@latest, or run make build\n"},
+		{"demo beside", sideBySide(t, demoBin), "", "demo", []string{"--scenario", "wrong-password"}, 0, "imapprobe demo: 1 scenarios against the embedded fake IMAP server\n", ""},
+		{"demo bad flag on PATH", alone, demoOnPath, "demo", []string{"--nope"}, 2, "", "imapprobe demo: unknown flag --nope; run imapprobe demo --help\n"},
+		{"demo missing", alone, onPath, "demo", nil, 2, "",
+			"imapprobe demo: imapprobe-demo is not installed (looked in " + filepath.Dir(alone) + " or on PATH): install it with go install github.com/imapprobe/imapprobe/cmd/imapprobe-demo@latest, or run make build\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(c.bin, append([]string{"serve"}, c.args...)...)
+			cmd := exec.Command(c.bin, append([]string{c.sub}, c.args...)...)
 			cmd.Env = []string{"PATH=" + c.path}
 			var stdout, stderr strings.Builder
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -83,4 +83,5 @@ func (g *gate) close() bool {
 	return g.wrote
 }
 
-func (g *gate) underlying() io.Writer { return g.w }
+// Underlying lets textreport see the terminal under the gate.
+func (g *gate) Underlying() io.Writer { return g.w }

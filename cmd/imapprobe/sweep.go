@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"net"
 
 	"github.com/imapprobe/imapprobe/prober"
@@ -21,7 +22,7 @@ func sweep(ctx context.Context, targets []prober.Target, o prober.Options, p pip
 	var jobs []job
 	for _, t := range targets {
 		if !p.allAddrs || t.ConnectAddr != "" || net.ParseIP(t.Host) != nil {
-			jobs = append(jobs, job{target: t, label: describeTarget(t)})
+			jobs = append(jobs, job{target: t, label: textreport.DescribeTarget(t)})
 			continue
 		}
 		lookup := o.LookupHost
@@ -37,13 +38,13 @@ func sweep(ctx context.Context, targets []prober.Target, o prober.Options, p pip
 		cancel()
 		addrs = filterFamily(addrs, p.only4, p.only6)
 		if err != nil || len(addrs) == 0 {
-			jobs = append(jobs, job{target: t, label: describeTarget(t)})
+			jobs = append(jobs, job{target: t, label: textreport.DescribeTarget(t)})
 			continue
 		}
 		for _, a := range dedupe(addrs) {
 			pinned := t
 			pinned.ConnectAddr = a
-			jobs = append(jobs, job{target: pinned, label: describeTarget(pinned)})
+			jobs = append(jobs, job{target: pinned, label: textreport.DescribeTarget(pinned)})
 		}
 	}
 	return jobs

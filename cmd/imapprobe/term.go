@@ -9,24 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-// useColor: only on a terminal, and never with NO_COLOR or TERM=dumb.
-func useColor(w io.Writer, env func(string) string) bool {
-	for {
-		u, ok := w.(interface{ underlying() io.Writer })
-		if !ok {
-			break
-		}
-		w = u.underlying()
-	}
-	f, ok := w.(*os.File)
-	return ok && isTerminal(f) && env("NO_COLOR") == "" && env("TERM") != "dumb"
-}
-
 // promptPassword reads a line from the terminal f with echo off. A
 // cancelled ctx (a signal) ends it, with the terminal's echo restored.
 func promptPassword(ctx context.Context, f *os.File, out io.Writer, prompt string) (string, error) {

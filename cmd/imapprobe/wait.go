@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"io"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ func waitUntilOK(ctx context.Context, jobs []job, o prober.Options, strict bool,
 		allOK := true
 		for _, oc := range outs {
 			line := oneLineResult(oc)
-			if isPlain(stderr) {
+			if textreport.IsPlain(stderr) {
 				line = strings.ReplaceAll(line, "µ", "u")
 			}
 			fmt.Fprintf(stderr, "imapprobe: attempt %d: %s\n", attempt, line)
@@ -52,11 +53,11 @@ func oneLineResult(oc outcome) string {
 	r := oc.rep.Result
 	switch r.Status {
 	case prober.StatusFail:
-		return fmt.Sprintf("%s FAIL at %s (%s) after %s; exit %d", esc(oc.label), r.Step, r.Code, fmtDuration(oc.rep.Duration), oc.code)
+		return fmt.Sprintf("%s FAIL at %s (%s) after %s; exit %d", textreport.Escape(oc.label), r.Step, r.Code, textreport.FormatDuration(oc.rep.Duration), oc.code)
 	case prober.StatusWarn:
-		return fmt.Sprintf("%s OK with warnings (%s) after %s; exit %d", esc(oc.label), codeList(oc.rep.Codes()), fmtDuration(oc.rep.Duration), oc.code)
+		return fmt.Sprintf("%s OK with warnings (%s) after %s; exit %d", textreport.Escape(oc.label), codeList(oc.rep.Codes()), textreport.FormatDuration(oc.rep.Duration), oc.code)
 	}
-	return fmt.Sprintf("%s OK after %s; exit %d", esc(oc.label), fmtDuration(oc.rep.Duration), oc.code)
+	return fmt.Sprintf("%s OK after %s; exit %d", textreport.Escape(oc.label), textreport.FormatDuration(oc.rep.Duration), oc.code)
 }
 
 func codeList(cs []prober.Code) string {

@@ -61,3 +61,18 @@ func Greeting(t testing.TB, addr string) string {
 	}
 	return l
 }
+
+// UTF8Env is env as a getenv function, in a UTF-8 locale (LANG=C.UTF-8)
+// unless env sets LC_ALL or LANG, so that a command under test writes the
+// symbols a terminal user sees.
+func UTF8Env(env map[string]string) func(string) string {
+	return func(k string) string {
+		if _, ok := env["LC_ALL"]; !ok && k == "LANG" {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return "C.UTF-8"
+		}
+		return env[k]
+	}
+}

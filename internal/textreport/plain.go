@@ -1,4 +1,4 @@
-package main
+package textreport
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// utf8Locale reports whether the locale's character set is UTF-8, as the
+// UTF8Locale reports whether the locale's character set is UTF-8, as the
 // C library decides it: the first of LC_ALL, LC_CTYPE and LANG that is
 // set. Unset, "C" and "POSIX" are ASCII.
-func utf8Locale(env func(string) string) bool {
+func UTF8Locale(env func(string) string) bool {
 	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
 		if v := env(k); v != "" {
 			v = strings.ToLower(v)
@@ -21,24 +21,24 @@ func utf8Locale(env func(string) string) bool {
 	return false
 }
 
-// plainWriters wraps stdout and stderr so that, outside a UTF-8 locale, no
+// PlainWriters wraps stdout and stderr so that, outside a UTF-8 locale, no
 // byte above 0x7F reaches them.
-func plainWriters(env func(string) string, stdout, stderr io.Writer) (io.Writer, io.Writer) {
-	if utf8Locale(env) {
+func PlainWriters(env func(string) string, stdout, stderr io.Writer) (io.Writer, io.Writer) {
+	if UTF8Locale(env) {
 		return stdout, stderr
 	}
 	return &asciiWriter{w: stdout}, &asciiWriter{w: stderr}
 }
 
-// isPlain reports whether w is limited to ASCII, so that the report uses
+// IsPlain reports whether w is limited to ASCII, so that the report uses
 // OK/FAIL/WARN and "us" rather than symbols that would come out escaped.
-func isPlain(w io.Writer) bool {
+func IsPlain(w io.Writer) bool {
 	for {
 		switch v := w.(type) {
 		case *asciiWriter:
 			return true
-		case interface{ underlying() io.Writer }:
-			w = v.underlying()
+		case interface{ Underlying() io.Writer }:
+			w = v.Underlying()
 		default:
 			return false
 		}
@@ -88,4 +88,6 @@ func (a *asciiWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (a *asciiWriter) underlying() io.Writer { return a.w }
+// Underlying is the writer under the escaping, which IsPlain, IsTTY and
+// UseColor look through; a wrapper of the caller's may have it too.
+func (a *asciiWriter) Underlying() io.Writer { return a.w }

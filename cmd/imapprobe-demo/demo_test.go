@@ -17,15 +17,15 @@ func TestDemo(t *testing.T) {
 		stdout   []string
 		stderr   string
 	}{
-		{"table", []string{"demo", "--scenario", "cert-expired", "--scenario", "wrong-password"}, 0,
+		{"table", []string{"--scenario", "cert-expired", "--scenario", "wrong-password"}, 0,
 			[]string{"SCENARIO", "cert-expired", "tls/tls.cert_expired", "wrong-password", "auth/auth.failed", "✓", "2/2 scenarios diagnosed as expected"}, ""},
-		{"verbose", []string{"demo", "--scenario", "starttls-stripped", "-v"}, 0,
+		{"verbose", []string{"--scenario", "starttls-stripped", "-v"}, 0,
 			[]string{"── scenario starttls-stripped: a middlebox strips STARTTLS", "faults caps:-STARTTLS", "✓ match", "S: * OK [CAPABILITY IMAP4rev2", "starttls.unavailable"}, ""},
-		{"list", []string{"demo", "--list"}, 0, []string{"healthy-starttls", "wrong-port-smtp"}, ""},
-		{"unknown scenario", []string{"demo", "--scenario", "nope"}, 2, nil, `imapprobe demo: unknown scenario "nope"`},
-		{"bad flag", []string{"demo", "--nope"}, 2, nil, "imapprobe demo: unknown flag --nope; run imapprobe demo --help"},
-		{"bad value", []string{"demo", "--parallel", "many"}, 2, nil, `imapprobe demo: --parallel "many": `},
-		{"stray argument", []string{"demo", "cert-expired"}, 2, nil, `imapprobe demo: unexpected argument "cert-expired"`},
+		{"list", []string{"--list"}, 0, []string{"healthy-starttls", "wrong-port-smtp"}, ""},
+		{"unknown scenario", []string{"--scenario", "nope"}, 2, nil, `imapprobe demo: unknown scenario "nope"`},
+		{"bad flag", []string{"--nope"}, 2, nil, "imapprobe demo: unknown flag --nope; run imapprobe demo --help"},
+		{"bad value", []string{"--parallel", "many"}, 2, nil, `imapprobe demo: --parallel "many": `},
+		{"stray argument", []string{"cert-expired"}, 2, nil, `imapprobe demo: unexpected argument "cert-expired"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 
 func TestDemoJSON(t *testing.T) {
 	t.Parallel()
-	r := invoke([]string{"demo", "--json", "--scenario", "mailbox-renamed"}, nil)
+	r := invoke([]string{"--json", "--scenario", "mailbox-renamed"}, nil)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

@@ -1,4 +1,4 @@
-package main
+package textreport
 
 import (
 	"bytes"
@@ -24,8 +24,8 @@ func TestDescribeTarget(t *testing.T) {
 			"imap://192.0.2.1:143/My Folder (TLS none) via 192.0.2.2"},
 	}
 	for _, c := range cases {
-		if got := describeTarget(c.target); got != c.want {
-			t.Errorf("describeTarget(%+v) = %q, want %q", c.target, got, c.want)
+		if got := DescribeTarget(c.target); got != c.want {
+			t.Errorf("DescribeTarget(%+v) = %q, want %q", c.target, got, c.want)
 		}
 	}
 }
@@ -50,7 +50,7 @@ func TestTextColumns(t *testing.T) {
 		},
 	}
 	var buf bytes.Buffer
-	writeText(&buf, rep, textStyle{})
+	Write(&buf, rep, Style{})
 	out := buf.String()
 	col := map[string]int{}
 	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
@@ -86,7 +86,7 @@ func TestConnectSummaryNamesFailedAddresses(t *testing.T) {
 		{prober.ConnectDetails{Attempts: []prober.Attempt{fail("192.0.2.1:993")}}, ""}, // the diagnosis says it
 	}
 	for _, c := range cases {
-		if got := stepSummary(prober.Step{Details: &c.d}); got != c.want {
+		if got := StepSummary(prober.Step{Details: &c.d}); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.d, got, c.want)
 		}
 	}

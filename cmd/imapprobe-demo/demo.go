@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imapprobe/imapprobe/internal/cliflag"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"github.com/imapprobe/imapprobe/prober"
 	"github.com/imapprobe/imapprobe/scenarios"
 )
@@ -52,7 +54,7 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 			fmt.Fprint(stdout, demoHelp)
 			return prober.ExitOK
 		}
-		fmt.Fprintf(stderr, "imapprobe demo: %s; run imapprobe demo --help\n", flagError(err))
+		fmt.Fprintf(stderr, "imapprobe demo: %s; run imapprobe demo --help\n", cliflag.Explain(err, nil))
 		return prober.ExitUsage
 	}
 	if fs.NArg() > 0 {
@@ -122,23 +124,23 @@ func runDemo(args []string, env func(string) string, stdout, stderr io.Writer) i
 			return prober.ExitMisbehaved
 		}
 	case verbose:
-		st := textStyle{verbose: true, color: useColor(stdout, env), plain: isPlain(stdout)}
+		st := textreport.Style{Verbose: true, Color: textreport.UseColor(stdout, env), Plain: textreport.IsPlain(stdout)}
 		for _, r := range results {
 			writeScenario(stdout, r, st)
 		}
 	default:
 		fmt.Fprintf(stdout, "imapprobe demo: %s\n\n", demoHeading(chosen))
 		pass, fail := "✓", "✗"
-		if isPlain(stdout) {
+		if textreport.IsPlain(stdout) {
 			pass, fail = "OK", "FAIL"
 		}
-		if useColor(stdout, env) {
-			pass, fail = green+pass+reset, red+fail+reset
+		if textreport.UseColor(stdout, env) {
+			pass, fail = textreport.Green+pass+textreport.Reset, textreport.Red+fail+textreport.Reset
 		}
 		scenarios.WriteTable(stdout, results, pass, fail)
 	}
 	if !asJSON {
-		fmt.Fprintf(stdout, "\n%d/%d scenarios diagnosed as expected in %s\n", matched, len(results), textStyle{plain: isPlain(stdout)}.dur(time.Since(start)))
+		fmt.Fprintf(stdout, "\n%d/%d scenarios diagnosed as expected in %s\n", matched, len(results), textreport.Style{Plain: textreport.IsPlain(stdout)}.Dur(time.Since(start)))
 	}
 	if matched != len(results) {
 		return prober.ExitMisbehaved
@@ -155,14 +157,14 @@ type demoJSON struct {
 
 // writeScenario shows one scenario in full: the story, the faults, the
 // expected and actual verdicts, and the prober's report with transcript.
-func writeScenario(w io.Writer, r scenarios.Result, st textStyle) {
+func writeScenario(w io.Writer, r scenarios.Result, st textreport.Style) {
 	sc := r.Scenario
-	mark := st.mark(prober.StatusOK) + st.paint(green, " match")
+	mark := st.Mark(prober.StatusOK) + st.Paint(textreport.Green, " match")
 	if !r.Match {
-		mark = st.mark(prober.StatusFail) + st.paint(red, " MISMATCH")
+		mark = st.Mark(prober.StatusFail) + st.Paint(textreport.Red, " MISMATCH")
 	}
 	rule := "──"
-	if st.plain {
+	if st.Plain {
 		rule = "--"
 	}
 	fmt.Fprintf(w, "%s scenario %s: %s\n", rule, sc.Name, sc.Situation)
@@ -171,7 +173,7 @@ func writeScenario(w io.Writer, r scenarios.Result, st textStyle) {
 		fmt.Fprintf(w, ", faults %s", strings.Join(sc.Faults, " + "))
 	}
 	fmt.Fprintf(w, "\n   expected %s, diagnosed %s: %s\n\n", sc.Want, r.Got.Want, mark)
-	writeText(w, r.Report, st)
+	textreport.Write(w, r.Report, st)
 	fmt.Fprintln(w)
 }
 

@@ -1,4 +1,8 @@
-package main
+// Package textreport renders a probe report for a terminal or a pipe: one
+// line per step, the diagnoses with their fixes, and the verdict, in colour
+// only on a terminal and in ASCII only outside a UTF-8 locale. imapprobe
+// and imapprobe-demo share it.
+package textreport
 
 import (
 	"fmt"
@@ -11,78 +15,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/imapprobe/imapprobe/internal/wiretap"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
-type textStyle struct {
-	verbose, color, strict bool
-	plain                  bool // ASCII only: the locale is not UTF-8
-	interrupted            bool // Ctrl-C: the exit code is 130 whatever the report says
-}
-
-const (
-	green  = "\x1b[32m"
-	red    = "\x1b[31m"
-	yellow = "\x1b[33m"
-	dim    = "\x1b[2m"
-	reset  = "\x1b[0m"
-)
-
-func (st textStyle) paint(code, s string) string {
-	if !st.color {
-		return s
-	}
-	return code + s + reset
-}
-
-// marks per status: symbols, or words outside a UTF-8 locale.
-var (
-	symbolMarks = map[prober.Status]string{prober.StatusOK: "✓", prober.StatusFail: "✗", prober.StatusWarn: "!",
-		prober.StatusSkipped: "-", prober.StatusNotRequested: "·"}
-	plainMarks = map[prober.Status]string{prober.StatusOK: "OK  ", prober.StatusFail: "FAIL", prober.StatusWarn: "WARN",
-		prober.StatusSkipped: "-   ", prober.StatusNotRequested: ".   "}
-	markColour = map[prober.Status]string{prober.StatusOK: green, prober.StatusFail: red, prober.StatusWarn: yellow,
-		prober.StatusSkipped: dim, prober.StatusNotRequested: dim}
-)
-
-func (st textStyle) mark(s prober.Status) string {
-	m := symbolMarks[s]
-	if st.plain {
-		m = strings.TrimRight(plainMarks[s], " ")
-	}
-	return st.paint(markColour[s], m)
-}
-
-// stepMark is mark padded to one width, for the step column.
-func (st textStyle) stepMark(s prober.Status) string {
-	if !st.plain {
-		return st.mark(s)
-	}
-	return st.paint(markColour[s], plainMarks[s])
-}
-
-func (st textStyle) dur(d time.Duration) string {
-	if st.plain {
-		return strings.ReplaceAll(fmtDuration(d), "µ", "u")
-	}
-	return fmtDuration(d)
-}
-
-func (st textStyle) ellipsis() string {
-	if st.plain {
-		return "..."
-	}
-	return "…"
-}
-
-// esc makes server-provided text safe for a terminal.
-func esc(s string) string { return wiretap.Escape(s, 300) }
-
-// writeText prints the human-readable report.
-func writeText(w io.Writer, r *prober.Report, st textStyle) {
+// Write prints the human-readable report.
+func Write(w io.Writer, r *prober.Report, st Style) {
 	t := r.Target
-	fmt.Fprintf(w, "imapprobe %s\n", esc(describeTarget(t)))
+	fmt.Fprintf(w, "imapprobe %s\n", Escape(DescribeTarget(t)))
 	var notRequested []string
 	for _, s := range r.Steps {
 		timing := ""
@@ -91,13 +30,13 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		case prober.StatusNotRequested:
 			notRequested = append(notRequested, s.Name)
 		default:
-			timing = st.dur(s.Duration)
+			timing = st.Dur(s.Duration)
 		}
-		summary := stepSummary(s)
+		summary := StepSummary(s)
 		if s.Note != "" {
 			summary = strings.TrimSpace(summary + "  (" + s.Note + ")")
 		}
-		line := fmt.Sprintf("  %s %-10s %s  %s", st.stepMark(s.Status), s.Name, padLeft(timing, 7), esc(summary))
+		line := fmt.Sprintf("  %s %-10s %s  %s", st.StepMark(s.Status), s.Name, padLeft(timing, 7), Escape(summary))
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 		for _, d := range s.Warnings {
 			writeDiagnosis(w, st, prober.StatusWarn, d)
@@ -105,49 +44,50 @@ func writeText(w io.Writer, r *prober.Report, st textStyle) {
 		if s.Diagnosis != nil {
 			writeDiagnosis(w, st, prober.StatusFail, *s.Diagnosis)
 		}
-		if st.verbose {
+		if st.Verbose {
 			for _, l := range s.Transcript {
-				fmt.Fprintf(w, "      %s\n", st.paint(dim, l.String()))
+				fmt.Fprintf(w, "      %s\n", st.Paint(Dim, l.String()))
 			}
 		}
 	}
-	if st.verbose && r.TranscriptOmitted > 0 {
-		fmt.Fprintf(w, "      %s %d more transcript lines omitted\n", st.ellipsis(), r.TranscriptOmitted)
+	if st.Verbose && r.TranscriptOmitted > 0 {
+		fmt.Fprintf(w, "      %s %d more transcript lines omitted\n", st.Ellipsis(), r.TranscriptOmitted)
 	}
-	code := r.ExitCode(st.strict)
-	if st.interrupted {
-		code = exitInterrupted
+	code := r.ExitCode(st.Strict)
+	if st.Interrupted {
+		code = ExitInterrupted
 	}
 	warnings := 0
 	for _, s := range r.Steps {
 		warnings += len(s.Warnings)
 	}
 	if step, c := r.Failure(); c != "" {
-		fmt.Fprintf(w, "%s at %s (%s) after %s; exit %d\n", st.paint(red, "FAIL"), step, c, st.dur(r.Duration), code)
+		fmt.Fprintf(w, "%s at %s (%s) after %s; exit %d\n", st.Paint(Red, "FAIL"), step, c, st.Dur(r.Duration), code)
 		return
 	}
-	result := st.paint(green, "OK")
+	result := st.Paint(Green, "OK")
 	if warnings > 0 {
-		result = st.paint(yellow, fmt.Sprintf("OK with %d warning(s)", warnings))
+		result = st.Paint(Yellow, fmt.Sprintf("OK with %d warning(s)", warnings))
 	}
 	if len(notRequested) > 0 && len(r.Requested) > 0 {
 		// an OK that covered only part of the session says which part
 		result += fmt.Sprintf(" up to %s (%s not requested)", r.Requested[len(r.Requested)-1], strings.Join(notRequested, ", "))
 	}
-	fmt.Fprintf(w, "%s after %s; exit %d\n", result, st.dur(r.Duration), code)
+	fmt.Fprintf(w, "%s after %s; exit %d\n", result, st.Dur(r.Duration), code)
 }
 
-func writeDiagnosis(w io.Writer, st textStyle, status prober.Status, d prober.Diagnosis) {
-	fmt.Fprintf(w, "      %s %s: %s\n", st.mark(status), d.Code, esc(d.Summary))
+func writeDiagnosis(w io.Writer, st Style, status prober.Status, d prober.Diagnosis) {
+	fmt.Fprintf(w, "      %s %s: %s\n", st.Mark(status), d.Code, Escape(d.Summary))
 	if d.Detail != "" {
-		fmt.Fprintf(w, "        detail: %s\n", esc(d.Detail))
+		fmt.Fprintf(w, "        detail: %s\n", Escape(d.Detail))
 	}
 	if d.Hint != "" {
-		fmt.Fprintf(w, "        fix:    %s\n", esc(d.Hint))
+		fmt.Fprintf(w, "        fix:    %s\n", Escape(d.Hint))
 	}
 }
 
-func describeTarget(t prober.Target) string {
+// DescribeTarget is the target as a URL, with its TLS mode.
+func DescribeTarget(t prober.Target) string {
 	scheme := "imaps"
 	if t.TLS != prober.TLSImplicit {
 		scheme = "imap"
@@ -168,7 +108,9 @@ func padLeft(s string, width int) string {
 	return strings.Repeat(" ", max(0, width-utf8.RuneCountInString(s))) + s
 }
 
-func fmtDuration(d time.Duration) string {
+// FormatDuration is d in µs below a millisecond, in ms below 10 s, and to
+// a tenth of a second above.
+func FormatDuration(d time.Duration) string {
 	switch {
 	case d < time.Millisecond:
 		return fmt.Sprintf("%dµs", d.Microseconds())
@@ -178,8 +120,8 @@ func fmtDuration(d time.Duration) string {
 	return d.Round(100 * time.Millisecond).String()
 }
 
-// stepSummary is the one-line evidence of a step.
-func stepSummary(s prober.Step) string {
+// StepSummary is the one-line evidence of a step.
+func StepSummary(s prober.Step) string {
 	switch d := s.Details.(type) {
 	case *prober.ResolveDetails:
 		if len(d.Addresses) == 0 {
@@ -267,3 +209,7 @@ func tlsSummary(d *prober.TLSDetails) string {
 	}
 	return s
 }
+
+// ExitInterrupted is the shell's code for a process ended by SIGINT: a
+// report written after Ctrl-C says it, whatever the probe found.
+const ExitInterrupted = 130
