@@ -2,6 +2,7 @@ package prober
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ func TestGuardRecoversPanic(t *testing.T) {
 	p := &probe{ctx: context.Background(), o: Options{StepTimeout: time.Second}.withDefaults(), deadline: time.Now().Add(time.Second)}
 	p.red = redact.NewSession("Guard-Canary-Pw-7")
 	p.rec = wiretap.New(time.Now(), wiretap.DefaultLimits(), p.red)
+	defer p.stopWorker()
 	s := Step{Name: StepList, Start: 42}
 	_, ok := p.runGuarded(StepList, func(_ *probe, in session, s *Step) (session, bool) {
 		s.Note = "half done"
@@ -72,5 +74,35 @@ func TestGuardRecoversPanic(t *testing.T) {
 	}
 	if want := panicDetail + " index out of range near "; !strings.HasPrefix(s.Diagnosis.Detail, want) || strings.Contains(s.Diagnosis.Detail, "Guard-Canary-Pw-7") {
 		t.Errorf("detail %q, want it to start %q without the password", s.Diagnosis.Detail, want)
+	}
+}
+
+// TestGuardReusesWorker: the steps of a probe run one after another on
+// one worker goroutine, which ends once the probe stops it (goleak in
+// TestMain checks that it does).
+func TestGuardReusesWorker(t *testing.T) {
+	t.Parallel()
+	p := &probe{ctx: context.Background(), o: Options{StepTimeout: time.Second}.withDefaults(), deadline: time.Now().Add(time.Second)}
+	p.red = redact.NewSession()
+	p.rec = wiretap.New(time.Now(), wiretap.DefaultLimits(), p.red)
+	stacks := map[string]int{}
+	for i := 0; i < 3; i++ {
+		s := Step{Name: StepList}
+		_, ok := p.runGuarded(StepList, func(_ *probe, in session, _ *Step) (session, bool) {
+			buf := make([]byte, 64)
+			id := strings.Fields(string(buf[:runtime.Stack(buf, false)]))[1] // "goroutine N [running]:"
+			stacks[id]++
+			return in, true
+		}, session{}, &s)
+		if !ok {
+			t.Fatalf("step %d failed: %+v", i, s.Diagnosis)
+		}
+	}
+	if len(stacks) != 1 {
+		t.Errorf("3 steps ran on goroutines %v, want one worker", stacks)
+	}
+	p.stopWorker()
+	if p.work != nil {
+		t.Error("stopWorker left the queue")
 	}
 }

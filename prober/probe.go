@@ -43,6 +43,7 @@ func Probe(ctx context.Context, t Target, o Options) *Report {
 	stop := context.AfterFunc(ctx, func() { p.setDeadline(time.Time{}) })
 	defer stop()
 	p.close(p.run())
+	p.stopWorker()
 	p.rep.Duration = time.Since(start)
 	p.rep.TranscriptOmitted = p.rec.Omitted()
 	p.rep.Result = p.rep.Verdict(o.Strict)
@@ -63,8 +64,9 @@ type probe struct {
 	deadline time.Time
 	capped   bool // the overall deadline, not --timeout, ends the current step
 
-	resetAtOpen bool // the peer reset the connection before sending anything
-	abandoned   bool // a step's goroutine was left blocked (see runGuarded)
+	resetAtOpen bool        // the peer reset the connection before sending anything
+	abandoned   bool        // a step's goroutine was left blocked (see runGuarded)
+	work        chan func() // the step worker's queue (see onWorker)
 
 	mu  sync.Mutex // guards raw against ctx cancel and the step guard
 	raw net.Conn   // TCP, once connect succeeded
