@@ -6,8 +6,9 @@
 # imapprobe/curl. Exits nonzero, printing no figure, if a probe does not exit
 # 0 saying "; exit 0" (OK, perhaps with warnings), or curl does not return the seeded message.
 #   bench/curl-vs-imapprobe.sh            N=41 bench/curl-vs-imapprobe.sh
-# BASE=REV also builds imapprobe at git revision REV and pairs it with curl
-# in the same run, for before/after figures: BASE=c09fbb4 bench/curl-vs-imapprobe.sh
+# BASE=REV also builds imapprobe at git revision REV and interleaves it with
+# this tree's imapprobe and curl in the same run, for before/after figures,
+# each given as a ratio to curl: BASE=c09fbb4 bench/curl-vs-imapprobe.sh
 # Both builds are static (CGO_ENABLED=0), as make build makes them.
 # The password is random, kept in files, and never printed.
 set -euo pipefail
@@ -105,15 +106,17 @@ waitgreet "$sport" || { cat "$dir/dovecot.log" "$dir/dovecot.out" >&2 || true; e
 printf 'machine 127.0.0.1 login %s password %s\n' "$user" "$pass" >"$dir/netrc"
 chmod 600 "$dir/netrc"
 
-bench() { # LABEL PORT CAFILE CURLWANT, once per imapprobe build
+bench() { # LABEL PORT CAFILE CURLWANT: every imapprobe build and curl, interleaved in one run
+	local args=() cmds=()
 	for bin in "${probers[@]}"; do
-		label=$1
-		if [[ $bin == "$dir/base-bin/"* ]]; then label="$1 (imapprobe at $BASE)"; fi
-		"$dir/bin/curlvs" -n "$N" -label "$label" -a-name imapprobe -b-name curl \
-			-a-want '; exit 0' -b-want "$4" -- \
-			"$bin" --password-file "$dir/pass" --ca-file "$3" "imaps://$user@127.0.0.1:$2/INBOX" \
-			::: curl -s --fail --cacert "$3" --netrc-file "$dir/netrc" "imaps://127.0.0.1:$2/INBOX;UID=1"
+		name=imapprobe
+		if [[ $bin == "$dir/base-bin/"* ]]; then name="imapprobe@$BASE"; fi
+		args+=(-name "$name" -want '; exit 0')
+		cmds+=("$bin" --password-file "$dir/pass" --ca-file "$3" "imaps://$user@127.0.0.1:$2/INBOX" :::)
 	done
+	args+=(-name curl -want "$4")
+	cmds+=(curl -s --fail --cacert "$3" --netrc-file "$dir/netrc" "imaps://127.0.0.1:$2/INBOX;UID=1")
+	"$dir/bin/curlvs" -n "$N" -label "$1" "${args[@]}" -- "${cmds[@]}"
 }
 bench dovecot-2.3 "$sport" "$dir/cert.pem" "$marker"
 

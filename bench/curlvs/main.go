@@ -1,11 +1,15 @@
-// Command curlvs runs two commands alternately N times each and prints the
-// median wall time and CPU time (user+sys, from the child's rusage) of each
-// and their ratio A/B. A run counts only when the command exits 0 and its
-// standard output contains the wanted text; otherwise curlvs exits 1 without
-// printing a figure, so a figure always means the work happened.
+// Command curlvs runs two or more commands in turn N times each and prints
+// the median wall time and CPU time (user+sys, from the child's rusage) of
+// each, and each one's ratio to the last (the reference: curl). A run
+// counts only when the command exits 0 and its standard output contains the
+// wanted text; otherwise curlvs exits 1 without printing a figure, so a
+// figure always means the work happened. Each round starts with the next
+// command, so that none always follows another.
 //
-//	curlvs -n 31 -label fake -a-want '"result":"OK"' -b-want 'Subject:' -- A ARGS... ::: B ARGS...
+//	curlvs -n 31 -label fake -name imapprobe -want '; exit 0' -name curl -want 'Subject:' -- A ARGS... ::: B ARGS...
 //
+// A before/after run puts both builds in one run with the reference:
+// -name new -want W -name old -want W -name curl -want W2 -- A ::: B ::: C.
 // Command lines are never printed (they may name secret files).
 package main
 
@@ -25,47 +29,70 @@ import (
 
 type sample struct{ wall, cpu time.Duration }
 
+// list is a repeatable string flag.
+type list []string
+
+func (l *list) String() string     { return strings.Join(*l, ",") }
+func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+
 func main() {
 	n := flag.Int("n", 31, "runs of each command (interleaved)")
 	label := flag.String("label", "", "name printed with the figures")
-	aWant := flag.String("a-want", "", "text command A's stdout must contain")
-	bWant := flag.String("b-want", "", "text command B's stdout must contain")
-	aName := flag.String("a-name", "A", "command A's name in the output")
-	bName := flag.String("b-name", "B", "command B's name in the output")
+	var names, wants list
+	flag.Var(&names, "name", "the next command's name in the output (repeat, in order)")
+	flag.Var(&wants, "want", "text the next command's stdout must contain (repeat, in order)")
 	timeout := flag.Duration("timeout", 20*time.Second, "limit for one run")
 	flag.Parse()
-	args := flag.Args()
-	i := slices.Index(args, ":::")
-	if i < 1 || i == len(args)-1 || *n < 1 {
-		fmt.Fprintln(os.Stderr, "usage: curlvs [flags] -- A ARGS... ::: B ARGS...")
+	cmds := splitCommands(flag.Args())
+	if len(cmds) < 2 || *n < 1 || len(names) != len(cmds) || len(wants) != len(cmds) {
+		fmt.Fprintln(os.Stderr, "usage: curlvs [-n N] [-label L] -name A -want TEXT -name B -want TEXT ... -- A ARGS... ::: B ARGS... [::: ...] (one -name and -want per command, the reference last)")
 		os.Exit(2)
 	}
-	a, b := args[:i], args[i+1:]
-	var as, bs []sample
+	samples := make([][]sample, len(cmds))
 	for r := 0; r < *n; r++ {
-		// Alternate which goes first so neither always follows the other.
-		order := []int{0, 1}
-		if r%2 == 1 {
-			order = []int{1, 0}
-		}
-		for _, w := range order {
-			cmd, want, name, dst := a, *aWant, *aName, &as
-			if w == 1 {
-				cmd, want, name, dst = b, *bWant, *bName, &bs
-			}
-			s, err := run(cmd, want, *timeout)
+		for k := range cmds {
+			w := (r + k) % len(cmds)
+			s, err := run(cmds[w], wants[w], *timeout)
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "curlvs: %s run %d: %v\n", name, r+1, err)
+				fmt.Fprintf(os.Stderr, "curlvs: %s run %d: %v\n", names[w], r+1, err)
 				os.Exit(1)
 			}
-			*dst = append(*dst, s)
+			samples[w] = append(samples[w], s)
 		}
 	}
-	aw, ac := medians(as)
-	bw, bc := medians(bs)
-	fmt.Printf("%s: %d runs each, medians: %s wall %s cpu %s | %s wall %s cpu %s | ratio %s/%s wall %.3f cpu %.3f\n",
-		*label, *n, *aName, ms(aw), ms(ac), *bName, ms(bw), ms(bc), *aName, *bName,
-		float64(aw)/float64(bw), float64(ac)/float64(bc))
+	walls := make([]time.Duration, len(cmds))
+	cpus := make([]time.Duration, len(cmds))
+	var fig, ratio []string
+	for w := range cmds {
+		walls[w], cpus[w] = medians(samples[w])
+		fig = append(fig, fmt.Sprintf("%s wall %s cpu %s", names[w], ms(walls[w]), ms(cpus[w])))
+	}
+	ref := len(cmds) - 1
+	for w := 0; w < ref; w++ {
+		ratio = append(ratio, fmt.Sprintf("ratio %s/%s wall %.3f cpu %.3f", names[w], names[ref],
+			float64(walls[w])/float64(walls[ref]), float64(cpus[w])/float64(cpus[ref])))
+	}
+	fmt.Printf("%s: %d runs each, medians: %s | %s\n", *label, *n, strings.Join(fig, " | "), strings.Join(ratio, " | "))
+}
+
+// splitCommands cuts the arguments at each ":::".
+func splitCommands(args []string) [][]string {
+	var cmds [][]string
+	for {
+		i := slices.Index(args, ":::")
+		if i < 0 {
+			break
+		}
+		cmds = append(cmds, args[:i])
+		args = args[i+1:]
+	}
+	cmds = append(cmds, args)
+	for _, c := range cmds {
+		if len(c) == 0 {
+			return nil
+		}
+	}
+	return cmds
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/1e6) }
