@@ -125,7 +125,7 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("the hostile line became markup: %q", got)
 	}
 
-	if n := netlog.checkCanary(t, ctx, browserCanary); n < 4 {
+	if n := netlog.checkCanary(t, ctx, "alice", browserCanary); n < 4 {
 		t.Errorf("read %d response bodies, want the page, its files and API answers", n)
 	}
 	var sawChange bool
