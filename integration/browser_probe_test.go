@@ -1,14 +1,10 @@
 package integration
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,38 +12,19 @@ import (
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
-	"github.com/imapprobe/imapprobe/internal/liveui"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
-// lockedLog is the page's log, written by its handlers, read by the test.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// TestBrowserProbePage: on imapprobe serve's live page, a bad URL and a CA
-// file that is not PEM each show the server's one line inline; then a
-// probe run through the form (URL, the fake's CA file uploaded, the
-// password) against the fake under an EXAMINE fault shows each step live,
-// then the diagnosis card with the exact code, the failing step marked,
-// the waterfall, the chain with days left, the transcript in its colours
-// with relative times, and a link to the JSON. The password, in no
-// encoding, is in the DOM, the password field, the requests (but the
-// form's own POST bodies), the responses or the log. Its screenshot is
-// probe.png.
+// TestBrowserProbePage: on the live page of imapprobe serve (the binaries,
+// built and run as a user does), a bad URL and a CA file that is not PEM
+// each show the server's one line inline; then a probe run through the
+// form (URL, the fake's CA file uploaded, the password) against the fake
+// under an EXAMINE fault shows each step live, then the diagnosis card
+// with the exact code, the failing step marked, the waterfall, the chain
+// with days left, the transcript in its colours with relative times, and
+// a link to the JSON. The password, in no encoding, is in the DOM, the
+// password field, the requests (but the form's own POST bodies), the
+// responses or the server's log. Its screenshot is probe.png.
 func TestBrowserProbePage(t *testing.T) {
 	t.Parallel()
 	const spec, step, code = "reply:EXAMINE=NO [NONEXISTENT] no such mailbox", "select", "mailbox.not_found"
@@ -59,9 +36,7 @@ func TestBrowserProbePage(t *testing.T) {
 	if err := os.WriteFile(ca, srv.CACertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedLog{}
-	ui := httptest.NewServer(liveui.New(liveui.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))}).Handler())
-	t.Cleanup(ui.Close)
+	uiURL, serverLog := servePage(t)
 
 	notPEM := filepath.Join(t.TempDir(), "not-a-ca.pem")
 	if err := os.WriteFile(notPEM, []byte("hello\n"), 0o600); err != nil {
@@ -69,8 +44,8 @@ func TestBrowserProbePage(t *testing.T) {
 	}
 
 	ctx, netlog := newBrowser(t)
-	netlog.allowSecretPost(ui.URL + "/ui/probe")
-	if err := chromedp.Do(ctx, chromedp.Navigate(ui.URL+"/ui")); err != nil {
+	netlog.allowSecretPost(uiURL + "/ui/probe")
+	if err := chromedp.Do(ctx, chromedp.Navigate(uiURL+"/ui")); err != nil {
 		t.Fatal(err)
 	}
 	// Bad input: the server's one line, inline under the form, no probe.
@@ -163,11 +138,11 @@ func TestBrowserProbePage(t *testing.T) {
 		t.Errorf("%d POSTs to /ui/probe in the network log, want 3 (two refused, one probe)", posts)
 	}
 	for _, u := range netlog.urls() {
-		if !strings.HasPrefix(u, ui.URL+"/") && !strings.HasPrefix(u, "blob:"+ui.URL+"/") {
+		if !strings.HasPrefix(u, uiURL+"/") && !strings.HasPrefix(u, "blob:"+uiURL+"/") {
 			t.Errorf("the page requested %q, outside its own origin", u)
 		}
 	}
-	if l := logs.String(); strings.Contains(l, browserCanary) || !strings.Contains(l, "code="+code) {
+	if l := serverLog(); strings.Contains(l, browserCanary) || !strings.Contains(l, "code="+code) {
 		t.Errorf("the page's log holds the password or lacks the probe:\n%s", l)
 	}
 }
