@@ -29,9 +29,10 @@ func TestBrowserProbePage(t *testing.T) {
 	t.Parallel()
 	const spec, step, code = "reply:EXAMINE=NO [NONEXISTENT] no such mailbox", "select", "mailbox.not_found"
 	// The delay holds EXAMINE's answer, so that the test sees the steps
-	// before it on the page while the probe still runs.
+	// before it on the page while the probe still runs (3 s: a loaded
+	// CI may take long to paint).
 	srv := fakeserver.New(t, fakeserver.WithUser("alice", browserCanary),
-		fakeserver.WithFaults(faults.MustParse("delay:EXAMINE=700ms"), faults.MustParse(spec)))
+		fakeserver.WithFaults(faults.MustParse("delay:EXAMINE=3s"), faults.MustParse(spec)))
 	ca := filepath.Join(t.TempDir(), "fake-ca.pem")
 	if err := os.WriteFile(ca, srv.CACertPEM(), 0o600); err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestBrowserProbePage(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	live, err := chromedp.Run(wctx, chromedp.Poll[string](`(() => {
 		const steps = [...document.querySelectorAll('#live-steps li')].map((li) => li.dataset.step).join(",");
