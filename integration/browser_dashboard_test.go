@@ -271,7 +271,7 @@ func TestBrowserDashboardToken(t *testing.T) {
 	ctx, _ := newBrowser(t)
 	poll := func(what, expr string) {
 		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](expr)); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)
