@@ -1,35 +1,17 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imapprobe/imapprobe/internal/testkit"
 )
-
-// lockedLog is the server's output, written by its pipes, read by the test.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // servePage builds imapprobe and imapprobe-exporter and runs
 // `imapprobe serve --ui-listen 127.0.0.1:0`, the command a user runs, so
@@ -56,7 +38,7 @@ func servePage(t *testing.T) (pageURL string, serverLog func() string) {
 	if err := os.WriteFile(cfg, []byte("modules:\n  default:\n    tls: implicit\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedLog{}
+	logs := &testkit.Buffer{}
 	cmd := exec.Command(filepath.Join(dir, "imapprobe"), "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--ui-listen", "127.0.0.1:0")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
