@@ -16,6 +16,7 @@ import (
 // page's #report or the --html file's body.
 type shownReport struct {
 	Code, DataCode, Failing, FailingText, Verdict string
+	Card                                          []string // the card's summary, detail and fix
 	Bars                                          int
 	Chain                                         []string // subject, then the days text
 	Lines                                         []string // colour class, then the line's text
@@ -37,6 +38,7 @@ func showReport(t *testing.T, ctx context.Context, root string) shownReport {
 		return {
 			Code: q('#diagnosis .code') ? q('#diagnosis .code').textContent : "",
 			DataCode: q('#diagnosis') ? q('#diagnosis').dataset.code : "",
+			Card: ['.summary', '.detail', '.fix'].map((c) => q('#diagnosis ' + c) ? q('#diagnosis ' + c).textContent : ""),
 			Failing: failing ? failing.dataset.step : "",
 			FailingText: failing ? failing.innerText.split(/\s+/).join(" ") : "",
 			Verdict: q('#verdict').innerText,
@@ -56,6 +58,7 @@ func showReport(t *testing.T, ctx context.Context, root string) shownReport {
 type jsonReport struct {
 	Steps []struct {
 		Name, Status string
+		Diagnosis    *struct{ Code, Summary, Detail, Hint string }
 		Details      struct {
 			Chain []struct {
 				Subject  string
@@ -73,7 +76,7 @@ type jsonReport struct {
 var lineColors = map[string]string{"c": "rgb(5, 80, 174)", "s": "rgb(17, 99, 41)", "x": "rgb(110, 119, 129)"}
 
 // checkShown compares what the browser shows with the report's JSON: the
-// card's exact code, the failing step marked, one bar per performed step,
+// card's exact code, summary, detail and fix, the failing step marked, one bar per performed step,
 // each certificate with its days left, and each transcript line with its
 // direction's colour and its time from the connection's start.
 func checkShown(t *testing.T, got shownReport, reportJSON []byte, step string, code prober.Code) {
@@ -88,6 +91,9 @@ func checkShown(t *testing.T, got shownReport, reportJSON []byte, step string, c
 	for _, s := range rep.Steps {
 		if s.Status != string(prober.StatusSkipped) && s.Status != string(prober.StatusNotRequested) {
 			want.Bars++
+		}
+		if d := s.Diagnosis; d != nil && s.Name == step {
+			want.Card = []string{d.Summary, "Detail " + d.Detail, "Fix " + d.Hint}
 		}
 		if want.Chain == nil {
 			for _, c := range s.Details.Chain {
