@@ -147,3 +147,66 @@ func TestBrowserProbePage(t *testing.T) {
 		t.Errorf("the page's log holds the password or lacks the probe:\n%s", l)
 	}
 }
+
+// TestBrowserProbePageToken: behind --ui-token-file the page loads, and a
+// probe without the token shows the refusal inline and asks for it; with
+// it, the probe runs. Neither the token nor the password stays in the DOM.
+func TestBrowserProbePageToken(t *testing.T) {
+	t.Parallel()
+	const token = "ui-token-canary-5eed"
+	srv := fakeserver.New(t, fakeserver.WithUser("alice", browserCanary))
+	dir := t.TempDir()
+	ca, tokFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "token")
+	if err := os.WriteFile(ca, srv.CACertPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tokFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	uiURL, serverLog := servePage(t, "--ui-token-file", tokFile)
+	ctx, netlog := newBrowser(t)
+	netlog.allowSecretPost(uiURL + "/ui/probe")
+	poll := func(what, expr string) string {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(wctx, chromedp.Poll[string](expr))
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", what, err)
+		}
+		return s
+	}
+	submit := []chromedp.Action[chromedp.Void]{
+		chromedp.SetValue(chromedp.ID("url"), "imaps://alice@"+srv.Addr()+"/INBOX"),
+		chromedp.SetValue(chromedp.ID("secret"), browserCanary),
+		chromedp.SetUploadFiles(chromedp.ID("ca"), []string{ca}),
+		chromedp.Click(chromedp.ID("run")),
+	}
+	if err := chromedp.Do(ctx, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(uiURL + "/ui")}, submit...)...); err != nil {
+		t.Fatal(err)
+	}
+	const want401 = "missing or wrong token: send Authorization: Bearer TOKEN (the token in --ui-token-file)"
+	if got := poll("the token form", `!document.getElementById('token-box').hidden && document.getElementById('form-error').textContent`); got != want401 {
+		t.Errorf("without the token the page says %q, want %q", got, want401)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("ui-token"), token), chromedp.Click(chromedp.CSS("#token-form button"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, submit...); err != nil {
+		t.Fatal(err)
+	}
+	if got := poll("the result", `document.getElementById('live-status').dataset.done === 'true' && document.getElementById('live-status').textContent + " " + document.getElementById('verdict').textContent`); got != "ok OK" {
+		t.Errorf("with the token the page shows %q, want ok OK", got)
+	}
+	dom, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.outerHTML + document.getElementById('ui-token').value + document.getElementById('secret').value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(dom, token) || strings.Contains(dom, browserCanary) {
+		t.Errorf("the token or the password stays in the DOM")
+	}
+	netlog.checkCanary(t, ctx, "alice", browserCanary)
+	if l := serverLog(); strings.Contains(l, token) || strings.Contains(l, browserCanary) || !strings.Contains(l, "status=ok") {
+		t.Errorf("the server's log quotes the token or the password, or lacks the probe:\n%s", l)
+	}
+}

@@ -14,11 +14,11 @@ import (
 )
 
 // servePage builds imapprobe and imapprobe-exporter and runs
-// `imapprobe serve --ui-listen 127.0.0.1:0`, the command a user runs, so
+// `imapprobe serve --ui-listen 127.0.0.1:0 ARGS`, the command a user runs, so
 // that the browser test reaches the page through the shipped binaries. It
 // returns the page's URL and the server's log (stdout and stderr) so far;
 // t's cleanup stops the server with SIGTERM.
-func servePage(t *testing.T) (pageURL string, serverLog func() string) {
+func servePage(t *testing.T, args ...string) (pageURL string, serverLog func() string) {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
@@ -39,7 +39,7 @@ func servePage(t *testing.T) (pageURL string, serverLog func() string) {
 		t.Fatal(err)
 	}
 	logs := &testkit.Buffer{}
-	cmd := exec.Command(filepath.Join(dir, "imapprobe"), "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--ui-listen", "127.0.0.1:0")
+	cmd := exec.Command(filepath.Join(dir, "imapprobe"), append([]string{"serve", "--config", cfg, "--listen", "127.0.0.1:0", "--ui-listen", "127.0.0.1:0"}, args...)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
