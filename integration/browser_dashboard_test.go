@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,18 +16,23 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
 // TestBrowserDashboard: on the fake's dashboard, a bad spec shows the
-// parser's error inline and changes nothing; a fault added through the
-// form makes the next probe fail with its diagnosis, and the page shows it
-// fired once and the connection's masked transcript; removed through the
-// page, the next probe is OK. The password is never in the DOM or the
-// network log. Its screenshot is dashboard.png.
+// parser's error inline and changes nothing; two faults added through the
+// form, one a line, make the next probe fail at auth, and the page shows
+// which fired (1 and 0) and the connection's masked transcript, in its
+// colours with relative times; each removed through its own button, the
+// next probe sees the one left (mailbox.not_found), then none (OK). A
+// connection still open is listed live as open, then as closed by the
+// client. The password is never in the DOM or the network log. Its
+// screenshot is dashboard.png.
 func TestBrowserDashboard(t *testing.T) {
 	t.Parallel()
-	const spec, code = "reply:LOGIN|AUTHENTICATE=NO [UNAVAILABLE] try later", "auth.unavailable"
+	const authFault, authCode = "reply:LOGIN|AUTHENTICATE=NO [UNAVAILABLE] try later", "auth.unavailable"
+	const selectFault, selectCode = "reply:EXAMINE=NO [NONEXISTENT] no such mailbox", "mailbox.not_found"
 	srv := fakeserver.New(t, fakeserver.WithUser("alice", browserCanary))
 	api := httptest.NewServer(srv.ControlHandler())
 	t.Cleanup(api.Close)
@@ -33,7 +40,7 @@ func TestBrowserDashboard(t *testing.T) {
 	ctx, netlog := newBrowser(t)
 	wait := func(what, expr string) {
 		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second) // the page polls each second; a loaded CI is slower
 		defer cancel()
 		if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](expr)); err != nil {
 			t.Fatalf("waiting for %s (%s): %v", what, expr, err)
@@ -53,6 +60,25 @@ func TestBrowserDashboard(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// rows lists the fault table as SPEC=FIRED, one a line.
+	const rows = `[...document.querySelectorAll('#faults tbody tr')].map((r) => r.querySelector('.spec').textContent + "=" + r.querySelector('.fired-count').textContent).join("\n")`
+	remove := func(spec string) {
+		t.Helper()
+		name := eval(`[...document.querySelectorAll('#faults tbody tr')].filter((r) => r.querySelector('.spec').textContent === ` + jsString(spec) + `).map((r) => r.dataset.name).join(",")`)
+		if name == "" || strings.Contains(name, ",") {
+			t.Fatalf("rows of the fault %q: %q, want one", spec, name)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(fmt.Sprintf(`#faults tr[data-name=%q] button.remove`, name)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe := func(wantCode prober.Code) {
+		t.Helper()
+		rep := probeFakeServer(t, srv, browserCanary)
+		if rep.Result.Code != wantCode {
+			t.Fatalf("probe: %s at %s (%q), want %q", rep.Result.Status, rep.Result.Step, rep.Result.Code, wantCode)
+		}
+	}
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(api.URL+"/ui")); err != nil {
 		t.Fatal(err)
@@ -69,51 +95,65 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Fatalf("%d faults active after a bad spec, want 0", n)
 	}
 
-	// The fault, added through the form.
-	addSpec(spec)
-	wait("the fault's row", `document.querySelectorAll('#faults tbody tr').length === 1`)
-	if got := srv.Faults().Specs(); len(got) != 1 || got[0] != spec {
-		t.Fatalf("active faults %q, want [%q]", got, spec)
+	// Two faults, one a line, added through the form.
+	addSpec(authFault + "\n" + selectFault)
+	wait("the two faults' rows", `document.querySelectorAll('#faults tbody tr').length === 2`)
+	if got := srv.Faults().Specs(); strings.Join(got, "\n") != authFault+"\n"+selectFault {
+		t.Fatalf("active faults %q, want [%q %q]", got, authFault, selectFault)
 	}
 	if eval(`document.getElementById('add-error').hidden ? "hidden" : "shown"`) != "hidden" {
 		t.Errorf("the earlier error is still shown after a good spec")
 	}
-	rep := probeFakeServer(t, srv, browserCanary)
-	if step, c := rep.Failure(); step != "auth" || c != code {
-		t.Fatalf("probe under the fault failed at %q (%q), want auth (%s)", step, c, code)
-	}
-	wait("fired count 1", `document.querySelector('#faults tbody tr .fired-count').textContent === '1'`)
+	probe(authCode)
+	wait("fired counts 1 and 0", rows+` === `+jsString(authFault+"=1\n"+selectFault+"=0"))
 	wait("the probe's connection", `document.querySelectorAll('#connections details').length === 1`)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#connections details summary"))); err != nil {
 		t.Fatal(err)
 	}
+	checkDashboardTranscript(t, ctx, srv, 1)
 	transcript := eval(`document.querySelector('#connections details pre').textContent`)
 	for _, want := range []string{"C: P1 AUTHENTICATE PLAIN [redacted]", "S: P1 NO [UNAVAILABLE] try later"} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("the page's transcript lacks %q:\n%s", want, transcript)
 		}
 	}
-	if got := eval(`document.querySelector('#connections details summary').textContent`); !strings.Contains(got, "faults: "+spec+" ×1") {
+	if got := eval(`document.querySelector('#connections details summary').textContent`); !strings.Contains(got, "faults: "+authFault+" ×1") {
 		t.Errorf("connection summary %q does not name the fault that fired", got)
 	}
 	screenshot(t, ctx, "dashboard")
 
-	// Removed through the page: the next probe is OK.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#faults button.remove`))); err != nil {
-		t.Fatal(err)
+	// Removed one by one through the page: each next probe sees the change.
+	remove(authFault)
+	wait("the select fault alone", rows+` === `+jsString(selectFault+"=0"))
+	if got := srv.Faults().Specs(); len(got) != 1 || got[0] != selectFault {
+		t.Fatalf("active faults after one Remove %q, want [%q]", got, selectFault)
 	}
+	probe(selectCode)
+	wait("the select fault fired once", rows+` === `+jsString(selectFault+"=1"))
+	remove(selectFault)
 	wait("the empty fault list again", `!document.getElementById('no-faults').hidden && document.querySelectorAll('#faults tbody tr').length === 0`)
 	if n := len(srv.Faults()); n != 0 {
 		t.Fatalf("%d faults active after Remove, want 0", n)
 	}
-	if rep := probeFakeServer(t, srv, browserCanary); rep.Result.Status != prober.StatusOK {
-		t.Errorf("probe after Remove: %s at %s (%s), want ok", rep.Result.Status, rep.Result.Step, rep.Result.Code)
+	probe("")
+	wait("the three probes' connections", `document.querySelectorAll('#connections details').length === 3`)
+
+	// A connection still open is listed live, then as ended.
+	c, r := dialTLS(t, srv)
+	if _, err := c.Write([]byte("a1 NOOP\r\n")); err != nil {
+		t.Fatal(err)
 	}
-	wait("both connections", `document.querySelectorAll('#connections details').length === 2`)
+	if _, err := r.ReadString('\n'); err != nil {
+		t.Fatalf("NOOP: %v", err)
+	}
+	const newest = `document.querySelector('#connections details')`
+	wait("the open connection", `document.querySelectorAll('#connections details').length === 4 && `+newest+`.querySelector('summary').textContent.endsWith(' · open') && `+newest+`.querySelector('pre').textContent.includes('C: a1 NOOP\n')`)
+	c.Close()
+	wait("the connection closed", newest+`.querySelector('summary').textContent.endsWith(' · closed by client')`)
 
 	// A client's bytes reach the page as text, never as markup.
 	sendHostileLine(t, srv, `a1 <img src=x onerror="document.title='pwned'">`)
-	wait("the hostile connection", `document.querySelectorAll('#connections details').length === 3`)
+	wait("the hostile connection", `document.querySelectorAll('#connections details').length === 5`)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#connections details summary"))); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +165,7 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("the hostile line became markup: %q", got)
 	}
 
-	if n := netlog.checkCanary(t, ctx, browserCanary); n < 4 {
+	if n := netlog.checkCanary(t, ctx, "alice", browserCanary); n < 4 {
 		t.Errorf("read %d response bodies, want the page, its files and API answers", n)
 	}
 	var sawChange bool
@@ -140,7 +180,7 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 
 	// The page's own kind of request from another origin is still refused.
-	req, _ := http.NewRequest(http.MethodPost, api.URL+"/faults", strings.NewReader(spec))
+	req, _ := http.NewRequest(http.MethodPost, api.URL+"/faults", strings.NewReader(authFault))
 	req.Header.Set(fakeserver.ControlHeader, "1")
 	req.Header.Set("Origin", "http://evil.example")
 	resp, err := http.DefaultClient.Do(req)
@@ -153,21 +193,64 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 }
 
-// sendHostileLine sends one command line to srv's TLS port and reads the
-// greeting and the answer, with a deadline.
-func sendHostileLine(t *testing.T, srv *fakeserver.Server, line string) {
+// jsString quotes s for a JavaScript expression (JSON is JavaScript).
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// checkDashboardTranscript: the transcript of connection id, as the page
+// shows it, is the server's record line for line: its time from the
+// connection's start, direction and text, in the direction's colour.
+func checkDashboardTranscript(t *testing.T, ctx context.Context, srv *fakeserver.Server, id uint64) {
+	t.Helper()
+	var want []string
+	for _, c := range srv.Connections() {
+		if c.ID != id {
+			continue
+		}
+		class := map[wiretap.Dir]string{wiretap.Client: "c", wiretap.Server: "s"}
+		for _, l := range c.Transcript {
+			k := class[l.Dir]
+			if k == "" {
+				k = "x"
+			}
+			want = append(want, fmt.Sprintf("%s %s +%.3fs %s: %s", k, lineColors[k], l.At.Seconds(), l.Dir, l.Text))
+		}
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`[...document.querySelectorAll('#connections details[data-id="%d"] pre span')].map((s) => s.className + " " + getComputedStyle(s).color + " " + s.textContent.replace(/\n$/, ""))`, id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 4 || strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("connection %d's transcript on the page:\n%s\nwant:\n%s", id, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// dialTLS opens a TLS connection to srv and reads the greeting; t's
+// cleanup closes it.
+func dialTLS(t *testing.T, srv *fakeserver.Server) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	d := &tls.Dialer{Config: srv.TLSConfig(), NetDialer: &net.Dialer{Timeout: 5 * time.Second}}
 	c, err := d.DialContext(t.Context(), "tcp", srv.Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
 	r := bufio.NewReader(c)
 	if _, err := r.ReadString('\n'); err != nil {
 		t.Fatalf("greeting: %v", err)
 	}
+	return c, r
+}
+
+// sendHostileLine sends one command line to srv's TLS port and reads the
+// answer, with a deadline.
+func sendHostileLine(t *testing.T, srv *fakeserver.Server, line string) {
+	t.Helper()
+	c, r := dialTLS(t, srv)
+	defer c.Close()
 	if _, err := c.Write([]byte(line + "\r\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +271,7 @@ func TestBrowserDashboardToken(t *testing.T) {
 	ctx, _ := newBrowser(t)
 	poll := func(what, expr string) {
 		t.Helper()
-		wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](expr)); err != nil {
 			t.Fatalf("waiting for %s: %v", what, err)

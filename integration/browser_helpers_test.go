@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/imapprobe/imapprobe/integration/realservers"
+	"github.com/imapprobe/imapprobe/internal/redact"
 )
 
 // The browser tests (issue 13) drive headless Debian Chromium through the
@@ -102,24 +103,34 @@ func (l *netLog) urls() []string {
 	return out
 }
 
-// checkCanary fails t if secret is in the DOM, a request, or the body of a
-// response the page received; it says how many bodies it read, so a test
-// cannot pass by reading none.
-func (l *netLog) checkCanary(t *testing.T, ctx context.Context, secret string) (bodies int) {
+// checkCanary fails t if user's secret, as typed or in any encoding a
+// client sends it in (base64, a SASL payload), is in the DOM, a request,
+// or the body of a response the page received; it says how many bodies it
+// read, so a test cannot pass by reading none.
+func (l *netLog) checkCanary(t *testing.T, ctx context.Context, user, secret string) (bodies int) {
 	t.Helper()
+	encs := redact.Encodings(user, secret)
+	holds := func(s string) string {
+		for _, e := range encs {
+			if strings.Contains(s, e) {
+				return e
+			}
+		}
+		return ""
+	}
 	dom, err := chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.outerHTML"))
 	if err != nil {
 		t.Fatalf("reading the DOM: %v", err)
 	}
-	if strings.Contains(dom, secret) {
-		t.Errorf("the DOM holds the password")
+	if e := holds(dom); e != "" {
+		t.Errorf("the DOM holds the password, as %q", e)
 	}
 	l.mu.Lock()
 	reqs, ids := append([]string(nil), l.requests...), append([]network.RequestID(nil), l.responses...)
 	l.mu.Unlock()
 	for _, r := range reqs {
-		if strings.Contains(r, secret) {
-			t.Errorf("a request holds the password: %.80q", r)
+		if e := holds(r); e != "" {
+			t.Errorf("a request holds the password, as %q: %.80q", e, r)
 		}
 	}
 	for _, id := range ids {
@@ -128,8 +139,8 @@ func (l *netLog) checkCanary(t *testing.T, ctx context.Context, secret string) (
 			continue // evicted, or a response without a body (204)
 		}
 		bodies++
-		if strings.Contains(string(res.Body), secret) {
-			t.Errorf("a response body holds the password")
+		if e := holds(string(res.Body)); e != "" {
+			t.Errorf("a response body holds the password, as %q", e)
 		}
 	}
 	return bodies

@@ -2,14 +2,19 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/imapprobe/imapprobe/fakeserver"
@@ -33,9 +38,11 @@ func probeFakeServer(t *testing.T, srv *fakeserver.Server, password string) *pro
 }
 
 // TestBrowserHTMLReport: the --html report of a failing probe, opened from
-// a file in Chromium, shows the exact diagnosis code and the failing step,
-// draws one bar per performed step, loads nothing but itself, runs no
-// script, and holds no password. Its screenshot is report.png.
+// a file in an offline Chromium with scripts off, shows the exact
+// diagnosis code and the failing step, one waterfall bar per performed
+// step, the chain with its days left, and the transcript in its colours
+// with relative times; it loads nothing but itself and holds the password
+// in no encoding. Its screenshot is report.png.
 func TestBrowserHTMLReport(t *testing.T) {
 	t.Parallel()
 	const spec, step, code = "reply:LOGIN|AUTHENTICATE=NO [UNAVAILABLE] try later", "auth", "auth.unavailable"
@@ -57,6 +64,20 @@ func TestBrowserHTMLReport(t *testing.T) {
 	}
 
 	ctx, netlog := newBrowser(t)
+	// "Opens with no network": the browser is offline, for every URL.
+	offline := network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: []*network.Conditions{
+		{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}}}
+	if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, offline); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+		t.Fatal(err)
+	}
+	// A server the page could reach if the browser were online: the
+	// control that the offline emulation holds.
+	var hits atomic.Int32
+	online := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	t.Cleanup(online.Close)
 	// "No script needed to read it": the page's own scripts are off. The
 	// test's probes below still run, through DevTools.
 	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
@@ -65,50 +86,36 @@ func TestBrowserHTMLReport(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file)); err != nil {
 		t.Fatal(err)
 	}
-	type shown struct {
-		Code, DataCode, Failing, FailingText, Verdict string
-		Bars, Scripts                                 int
-	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[shown](`(() => {
-		const q = (s) => document.querySelector(s);
-		const failing = q('tr[data-failing="true"]');
-		return {
-			Code: q('#diagnosis .code').textContent,
-			DataCode: q('#diagnosis').dataset.code,
-			Failing: failing ? failing.dataset.step : "",
-			FailingText: failing ? failing.innerText : "",
-			Verdict: q('#verdict').innerText,
-			Bars: document.querySelectorAll('#waterfall svg rect.bar').length,
-			Scripts: document.scripts.length,
-		};
-	})()`))
+	js, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	performed := 0
-	for _, s := range rep.Steps {
-		if s.Status != prober.StatusSkipped && s.Status != prober.StatusNotRequested {
-			performed++
-		}
+	checkShown(t, showReport(t, ctx, "body"), js, step, code)
+	// The inline CSS applies (the verdict is on red), no script is in the
+	// file, and the card is drawn, not just present: it has a size.
+	type drawn struct {
+		VerdictBackground string
+		Scripts           int
+		CardHeight        float64
 	}
-	want := shown{Code: code, DataCode: code, Failing: step, Verdict: "FAIL at auth (auth.unavailable)", Bars: performed}
-	if got.FailingText = strings.Join(strings.Fields(got.FailingText), " "); !strings.Contains(got.FailingText, "failing step") {
-		t.Errorf("the failing row reads %q, want it to say \"failing step\"", got.FailingText)
-	}
-	got.FailingText = ""
-	if got != want {
-		t.Errorf("the page shows %+v, want %+v", got, want)
-	}
-	// The card is drawn, not just present: it has a size on screen.
-	visible, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#diagnosis').getBoundingClientRect().height > 40`))
-	if err != nil || !visible {
-		t.Errorf("the diagnosis card is not visible (err %v)", err)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[drawn](`({
+		VerdictBackground: getComputedStyle(document.getElementById('verdict')).backgroundColor,
+		Scripts: document.scripts.length,
+		CardHeight: document.getElementById('diagnosis').getBoundingClientRect().height,
+	})`))
+	if err != nil || got.VerdictBackground != "rgb(207, 34, 46)" || got.Scripts != 0 || got.CardHeight < 40 {
+		t.Errorf("drawn %+v (err %v), want the verdict on rgb(207, 34, 46), no script, a card over 40 px high", got, err)
 	}
 	screenshot(t, ctx, "report")
 	if urls := netlog.urls(); len(urls) != 1 || urls[0] != "file://"+file {
 		t.Errorf("the page requested %q, want only itself", urls)
 	}
-	if n := netlog.checkCanary(t, ctx, browserCanary); n < 1 {
+	if n := netlog.checkCanary(t, ctx, "alice", browserCanary); n < 1 {
 		t.Errorf("read %d response bodies, want the page's own", n)
+	}
+	// Last, as it adds to the network log: the control.
+	fetched, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`fetch(%q, {mode: "no-cors"}).then(() => "loaded", () => "failed").then((r) => r + " onLine=" + navigator.onLine)`, online.URL), chromedp.EvalAwaitPromise))
+	if err != nil || fetched != "failed onLine=false" || hits.Load() != 0 {
+		t.Errorf("a fetch from the page: %q (err %v), %d requests reached the server; want failed onLine=false and none: the browser is not offline", fetched, err, hits.Load())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/imapprobe/imapprobe/internal/liveui"
@@ -42,6 +43,11 @@ func (f uiFlags) resolve() (addr, token string, err error) {
 		return "", "", errors.New("--ui-token-file needs --ui or --ui-listen ADDR")
 	case addr == "":
 		return "", "", nil
+	}
+	if err := checkListenAddr(addr); err != nil {
+		return "", "", err
+	}
+	switch {
 	case f.tokenFile != "":
 		token, err = readUIToken(f.tokenFile)
 		if err != nil {
@@ -51,6 +57,19 @@ func (f uiFlags) resolve() (addr, token string, err error) {
 		return "", "", fmt.Errorf("--ui-listen %s is not a loopback address: anyone who can reach it could probe through this server; add --ui-token-file FILE, or listen on 127.0.0.1", addr)
 	}
 	return addr, token, nil
+}
+
+// checkListenAddr refuses an --ui-listen that is not HOST:PORT before
+// the loopback check, which would call it "not a loopback address".
+func checkListenAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--ui-listen %s is not HOST:PORT: write e.g. 127.0.0.1:9954 or [::1]:9954", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("--ui-listen %s: bad port %q: use 1-65535 (0 picks a free one)", addr, port)
+	}
+	return nil
 }
 
 // readUIToken reads the token's first line; no error quotes the file.

@@ -42,7 +42,9 @@ func TestServeUIUsage(t *testing.T) {
 		{[]string{"--ui-token-file", empty}, "imapprobe serve: --ui-token-file needs --ui or --ui-listen ADDR\n"},
 		{[]string{"--ui", "--ui-token-file", empty}, "imapprobe serve: --ui-token-file " + empty + " holds no token on its first line\n"},
 		{[]string{"--ui-listen", "0.0.0.0:0", "--ui-token-file", big}, "imapprobe serve: --ui-token-file " + big + " is over 4096 bytes: want one line, the token\n"},
-		{[]string{"--ui-listen", "127.0.0.1:99999"}, "imapprobe serve: --ui-listen 127.0.0.1:99999: listen tcp: address 99999: invalid port\n"},
+		{[]string{"--ui-listen", "127.0.0.1:99999"}, "imapprobe serve: --ui-listen 127.0.0.1:99999: bad port \"99999\": use 1-65535 (0 picks a free one)\n"},
+		{[]string{"--ui-listen", "localhost"}, "imapprobe serve: --ui-listen localhost is not HOST:PORT: write e.g. 127.0.0.1:9954 or [::1]:9954\n"},
+		{[]string{"--ui-listen", "0.0.0.0:http", "--ui-token-file", big}, "imapprobe serve: --ui-listen 0.0.0.0:http: bad port \"http\": use 1-65535 (0 picks a free one)\n"},
 	} {
 		var out, errOut bytes.Buffer
 		// A cancelled context: a check that failed to refuse ends the

@@ -89,6 +89,9 @@ func parseArgs(ctx context.Context, args []string, env func(string) string, stdi
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	if set["html"] && *htmlPath == "" {
+		return nil, usagef("--html needs a file name, e.g. --html report.html")
+	}
 	if err := pipe.check(asJSON, set); err != nil {
 		return nil, err
 	}

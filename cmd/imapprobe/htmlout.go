@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/imapprobe/imapprobe/internal/htmlreport"
@@ -18,7 +20,11 @@ func createHTML(path string) (*os.File, error) {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, usagef("--html: %v", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is quoted once, below
+		}
+		return nil, usagef("--html %s: cannot create it (%v): name a file in a directory you can write", path, err)
 	}
 	return f, nil
 }

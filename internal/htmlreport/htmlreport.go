@@ -112,7 +112,8 @@ type tick struct {
 }
 
 type certView struct {
-	Subject, Issuer, SANs, NotAfter, DaysLeft, Class string
+	Subject, Issuer, SANs, NotAfter, Class string
+	Days                                   string // "364 days left", or "expired 3 days ago"
 }
 
 // Waterfall geometry: a label column, then the time axis.
@@ -169,7 +170,7 @@ func build(r *prober.Report) view {
 		if d := tlsOf(s); d != nil && len(d.Chain) > 0 && v.Chain == nil {
 			v.ChainFrom = s.Name
 			for _, c := range d.Chain {
-				v.Chain = append(v.Chain, makeCert(c))
+				v.Chain = append(v.Chain, makeCert(c, r.Started))
 			}
 		}
 	}
@@ -236,9 +237,11 @@ func tlsOf(s prober.Step) *prober.TLSDetails {
 	return nil
 }
 
-func makeCert(c prober.CertSummary) certView {
+// makeCert says "expired" from NotAfter, not DaysLeft: DaysLeft rounds
+// towards zero, so a certificate expired an hour before reads 0.
+func makeCert(c prober.CertSummary, at time.Time) certView {
 	cv := certView{Subject: c.Subject, Issuer: c.Issuer, NotAfter: c.NotAfter.UTC().Format("2006-01-02"),
-		DaysLeft: strconv.Itoa(c.DaysLeft), Class: "ok"}
+		Days: fmt.Sprintf("%d days left", c.DaysLeft), Class: "ok"}
 	for i, s := range c.SANs {
 		if i > 0 {
 			cv.SANs += ", "
@@ -246,9 +249,9 @@ func makeCert(c prober.CertSummary) certView {
 		cv.SANs += s
 	}
 	switch {
-	case c.DaysLeft < 0:
-		cv.Class = "fail"
-	case c.DaysLeft < 14:
+	case c.NotAfter.Before(at):
+		cv.Class, cv.Days = "fail", fmt.Sprintf("expired %d days ago", int(at.Sub(c.NotAfter).Hours()/24))
+	case c.DaysLeft < int(prober.DefaultExpiryWarning.Hours()/24):
 		cv.Class = "warn"
 	}
 	return cv

@@ -2,7 +2,9 @@ package htmlreport_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"net"
 	"regexp"
 	"strconv"
@@ -14,6 +16,8 @@ import (
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
 	"github.com/imapprobe/imapprobe/internal/htmlreport"
+	"github.com/imapprobe/imapprobe/internal/redact"
+	"github.com/imapprobe/imapprobe/internal/wiretap"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -111,8 +115,10 @@ func TestFailingReport(t *testing.T) {
 // checkPage asserts on a rendered failing report.
 func checkPage(t *testing.T, doc []byte, rep *prober.Report, step string, code prober.Code, chain bool) {
 	t.Helper()
-	if bytes.Contains(doc, []byte(canary)) {
-		t.Errorf("the HTML holds the password")
+	for _, enc := range redact.Encodings("alice", canary) { // as typed, base64, SASL payloads
+		if bytes.Contains(doc, []byte(enc)) {
+			t.Errorf("the HTML holds the password, as %q", enc)
+		}
 	}
 	if bytes.Contains(bytes.ToLower(doc), []byte("<script")) {
 		t.Errorf("the HTML holds a script")
@@ -178,21 +184,68 @@ func checkPage(t *testing.T, doc []byte, rep *prober.Report, step string, code p
 		t.Errorf("%d waterfall rows marked failing, want the one of %s", len(failingBars), step)
 	}
 
-	certs := p.all(func(n *html.Node) bool { return hasClass(n, "cert") })
-	if chain && (len(certs) == 0 || !strings.Contains(text(certs[0]), "days left")) {
-		t.Errorf("%d certificates shown, want the chain with days left", len(certs))
-	}
-	lines := map[string]int{}
-	for _, n := range p.all(func(n *html.Node) bool { return hasClass(n, "line") }) {
-		for _, c := range []string{"c", "s", "x"} {
-			if hasClass(n, c) {
-				lines[c]++
+	checkChain(t, p, rep, chain)
+	checkTranscript(t, p, rep, step)
+}
+
+// checkChain: one item per certificate of the chain, in order, each with
+// its exact "N days left" or "expired N days ago".
+func checkChain(t *testing.T, p page, rep *prober.Report, chain bool) {
+	t.Helper()
+	var want []string
+	for _, s := range rep.Steps {
+		if d, ok := s.Details.(*prober.TLSDetails); ok {
+			for _, c := range d.Chain {
+				days := fmt.Sprintf("%d days left", c.DaysLeft)
+				if c.NotAfter.Before(rep.Started) {
+					days = fmt.Sprintf("expired %d days ago", int(rep.Started.Sub(c.NotAfter).Hours()/24))
+				}
+				want = append(want, c.Subject+"|"+days)
 			}
 		}
-		at := page{n}.all(func(n *html.Node) bool { return hasClass(n, "at") })
-		if len(at) != 1 || !strings.HasPrefix(text(at[0]), "+") {
-			t.Errorf("transcript line %q has no relative time", text(n))
+	}
+	var got []string
+	for _, n := range p.all(func(n *html.Node) bool { return hasClass(n, "cert") }) {
+		b := p.all(func(m *html.Node) bool { return m.Data == "b" && m.Parent == n })
+		days := page{n}.all(func(m *html.Node) bool { return hasClass(m, "days") })
+		if len(b) != 1 || len(days) != 1 {
+			t.Fatalf("certificate item %q lacks its subject or days", text(n))
 		}
+		got = append(got, text(b[0])+"|"+text(days[0]))
+	}
+	if chain && len(want) == 0 {
+		t.Fatalf("the report has no chain to show")
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("chain shown %q, want %q", got, want)
+	}
+}
+
+// checkTranscript: each transcript line in order, its direction's colour
+// class, its time relative to the connection's start, and its text.
+func checkTranscript(t *testing.T, p page, rep *prober.Report, step string) {
+	t.Helper()
+	class := map[wiretap.Dir]string{wiretap.Client: "c", wiretap.Server: "s"}
+	var want, got []string
+	lines := map[string]int{}
+	for _, s := range rep.Steps {
+		for _, l := range s.Transcript {
+			c := cmp.Or(class[l.Dir], "x")
+			lines[c]++
+			want = append(want, fmt.Sprintf("%s +%.3fs %s: %s", c, l.At.Seconds(), l.Dir, l.Text))
+		}
+	}
+	for _, n := range p.all(func(n *html.Node) bool { return hasClass(n, "line") }) {
+		c := "?"
+		for _, k := range []string{"c", "s", "x"} {
+			if hasClass(n, k) {
+				c = k
+			}
+		}
+		got = append(got, c+" "+text(n))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("transcript shown:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	if step != "tls" && (lines["s"] == 0 || lines["c"] == 0) { // a failed handshake has no IMAP lines
 		t.Errorf("transcript lines by direction %v, want client and server lines", lines)

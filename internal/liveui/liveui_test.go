@@ -109,7 +109,7 @@ func TestRefusals(t *testing.T) {
 		{"CA too big", http.MethodPost, fields(), bigCA, nil, http.StatusRequestEntityTooLarge, "over the"},
 		{"body too big", http.MethodPost, fields(FieldMailbox, strings.Repeat("x", MaxBody)), nil, nil, http.StatusRequestEntityTooLarge, "-byte limit"},
 		{"CA not PEM", http.MethodPost, fields(), []byte("hello"), nil, http.StatusBadRequest, "CA file holds no PEM certificate"},
-		{"password in URL", http.MethodPost, fields(FieldURL, "imaps://alice:"+canary+"@127.0.0.1/INBOX"), nil, nil, http.StatusBadRequest, "URL: password in URL refused"},
+		{"password in URL", http.MethodPost, fields(FieldURL, "imaps://alice:"+canary+"@127.0.0.1/INBOX"), nil, nil, http.StatusBadRequest, "URL: password in URL refused: remove it from the URL and type it in the password field"},
 		{"secret in the URL field", http.MethodPost, fields(FieldURL, canary), nil, nil, http.StatusBadRequest, `URL: "[redacted]" is not a URL`},
 		{"no secret", http.MethodPost, fields(FieldSecret, ""), nil, nil, http.StatusBadRequest, "the password or token is empty"},
 		{"no user", http.MethodPost, fields(FieldURL, "imaps://127.0.0.1/INBOX"), nil, nil, http.StatusBadRequest, "URL: no user"},

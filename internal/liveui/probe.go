@@ -174,7 +174,11 @@ func (u *UI) parse(w http.ResponseWriter, r *http.Request) (request, int, error)
 		}
 	}
 	t, err := prober.ParseURL(one(FieldURL))
-	if err != nil {
+	switch {
+	case err != nil && strings.HasPrefix(err.Error(), "password in URL refused"):
+		// prober's hint names the command line's ways; the page has a field
+		return request{}, http.StatusBadRequest, errors.New("URL: password in URL refused: remove it from the URL and type it in the password field")
+	case err != nil:
 		return request{}, http.StatusBadRequest, errors.New("URL: " + err.Error())
 	}
 	if mode := one(FieldTLS); mode != "" {
