@@ -12,10 +12,9 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/textreport"
 	"html/template"
 	"io"
-	"net"
-	"strconv"
 	"sync"
 	"time"
 
@@ -134,8 +133,8 @@ func build(r *prober.Report) view {
 		res = r.Verdict(false)
 	}
 	v := view{
-		CSS: template.CSS(css), Target: describe(r.Target), Started: r.Started.UTC().Format(time.RFC3339),
-		Duration: fmtDuration(r.Duration), Status: string(res.Status), FailStep: res.Step,
+		CSS: template.CSS(css), Target: textreport.DescribeTarget(r.Target), Started: r.Started.UTC().Format(time.RFC3339),
+		Duration: textreport.FormatDuration(r.Duration), Status: string(res.Status), FailStep: res.Step,
 		Omitted: r.TranscriptOmitted, ExitCode: res.ExitCode,
 	}
 	switch res.Status {
@@ -160,7 +159,7 @@ func build(r *prober.Report) view {
 		}
 		sv := stepView{Name: s.Name, Status: string(s.Status), Mark: marks[s.Status], Note: s.Note, Failing: failing}
 		if performed(s.Status) {
-			sv.Duration = fmtDuration(s.Duration)
+			sv.Duration = textreport.FormatDuration(s.Duration)
 			v.Bars = append(v.Bars, makeBar(s, failing, len(v.Bars), total))
 		}
 		for _, l := range s.Transcript {
@@ -188,7 +187,7 @@ func performed(s prober.Status) bool {
 
 func makeBar(s prober.Step, failing bool, row int, total time.Duration) bar {
 	b := bar{Step: s.Name, Status: string(s.Status), Failing: failing, Y: row*rowH + 4, TextY: row*rowH + 17,
-		Label: fmtDuration(s.Duration), X: labelW}
+		Label: textreport.FormatDuration(s.Duration), X: labelW}
 	if total > 0 {
 		b.X += axisW * float64(s.Start) / float64(total)
 		b.W = axisW * float64(s.Duration) / float64(total)
@@ -257,28 +256,3 @@ func makeCert(c prober.CertSummary, at time.Time) certView {
 	return cv
 }
 
-func describe(t prober.Target) string {
-	scheme := "imaps"
-	if t.TLS != prober.TLSImplicit {
-		scheme = "imap"
-	}
-	user := ""
-	if t.User != "" {
-		user = t.User + "@"
-	}
-	s := fmt.Sprintf("%s://%s%s/%s (TLS %s)", scheme, user, net.JoinHostPort(t.Host, strconv.Itoa(t.Port)), t.Mailbox, t.TLS)
-	if t.ConnectAddr != "" {
-		s += " via " + t.ConnectAddr
-	}
-	return s
-}
-
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
-	case d < 10*time.Second:
-		return fmt.Sprintf("%dms", d.Milliseconds())
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
