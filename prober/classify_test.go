@@ -86,6 +86,8 @@ func TestClosestHint(t *testing.T) {
 		{"Entwürfe", many, `No similar name among the 7 listed mailboxes; they include "INBOX", "Sent", "Drafts", "Trash", "Junk" and 2 more. Pass one with --mailbox or in the URL path.`},
 		{"Entwürfe", many[:2], `No similar name among the 2 listed mailboxes; they include "INBOX", "Sent". Pass one with --mailbox or in the URL path.`},
 		{"Entwürfe", nil, catalog()["mailbox.not_found"].Fix},
+		{"INBOX", many, "LIST names this mailbox, yet the server will not open it: it may be a placeholder that cannot be selected (\\Noselect in LIST's attributes), or visible without the read right (ACL), or not yet on the replica that answered. Check the mailbox's LIST attributes and its rights (GETACL, doveadm acl get, cyradm lam)."},
+		{"inbox", many, "LIST names this mailbox, yet the server will not open it: it may be a placeholder that cannot be selected (\\Noselect in LIST's attributes), or visible without the read right (ACL), or not yet on the replica that answered. Check the mailbox's LIST attributes and its rights (GETACL, doveadm acl get, cyradm lam)."},
 	}
 	for _, c := range cases {
 		p := &probe{t: Target{Mailbox: c.want}}

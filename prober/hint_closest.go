@@ -13,6 +13,10 @@ func (p *probe) closestHint(mb mailboxState) string {
 	if mb.listed && mb.count == 0 {
 		return "LIST returned no mailbox at all, not even INBOX: the account exists but has no mail storage. Check the server's mailbox autocreation (Cyrus autocreate_inbox_folders, Dovecot auto = create) or the account's provisioning."
 	}
+	if mb.has(p.t.Mailbox) {
+		// the name itself is no hint: LIST and SELECT disagree
+		return "LIST names this mailbox, yet the server will not open it: it may be a placeholder that cannot be selected (\\Noselect in LIST's attributes), or visible without the read right (ACL), or not yet on the replica that answered. Check the mailbox's LIST attributes and its rights (GETACL, doveadm acl get, cyradm lam)."
+	}
 	names := closest(p.t.Mailbox, mb.names, 3, p.deadline)
 	intro, more := "Closest existing mailboxes: ", ""
 	if len(names) == 0 {
