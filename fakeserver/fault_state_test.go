@@ -15,29 +15,10 @@ import (
 // untagged responses a selected or idling session is sent, imapclient
 // for UIDVALIDITY, mailbox names and APPEND.
 
-// sameLines compares lines exactly, except that flag names compare
-// without case: imapmemserver stores flags lower-cased (issue 11's
-// fidelity part restores their case), and this test is about which
-// responses arrive, not about that.
-func sameLines(got, want []string) bool {
-	return slices.EqualFunc(got, want, func(g, w string) bool {
-		if strings.Contains(w, "FLAGS (") {
-			return strings.EqualFold(g, w) && strings.EqualFold(w, g) && caseOutsideFlags(g) == caseOutsideFlags(w)
-		}
-		return g == w
-	})
-}
-
-// caseOutsideFlags is a line without its FLAGS list.
-func caseOutsideFlags(l string) string {
-	i := strings.Index(l, "FLAGS (")
-	j := strings.Index(l[i:], ")")
-	return l[:i] + l[i+j:]
-}
-
 // TestStateWhileSelected: a change another session makes reaches the
 // selected session exactly as the untagged responses a real server
-// sends: in IDLE at once, otherwise with the next NOOP's answer.
+// sends, flags spelt as Dovecot spells them: in IDLE at once, otherwise
+// with the next NOOP's answer.
 func TestStateWhileSelected(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -59,6 +40,8 @@ func TestStateWhileSelected(t *testing.T) {
 		{"flags of all at NOOP", `flags:NOOP=INBOX,+\Seen,all`, false,
 			[]string{"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n", "* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n",
 				"* 3 FETCH (UID 3 FLAGS (\\Seen))\r\n"}, 3},
+		{"a keyword at NOOP, as the fault spells it", "flags:NOOP=INBOX,+$Junk,last", false,
+			[]string{"* 3 FETCH (UID 3 FLAGS ($Junk))\r\n"}, 3},
 		{"expunge 100ms into IDLE", "expunge:IDLE=INBOX,after=100ms", true,
 			[]string{"* 1 FETCH (UID 1 FLAGS (\\Deleted))\r\n", "* 1 EXPUNGE\r\n"}, 2},
 	}
@@ -88,7 +71,7 @@ func TestStateWhileSelected(t *testing.T) {
 				}
 				got = got[:len(got)-1]
 			}
-			if !sameLines(got, tt.want) {
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("the selected session was sent\n%q\nwant\n%q", got, tt.want)
 			}
 			r.send("q LOGOUT\r\n")
@@ -231,6 +214,48 @@ func TestRename(t *testing.T) {
 	list, err := c.List("", "Sent*", nil).Collect()
 	if err != nil || len(list) != 1 || list[0].Mailbox != "Sent Items" {
 		t.Fatalf("LIST Sent*: %v, %+v; want only \"Sent Items\"", err, list)
+	}
+}
+
+// TestRenameFaultMovesInferiors: a renamed mailbox takes its inferiors
+// with it, as RENAME does, and the keywords defined in them: $Label1
+// and $Gone, STOREd in Archive/2025 ($Gone then taken off again), are
+// in Old/2025's FLAGS, spelt so, as Dovecot keeps a keyword once defined.
+func TestRenameFaultMovesInferiors(t *testing.T) {
+	t.Parallel()
+	srv := plainServer(t, "rename:LOGIN|AUTHENTICATE=Archive>Old;nth=2")
+	first := loggedInRaw(t, srv)
+	first.send("s SELECT Archive/2025\r\n")
+	first.until("s OK")
+	first.send("k STORE 1 +FLAGS.SILENT ($Label1 $Gone)\r\n")
+	first.until("k OK")
+	first.send("g STORE 1 -FLAGS.SILENT ($Gone)\r\n")
+	first.until("g OK")
+	r := loggedInRaw(t, srv)
+	r.send(`l LIST "" "*"` + "\r\n")
+	var names []string
+	for _, l := range r.until("l ") {
+		if strings.HasPrefix(l, "* LIST ") {
+			names = append(names, l[strings.LastIndex(l, `"/" `)+4:len(l)-2])
+		}
+	}
+	for _, want := range []string{`"Old"`, `"Old/2025"`} {
+		if !slices.Contains(names, want) {
+			t.Errorf("LIST after the rename %q lacks %s", names, want)
+		}
+	}
+	for _, gone := range []string{`"Archive"`, `"Archive/2025"`} {
+		if slices.Contains(names, gone) {
+			t.Errorf("LIST after the rename %q still has %s", names, gone)
+		}
+	}
+	r.send("s SELECT Old/2025\r\n")
+	if got, want := r.until("s OK"), `* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label1 $Gone)`+"\r\n"; !slices.Contains(got, want) {
+		t.Errorf("SELECT Old/2025: %q, want %q", got, want)
+	}
+	r.send("f FETCH 1 (FLAGS)\r\n")
+	if got, want := r.until("f "), []string{"* 1 FETCH (UID 1 FLAGS ($Label1))\r\n", "f OK FETCH completed\r\n"}; !slices.Equal(got, want) {
+		t.Errorf("FETCH in Old/2025: %q, want %q", got, want)
 	}
 }
 
