@@ -280,6 +280,33 @@ func TestOverQuotaAppend(t *testing.T) {
 	}
 }
 
+// TestOverQuotaAppendLiterals: over a raw socket, in both personas, an
+// APPEND with a synchronising literal gets the NO instead of the "+"
+// (the client then sends no literal), and one with a non-synchronising
+// literal (LITERAL+ or LITERAL-) gets the NO after its literal, which
+// is read and dropped, not taken for a command; nothing is stored.
+func TestOverQuotaAppendLiterals(t *testing.T) {
+	t.Parallel()
+	for _, p := range []fakeserver.Persona{fakeserver.PersonaGoImap, fakeserver.PersonaDovecot} {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithPersona(p),
+				withSpecs(t, "reply:APPEND=NO [OVERQUOTA] Quota exceeded"))
+			r := loggedInRaw(t, srv)
+			const no = "NO [OVERQUOTA] Quota exceeded\r\n"
+			r.send("a APPEND INBOX {5}\r\n")
+			if l := r.line(); l != "a "+no {
+				t.Fatalf("APPEND with {5}: %q, want a %s", l, no)
+			}
+			r.send("b APPEND INBOX (\\Seen) {10+}\r\nb NOOP\r\nxx\r\nc STATUS INBOX (MESSAGES)\r\n")
+			got := r.until("c ")
+			if len(got) != 3 || got[0] != "b "+no || got[1] != "* STATUS INBOX (MESSAGES 3)\r\n" || !strings.HasPrefix(got[2], "c OK ") {
+				t.Errorf("APPEND with {10+} holding a command line, then STATUS: %q", got)
+			}
+		})
+	}
+}
+
 // TestIdleDrop: an IDLE that lasts past the drop is cut (FIN: the client
 // reads EOF; rst: a reset), no earlier; one that ends in time is not.
 func TestIdleDrop(t *testing.T) {
