@@ -62,7 +62,7 @@ var clientPackages = map[string]string{"mbsync": "isync", "fetchmail": "fetchmai
 // needClient returns the path of a real client's binary. When it is
 // missing, the test skips with how to install it, or fails under CI=true
 // (realservers.Need's rule).
-func needClient(t *testing.T, bin string) string {
+func needClient(t testing.TB, bin string) string {
 	t.Helper()
 	path, err := exec.LookPath(bin)
 	if err != nil {
