@@ -2,6 +2,7 @@ package fakeserver_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -92,44 +93,40 @@ func TestStateFaultsPerConnection(t *testing.T) {
 		}
 	})
 
-	t.Run("uidvalidity between sessions", func(t *testing.T) {
-		t.Parallel()
-		srv := fakeserver.New(t, withSpecs(t, "uidvalidity:LOGIN|AUTHENTICATE=INBOX;nth=2"), perConn)
-		var got []uint32
-		for range 3 {
-			data, err := login(t, srv).Select("INBOX", nil).Wait()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if data.NumMessages != fakeserver.SeededInbox {
-				t.Errorf("SELECT INBOX: %d messages, want %d", data.NumMessages, fakeserver.SeededInbox)
-			}
-			got = append(got, data.UIDValidity)
-		}
-		// The seed makes 7 mailboxes; the copy of INBOX is the 8th.
-		if want := []uint32{1, 8, 1}; !slices.Equal(got, want) {
-			t.Errorf("UIDVALIDITY of INBOX in three sessions %v, want %v", got, want)
-		}
-	})
-
-	t.Run("rename between sessions", func(t *testing.T) {
-		t.Parallel()
-		srv := fakeserver.New(t, withSpecs(t, "rename:LOGIN|AUTHENTICATE=Sent>Sent Items;nth=2"), perConn)
+	// Three sessions, each SELECTing once: what each was answered, as
+	// "UIDVALIDITY N, M messages" or the NO's type and code.
+	sessions := func(t *testing.T, spec, mailbox string) []string {
+		srv := fakeserver.New(t, withSpecs(t, spec), perConn)
 		var got []string
 		for range 3 {
-			_, err := login(t, srv).Select("Sent", nil).Wait()
+			data, err := login(t, srv).Select(mailbox, nil).Wait()
 			var ie *imap.Error
 			switch {
 			case err == nil:
-				got = append(got, "OK")
+				got = append(got, fmt.Sprintf("UIDVALIDITY %d, %d messages", data.UIDValidity, data.NumMessages))
 			case errors.As(err, &ie):
 				got = append(got, string(ie.Type)+" "+string(ie.Code))
 			default:
 				t.Fatal(err)
 			}
 		}
-		if want := []string{"OK", "NO NONEXISTENT", "OK"}; !slices.Equal(got, want) {
-			t.Errorf("SELECT Sent in three sessions %q, want %q", got, want)
-		}
-	})
+		return got
+	}
+	for _, tc := range []struct {
+		name, spec, mailbox string
+		want                []string
+	}{
+		// The seed makes 7 mailboxes; the copy of INBOX is the 8th.
+		{"uidvalidity between sessions", "uidvalidity:LOGIN|AUTHENTICATE=INBOX;nth=2", "INBOX",
+			[]string{"UIDVALIDITY 1, 3 messages", "UIDVALIDITY 8, 3 messages", "UIDVALIDITY 1, 3 messages"}},
+		{"rename between sessions", "rename:LOGIN|AUTHENTICATE=Sent>Sent Items;nth=2", "Sent",
+			[]string{"UIDVALIDITY 2, 1 messages", "NO NONEXISTENT", "UIDVALIDITY 2, 1 messages"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := sessions(t, tc.spec, tc.mailbox); !slices.Equal(got, tc.want) {
+				t.Errorf("SELECT %s in three sessions %q, want %q", tc.mailbox, got, tc.want)
+			}
+		})
+	}
 }
