@@ -197,16 +197,10 @@ func TestClientOfflineimapSync(t *testing.T) {
 // refuses to run as root; allow_root_commands lets the MDA).
 func writeGetmailConfig(t *testing.T, srv *fakeserver.Server, dir string) string {
 	t.Helper()
-	for _, d := range []string{"delivered", "getmail"} {
-		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	mda := filepath.Join(dir, "deliver.sh")
-	script := "#!/bin/sh\nexec cat > \"$(mktemp \"$1/msg.XXXXXX\")\"\n"
-	if err := os.WriteFile(mda, []byte(script), 0o700); err != nil {
+	if err := os.Mkdir(filepath.Join(dir, "getmail"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	mda, out := writeMDA(t, dir)
 	conf := fmt.Sprintf(`[retriever]
 type = SimpleIMAPSSLRetriever
 server = %s
@@ -228,7 +222,7 @@ read_all = false
 delete = false
 verbose = 2
 `, clientHost, fakePort(t, srv), clientUser, clientPassword, writeCA(t, srv, dir), clientIOTimeout,
-		mda, filepath.Join(dir, "delivered"))
+		mda, out)
 	writeConfig(t, filepath.Join(dir, "getmail"), "getmailrc", conf)
 	return filepath.Join(dir, "getmail")
 }
