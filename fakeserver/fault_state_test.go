@@ -2,6 +2,7 @@ package fakeserver_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -277,6 +278,38 @@ func TestOverQuotaAppend(t *testing.T) {
 	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || *st.NumMessages != fakeserver.SeededInbox {
 		t.Fatalf("STATUS INBOX: %v, %+v; want %d", err, st, fakeserver.SeededInbox)
+	}
+}
+
+// TestOverQuotaFills: with since=3 the quota fills after two APPENDs:
+// the first two are stored, every later one is refused.
+func TestOverQuotaFills(t *testing.T) {
+	t.Parallel()
+	srv := plainServer(t, "reply:APPEND=NO [OVERQUOTA] Quota exceeded;since=3")
+	c := login(t, srv)
+	var got []string
+	for i := range 4 {
+		msg := fmt.Sprintf("Subject: %d\r\n\r\nbody\r\n", i)
+		cmd := c.Append("INBOX", int64(len(msg)), nil)
+		_, _ = cmd.Write([]byte(msg))
+		_ = cmd.Close()
+		_, err := cmd.Wait()
+		var ie *imap.Error
+		switch {
+		case err == nil:
+			got = append(got, "OK")
+		case errors.As(err, &ie):
+			got = append(got, string(ie.Type)+" "+string(ie.Code))
+		default:
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"OK", "OK", "NO OVERQUOTA", "NO OVERQUOTA"}; !slices.Equal(got, want) {
+		t.Errorf("four APPENDs answered %q, want %q", got, want)
+	}
+	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || *st.NumMessages != fakeserver.SeededInbox+2 {
+		t.Fatalf("STATUS INBOX: %v, %+v; want %d", err, st, fakeserver.SeededInbox+2)
 	}
 }
 

@@ -77,7 +77,7 @@ func fieldsOf(f Fault) []field {
 		}
 	}
 	s := f.Scope()
-	return append(out, field{"user", false, &s.User}, field{"nth", false, &s.Nth}, field{"times", false, &s.Times})
+	return append(out, field{"user", false, &s.User}, field{"nth", false, &s.Nth}, field{"since", false, &s.Since}, field{"times", false, &s.Times})
 }
 
 // jsonFields lists the JSON names of a fault's fields, kind and scope.
