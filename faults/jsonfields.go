@@ -89,12 +89,15 @@ func jsonFields(f Fault) []string {
 	return names
 }
 
-// textFields returns f's string fields and its scope's user.
+// textFields returns f's string fields (a list's each), and its scope's user.
 func textFields(f Fault) []string {
 	var out []string
 	for _, fd := range fieldsOf(f) {
-		if p, ok := fd.ptr.(*string); ok {
+		switch p := fd.ptr.(type) {
+		case *string:
 			out = append(out, *p)
+		case *[]string: // a flags fault's add and remove
+			out = append(out, *p...)
 		}
 	}
 	return out
