@@ -32,7 +32,6 @@ type backend struct {
 	users      *userDB
 	mechanisms []string // SASL mechanisms offered
 	caps       imap.CapSet
-	keywords   *keywordBook
 	fresh      FreshScope // WithFreshState
 	restricted string     // WithRestrictedMailbox: refuses SELECT and STATUS
 
@@ -49,7 +48,6 @@ func newBackend(users *userDB, p *personaSpec) *backend {
 		mechanisms: saslMechanisms,
 		caps:       imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}, imap.CapSpecialUse: {}},
 		servers:    make(map[backendKind]*pipeListener),
-		keywords:   newKeywordBook(),
 	}
 	if p.mechanisms != nil {
 		b.mechanisms = p.mechanisms

@@ -62,8 +62,10 @@ type conn struct {
 	user      string
 	be        *backendSession
 	pending   []*pendingCmd
-	contTag   string // AUTHENTICATE or IDLE in progress: its lines are not commands
-	saslMech  string // mechanism whose first client response names the user
+	contTag   string          // AUTHENTICATE or IDLE in progress: its lines are not commands
+	saslMech  string          // mechanism whose first client response names the user
+	store     *mailStore      // the mail the login opened (fresh.go)
+	deferred  []faults.Change // state changes awaiting a PerConnection login's copy
 	closedBy  CloseReason
 	acted     []faults.Fault // the faults that fired, for the unfired log
 

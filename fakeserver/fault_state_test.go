@@ -2,6 +2,7 @@ package fakeserver_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -15,29 +16,10 @@ import (
 // untagged responses a selected or idling session is sent, imapclient
 // for UIDVALIDITY, mailbox names and APPEND.
 
-// sameLines compares lines exactly, except that flag names compare
-// without case: imapmemserver stores flags lower-cased (issue 11's
-// fidelity part restores their case), and this test is about which
-// responses arrive, not about that.
-func sameLines(got, want []string) bool {
-	return slices.EqualFunc(got, want, func(g, w string) bool {
-		if strings.Contains(w, "FLAGS (") {
-			return strings.EqualFold(g, w) && strings.EqualFold(w, g) && caseOutsideFlags(g) == caseOutsideFlags(w)
-		}
-		return g == w
-	})
-}
-
-// caseOutsideFlags is a line without its FLAGS list.
-func caseOutsideFlags(l string) string {
-	i := strings.Index(l, "FLAGS (")
-	j := strings.Index(l[i:], ")")
-	return l[:i] + l[i+j:]
-}
-
 // TestStateWhileSelected: a change another session makes reaches the
 // selected session exactly as the untagged responses a real server
-// sends: in IDLE at once, otherwise with the next NOOP's answer.
+// sends, flags spelt as Dovecot spells them: in IDLE at once, otherwise
+// with the next NOOP's answer.
 func TestStateWhileSelected(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -59,6 +41,8 @@ func TestStateWhileSelected(t *testing.T) {
 		{"flags of all at NOOP", `flags:NOOP=INBOX,+\Seen,all`, false,
 			[]string{"* 1 FETCH (UID 1 FLAGS (\\Seen))\r\n", "* 2 FETCH (UID 2 FLAGS (\\Seen))\r\n",
 				"* 3 FETCH (UID 3 FLAGS (\\Seen))\r\n"}, 3},
+		{"a keyword at NOOP, as the fault spells it", "flags:NOOP=INBOX,+$Junk,last", false,
+			[]string{"* 3 FETCH (UID 3 FLAGS ($Junk))\r\n"}, 3},
 		{"expunge 100ms into IDLE", "expunge:IDLE=INBOX,after=100ms", true,
 			[]string{"* 1 FETCH (UID 1 FLAGS (\\Deleted))\r\n", "* 1 EXPUNGE\r\n"}, 2},
 	}
@@ -88,7 +72,7 @@ func TestStateWhileSelected(t *testing.T) {
 				}
 				got = got[:len(got)-1]
 			}
-			if !sameLines(got, tt.want) {
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("the selected session was sent\n%q\nwant\n%q", got, tt.want)
 			}
 			r.send("q LOGOUT\r\n")
@@ -234,6 +218,48 @@ func TestRename(t *testing.T) {
 	}
 }
 
+// TestRenameFaultMovesInferiors: a renamed mailbox takes its inferiors
+// with it, as RENAME does, and the keywords defined in them: $Label1
+// and $Gone, STOREd in Archive/2025 ($Gone then taken off again), are
+// in Old/2025's FLAGS, spelt so, as Dovecot keeps a keyword once defined.
+func TestRenameFaultMovesInferiors(t *testing.T) {
+	t.Parallel()
+	srv := plainServer(t, "rename:LOGIN|AUTHENTICATE=Archive>Old;nth=2")
+	first := loggedInRaw(t, srv)
+	first.send("s SELECT Archive/2025\r\n")
+	first.until("s OK")
+	first.send("k STORE 1 +FLAGS.SILENT ($Label1 $Gone)\r\n")
+	first.until("k OK")
+	first.send("g STORE 1 -FLAGS.SILENT ($Gone)\r\n")
+	first.until("g OK")
+	r := loggedInRaw(t, srv)
+	r.send(`l LIST "" "*"` + "\r\n")
+	var names []string
+	for _, l := range r.until("l ") {
+		if strings.HasPrefix(l, "* LIST ") {
+			names = append(names, l[strings.LastIndex(l, `"/" `)+4:len(l)-2])
+		}
+	}
+	for _, want := range []string{`"Old"`, `"Old/2025"`} {
+		if !slices.Contains(names, want) {
+			t.Errorf("LIST after the rename %q lacks %s", names, want)
+		}
+	}
+	for _, gone := range []string{`"Archive"`, `"Archive/2025"`} {
+		if slices.Contains(names, gone) {
+			t.Errorf("LIST after the rename %q still has %s", names, gone)
+		}
+	}
+	r.send("s SELECT Old/2025\r\n")
+	if got, want := r.until("s OK"), `* FLAGS (\Answered \Flagged \Deleted \Seen \Draft $Label1 $Gone)`+"\r\n"; !slices.Contains(got, want) {
+		t.Errorf("SELECT Old/2025: %q, want %q", got, want)
+	}
+	r.send("f FETCH 1 (FLAGS)\r\n")
+	if got, want := r.until("f "), []string{"* 1 FETCH (UID 1 FLAGS ($Label1))\r\n", "f OK FETCH completed\r\n"}; !slices.Equal(got, want) {
+		t.Errorf("FETCH in Old/2025: %q, want %q", got, want)
+	}
+}
+
 // TestOverQuotaAppend: the over-quota APPEND is a reply fault; imapclient
 // sees NO [OVERQUOTA] with the text, and nothing is stored.
 func TestOverQuotaAppend(t *testing.T) {
@@ -252,6 +278,65 @@ func TestOverQuotaAppend(t *testing.T) {
 	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || *st.NumMessages != fakeserver.SeededInbox {
 		t.Fatalf("STATUS INBOX: %v, %+v; want %d", err, st, fakeserver.SeededInbox)
+	}
+}
+
+// TestOverQuotaFills: with since=3 the quota fills after two APPENDs:
+// the first two are stored, every later one is refused.
+func TestOverQuotaFills(t *testing.T) {
+	t.Parallel()
+	srv := plainServer(t, "reply:APPEND=NO [OVERQUOTA] Quota exceeded;since=3")
+	c := login(t, srv)
+	var got []string
+	for i := range 4 {
+		msg := fmt.Sprintf("Subject: %d\r\n\r\nbody\r\n", i)
+		cmd := c.Append("INBOX", int64(len(msg)), nil)
+		_, _ = cmd.Write([]byte(msg))
+		_ = cmd.Close()
+		_, err := cmd.Wait()
+		var ie *imap.Error
+		switch {
+		case err == nil:
+			got = append(got, "OK")
+		case errors.As(err, &ie):
+			got = append(got, string(ie.Type)+" "+string(ie.Code))
+		default:
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"OK", "OK", "NO OVERQUOTA", "NO OVERQUOTA"}; !slices.Equal(got, want) {
+		t.Errorf("four APPENDs answered %q, want %q", got, want)
+	}
+	st, err := c.Status("INBOX", &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil || *st.NumMessages != fakeserver.SeededInbox+2 {
+		t.Fatalf("STATUS INBOX: %v, %+v; want %d", err, st, fakeserver.SeededInbox+2)
+	}
+}
+
+// TestOverQuotaAppendLiterals: over a raw socket, in both personas, an
+// APPEND with a synchronising literal gets the NO instead of the "+"
+// (the client then sends no literal), and one with a non-synchronising
+// literal (LITERAL+ or LITERAL-) gets the NO after its literal, which
+// is read and dropped, not taken for a command; nothing is stored.
+func TestOverQuotaAppendLiterals(t *testing.T) {
+	t.Parallel()
+	for _, p := range []fakeserver.Persona{fakeserver.PersonaGoImap, fakeserver.PersonaDovecot} {
+		t.Run(p.String(), func(t *testing.T) {
+			t.Parallel()
+			srv := fakeserver.New(t, fakeserver.WithMode(fakeserver.ModePlaintext), fakeserver.WithPersona(p),
+				withSpecs(t, "reply:APPEND=NO [OVERQUOTA] Quota exceeded"))
+			r := loggedInRaw(t, srv)
+			const no = "NO [OVERQUOTA] Quota exceeded\r\n"
+			r.send("a APPEND INBOX {5}\r\n")
+			if l := r.line(); l != "a "+no {
+				t.Fatalf("APPEND with {5}: %q, want a %s", l, no)
+			}
+			r.send("b APPEND INBOX (\\Seen) {10+}\r\nb NOOP\r\nxx\r\nc STATUS INBOX (MESSAGES)\r\n")
+			got := r.until("c ")
+			if len(got) != 3 || got[0] != "b "+no || got[1] != "* STATUS INBOX (MESSAGES 3)\r\n" || !strings.HasPrefix(got[2], "c OK ") {
+				t.Errorf("APPEND with {10+} holding a command line, then STATUS: %q", got)
+			}
+		})
 	}
 }
 

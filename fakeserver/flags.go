@@ -217,15 +217,15 @@ func hasPrefixFold(b []byte, prefix string) bool {
 	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
 }
 
-// rewriteFlags applies rewriteFlags with the keywords of the
-// connection's user.
+// rewriteFlags applies rewriteFlags with the keywords of the mail the
+// connection's login opened.
 func (c *conn) rewriteFlags(line []byte) []byte {
 	if !bytes.HasPrefix(line, []byte("* ")) || !bytes.Contains(line, []byte("FLAGS")) {
 		return line
 	}
 	var kw keywordSpeller
-	if u := c.srv.backend.keywords.forUser(c.info().User); u != nil {
-		kw = u
+	if st := c.boundStore(); st != nil {
+		kw = st.keywords
 	}
 	return rewriteFlags(line, kw, c.persona.spec.systemFlags)
 }

@@ -12,11 +12,14 @@ type FreshScope int
 
 const (
 	// PerServer (the default): every New or Start seeds fresh mail, which
-	// all of that server's connections share.
+	// all of that server's connections share. Each user's mail is a copy
+	// of their own either way: users never see each other's changes.
 	PerServer FreshScope = iota
 	// PerConnection: each connection gets its own fresh copy of the seed
 	// when it logs in (LOGIN, AUTHENTICATE or PREAUTH), so one test's
-	// changes never leak into the next connection's view.
+	// changes never leak into the next connection's view. A state fault
+	// changes that copy; one that fires before the login (on LOGIN
+	// itself) changes the copy the login opens.
 	PerConnection
 )
 
@@ -56,6 +59,11 @@ func (s *session) bind(u *user) error {
 	s.store = st
 	s.user = u.name
 	s.UserSession = imapmemserver.NewUserSession(st.mem)
+	if s.conn != nil {
+		if be, ok := s.conn.NetConn().(backendEnd); ok && be.m.bound != nil {
+			be.m.bound(st)
+		}
+	}
 	return nil
 }
 

@@ -14,38 +14,19 @@ import (
 // SELECT and EXAMINE as Dovecot 2.3 sends them (issue 11; see flags.go
 // for why the front respells the backend's lines). imapmemserver keeps
 // only the lower-case form of a keyword, so the backend session notes
-// the spelling each user first gave it, in STORE and APPEND, and the
+// the spelling the user first gave it, in STORE and APPEND, and the
 // order keywords were created in each mailbox, which is the order
 // Dovecot lists them in.
 
-// keywordBook is the keywords of every user, by user name.
-type keywordBook struct {
-	mu     sync.Mutex
-	byUser map[string]*userKeywords
+func newUserKeywords() *userKeywords {
+	return &userKeywords{rank: map[string]int{}, boxes: map[string][]string{}}
 }
 
-func newKeywordBook() *keywordBook { return &keywordBook{byUser: map[string]*userKeywords{}} }
-
-// forUser returns the user's keywords, or nil if they have none.
-func (b *keywordBook) forUser(name string) *userKeywords {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.byUser[name]
-}
-
-func (b *keywordBook) user(name string) *userKeywords {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	u := b.byUser[name]
-	if u == nil {
-		u = &userKeywords{rank: map[string]int{}, boxes: map[string][]string{}}
-		b.byUser[name] = u
-	}
-	return u
-}
-
-// userKeywords is one user's keywords: the first spelling of each, in
-// the order first used, and those each mailbox has defined.
+// userKeywords is the keywords of one copy of a user's mail (mailStore):
+// the first spelling of each, in the order first used, and those each
+// mailbox has defined. They live with the copy, so that under
+// WithFreshState(PerConnection) one connection's keywords never show in
+// another's FLAGS.
 type userKeywords struct {
 	mu    sync.Mutex
 	order []string            // spellings, in the order first used
@@ -117,13 +98,11 @@ func dovecotSelectFlags() []imap.Flag {
 	return flags
 }
 
-// bind makes the session u's.
-
 // selectFlags sets a selected mailbox's FLAGS and PERMANENTFLAGS as
 // Dovecot does; a read-only mailbox permits none.
 func (s *session) selectFlags(name string, readOnly bool, data *imap.SelectData) {
 	s.selected = name
-	data.Flags = s.backend.keywords.user(s.user).mailboxFlags(name, data.Flags)
+	data.Flags = s.store.keywords.mailboxFlags(name, data.Flags)
 	data.PermanentFlags = []imap.Flag{}
 	if !readOnly {
 		data.PermanentFlags = append(slices.Clone(data.Flags), imap.FlagWildcard)
@@ -144,7 +123,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 		return nil
 	}
 	if flags.Op != imap.StoreFlagsDel && s.selected != "" {
-		u := s.backend.keywords.user(s.user)
+		u := s.store.keywords
 		if u.define(s.selected, flags.Flags) && s.conn != nil {
 			list := u.mailboxFlags(s.selected, nil)
 			announce := fmt.Sprintf("* FLAGS (%s)\r\n* OK [PERMANENTFLAGS (%s \\*)] Permanent flags\r\n",
@@ -161,7 +140,7 @@ func (s *session) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *im
 func (s *session) Append(mailbox string, r imap.LiteralReader, options *imap.AppendOptions) (*imap.AppendData, error) {
 	data, err := s.UserSession.Append(mailbox, r, options)
 	if err == nil && options != nil {
-		s.backend.keywords.user(s.user).define(mailbox, options.Flags)
+		s.store.keywords.define(mailbox, options.Flags)
 	}
 	return data, err
 }

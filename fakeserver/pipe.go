@@ -37,6 +37,10 @@ type memPipe struct {
 	backendClosed func()
 
 	preAuthUser string // for NewSession: what the front decided
+	// bound, if set, is told the store a login on this pipe opened
+	// (fresh.go), so that the front's state faults and flag spelling
+	// work on the connection's own copy.
+	bound func(*mailStore)
 }
 
 func newMemPipe(preAuthUser string, respond func([]byte) error, backendClosed func()) *memPipe {

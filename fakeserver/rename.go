@@ -28,19 +28,13 @@ func (s *session) Rename(name, newName string, options *imap.RenameOptions) erro
 	case strings.HasPrefix(newName, name+string(mailDelim)):
 		return errRenameUnderSelf
 	}
-	renamed, err := s.store.renameTree(name, newName)
-	if u := s.backend.keywords.forUser(s.user); u != nil {
-		for _, r := range renamed {
-			u.rename(r[0], r[1])
-		}
-	}
-	return err
+	return s.store.renameTree(name, newName)
 }
 
 // renameTree renames a mailbox and then its inferiors, shortest first (a
 // clash of names was checked for the mailbox itself, and an inferior's
-// new name is under it), and returns the renames done.
-func (st *mailStore) renameTree(from, to string) ([][2]string, error) {
+// new name is under it). Each one's keywords follow it.
+func (st *mailStore) renameTree(from, to string) error {
 	var inferiors []string
 	for n := range st.snapshot() {
 		if strings.HasPrefix(n, from+string(mailDelim)) {
@@ -51,16 +45,15 @@ func (st *mailStore) renameTree(from, to string) ([][2]string, error) {
 	if st.has(from) || len(inferiors) == 0 { // else a \Noselect parent LIST made up
 		inferiors = append([]string{from}, inferiors...)
 	}
-	var done [][2]string
 	for _, n := range inferiors {
 		dest := to + strings.TrimPrefix(n, from)
 		if err := st.mem.Rename(n, dest, nil); err != nil {
-			return done, err
+			return err
 		}
 		st.renamed(n, dest)
-		done = append(done, [2]string{n, dest})
+		st.keywords.rename(n, dest)
 	}
-	return done, nil
+	return nil
 }
 
 // rename moves a mailbox's keywords to its new name.

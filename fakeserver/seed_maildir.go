@@ -31,8 +31,8 @@ import (
 // (15-mailboxes.conf) gives them. A folder's parent without a directory of its own is listed
 // \Noselect, as Dovecot lists it.
 func LoadMaildir(dir string) ([]SeedMailbox, error) {
-	if _, err := os.Stat(filepath.Join(dir, "cur")); err != nil {
-		return nil, fmt.Errorf("%s: not a Maildir: %w", dir, err)
+	if fi, err := os.Stat(filepath.Join(dir, "cur")); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%s: a directory seed must be a Maildir, with a cur/ directory (or give a JSON, YAML or mbox file)", dir)
 	}
 	keywords, err := dovecotKeywords(filepath.Join(dir, "dovecot-keywords"))
 	if err != nil {

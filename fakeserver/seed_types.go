@@ -280,6 +280,9 @@ func seedFromBoxes(st *mailStore, boxes []SeedMailbox) error {
 			st.subscribe(name, true)
 		}
 		for i, m := range mb.Messages {
+			// The store's keywords, so that FETCH and SELECT spell them
+			// as the seed does.
+			st.keywords.define(name, m.Flags)
 			t := m.InternalDate
 			if t.IsZero() {
 				t = seedTime.Add(time.Duration(i) * time.Hour)
@@ -338,8 +341,7 @@ func crlf(raw []byte) []byte {
 }
 
 // seedStore seeds a new user's store: the seeds' mailboxes if they give
-// the user any, else the fixed seed. Seeded keywords go into the
-// keyword book, so that FETCH and SELECT spell them as the seed does.
+// the user any, else the fixed seed.
 func (s *Server) seedStore(u *user) error {
 	boxes, ok := s.cfg.seedFor(u.name, s.users.first() == nil)
 	boxes = cloneSeedBoxes(boxes) // fresh copies replay it; the caller may change theirs
@@ -350,13 +352,7 @@ func (s *Server) seedStore(u *user) error {
 	if err := u.recipe.apply(u.store, func(st *mailStore) error { return seedFromBoxes(st, boxes) }); err != nil {
 		return fmt.Errorf("WithSeed: user %s: %w", u.name, err)
 	}
-	kw := s.backend.keywords.user(u.name)
-	return walkSeedBoxes("", boxes, func(name string, mb *SeedMailbox) error {
-		for _, m := range mb.Messages {
-			kw.define(name, m.Flags)
-		}
-		return nil
-	})
+	return nil
 }
 
 func cloneSeedBoxes(boxes []SeedMailbox) []SeedMailbox {

@@ -64,6 +64,7 @@ func (c *conn) dialBackend(preAuthUser string) (*backendSession, []byte, bool) {
 func (c *conn) tryDialBackend(preAuthUser string) (*backendSession, []byte, error) {
 	be := &backendSession{greeting: make(chan []byte, 1), attachedCh: make(chan struct{})}
 	be.pipe = newMemPipe(preAuthUser, func(p []byte) error { return c.respond(be, p) }, func() { c.backendEnded(be) })
+	be.pipe.bound = c.bound
 	be.conn = frontEnd{be.pipe}
 	if err := c.srv.backend.dial(c.backendKind(), be.pipe); err != nil {
 		return nil, nil, err

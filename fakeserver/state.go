@@ -54,36 +54,81 @@ func changeDelay(ch faults.Change) time.Duration {
 	return 0
 }
 
-// applyChange makes one change in the user's store and notes the outcome
-// in the transcript and the server log: a change that cannot be made
-// (no such mailbox, no user yet) changes nothing.
+// applyChange makes one change in the mail the connection sees: the
+// user's, or under WithFreshState(PerConnection) the connection's own
+// copy, which a change asked for before the login made it (a fault on
+// LOGIN, say) waits for. The outcome is noted in the transcript and the
+// server log: a change that cannot be made (no such mailbox, no user
+// yet) changes nothing.
 func (c *conn) applyChange(ch faults.Change) {
 	name := c.info().User
 	u := c.srv.users.get(name)
+	if u == nil {
+		c.changeNotMade(fmt.Errorf("no user logged in (%q)", name))
+		return
+	}
+	c.mu.Lock()
+	st := c.store
+	if st == nil && c.srv.backend.fresh == PerConnection {
+		c.deferred = append(c.deferred, ch)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	if st == nil {
+		st = u.store
+	}
+	c.makeChange(st, name, ch)
+}
+
+// bound is told by the backend the store a login opened; the changes
+// waiting for it are made there.
+func (c *conn) bound(st *mailStore) {
+	c.mu.Lock()
+	c.store = st
+	waiting := c.deferred
+	c.deferred = nil
+	name := c.user
+	c.mu.Unlock()
+	for _, ch := range waiting {
+		c.makeChange(st, name, ch)
+	}
+}
+
+// boundStore is the store the connection's login opened, or nil.
+func (c *conn) boundStore() *mailStore {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.store
+}
+
+func (c *conn) makeChange(st *mailStore, user string, ch faults.Change) {
 	var what string
-	err := fmt.Errorf("no user logged in (%q)", name)
-	if u != nil {
-		switch ch := ch.(type) {
-		case faults.ChangeUIDValidity:
-			what, err = newUIDValidity(u.store.mem, ch.Mailbox)
-		case faults.ChangeRename:
-			what, err = renameMailbox(u.store, ch.From, ch.To)
-		case faults.ChangeExpunge:
-			what, err = expungeMessages(u.store.mem, ch)
-		case faults.ChangeAppend:
-			what, err = deliverMessages(u.store.mem, name, ch)
-		case faults.ChangeFlags:
-			what, err = storeFlags(u.store.mem, ch)
-		default:
-			err = fmt.Errorf("unknown change %T", ch)
-		}
+	var err error
+	switch ch := ch.(type) {
+	case faults.ChangeUIDValidity:
+		what, err = newUIDValidity(st.mem, ch.Mailbox)
+	case faults.ChangeRename:
+		what, err = renameMailbox(st, ch.From, ch.To)
+	case faults.ChangeExpunge:
+		what, err = expungeMessages(st.mem, ch)
+	case faults.ChangeAppend:
+		what, err = deliverMessages(st.mem, user, ch)
+	case faults.ChangeFlags:
+		what, err = storeFlags(st, ch)
+	default:
+		err = fmt.Errorf("unknown change %T", ch)
 	}
 	if err != nil {
-		c.tap.Note("state change not made: %v", err)
-		c.srv.logf("conn %d: state change not made: %v", c.id, err)
+		c.changeNotMade(err)
 		return
 	}
 	c.tap.Note("state change: %s", what)
+}
+
+func (c *conn) changeNotMade(err error) {
+	c.tap.Note("state change not made: %v", err)
+	c.srv.logf("conn %d: state change not made: %v", c.id, err)
 }
 
 // sideSession is another session of the user with mailbox selected, for a

@@ -43,9 +43,9 @@ func expungeMessages(u *imapmemserver.User, ch faults.ChangeExpunge) (string, er
 
 // storeFlags changes flags as another client's STORE does. Every other
 // session with the mailbox selected is sent a FETCH (UID FLAGS) per
-// message.
-func storeFlags(u *imapmemserver.User, ch faults.ChangeFlags) (string, error) {
-	s, _, err := sideSession(u, ch.Mailbox)
+// message, with keywords as the fault spells them.
+func storeFlags(st *mailStore, ch faults.ChangeFlags) (string, error) {
+	s, _, err := sideSession(st.mem, ch.Mailbox)
 	if err != nil {
 		return "", fmt.Errorf("flags: %w", err)
 	}
@@ -68,6 +68,9 @@ func storeFlags(u *imapmemserver.User, ch faults.ChangeFlags) (string, error) {
 		flags := make([]imap.Flag, len(op.flags))
 		for i, f := range op.flags {
 			flags[i] = imap.Flag(f)
+		}
+		if op.op == imap.StoreFlagsAdd {
+			st.keywords.define(ch.Mailbox, flags)
 		}
 		if err := s.Store(nil, set, &imap.StoreFlags{Op: op.op, Silent: true, Flags: flags}, nil); err != nil {
 			return "", fmt.Errorf("flags in %q: %w", ch.Mailbox, err)

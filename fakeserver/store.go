@@ -21,7 +21,8 @@ const mailDelim = '/'
 // CreateOptions.SpecialUse) and their subscriptions. The session keeps the
 // index in step with CREATE, DELETE, RENAME and (UN)SUBSCRIBE (list.go).
 type mailStore struct {
-	mem *imapmemserver.User
+	mem      *imapmemserver.User
+	keywords *userKeywords // their spelling and FLAGS order (keywords.go)
 
 	mu    sync.Mutex
 	boxes map[string]*boxMeta
@@ -33,7 +34,7 @@ type boxMeta struct {
 }
 
 func newMailStore(name, pass string) *mailStore {
-	return &mailStore{mem: imapmemserver.NewUser(name, pass), boxes: make(map[string]*boxMeta)}
+	return &mailStore{mem: imapmemserver.NewUser(name, pass), keywords: newUserKeywords(), boxes: make(map[string]*boxMeta)}
 }
 
 // create makes a mailbox in imapmemserver and the index.

@@ -34,6 +34,10 @@ func validate(f Fault) *fieldError {
 	switch {
 	case s.Nth < 0:
 		return &fieldError{"nth", fmt.Sprintf("bad nth %d", s.Nth), "want a whole number of 1 or more, or none"}
+	case s.Since < 0:
+		return &fieldError{"since", fmt.Sprintf("bad since %d", s.Since), "want a whole number of 1 or more, or none"}
+	case s.Nth > 0 && s.Since > 0:
+		return &fieldError{"since", "nth and since together", "nth=N acts on the Nth occurrence alone, since=N on it and every later one: give one"}
 	case s.Times < 0:
 		return &fieldError{"times", fmt.Sprintf("bad times %d", s.Times), "want a whole number of 1 or more, or none"}
 	case strings.ContainsAny(s.User, ";\r\n"):

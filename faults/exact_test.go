@@ -93,7 +93,7 @@ func TestParseQuotedErrors(t *testing.T) {
 		{`reply:SELECT="NO x" y`, `faults: " y" after the closing quote in "reply:SELECT=\"NO x\" y"; end the text with its quote, then only ;OPTION=VALUE`},
 		{`rewrite:LIST="a"b`, `faults: missing "OLD>NEW" in "rewrite:LIST=\"a\"b"; write rewrite:COMMAND=OLD>NEW, e.g. rewrite:SELECT=[READ-WRITE]>[READ-ONLY]`},
 		{`greeting:text="";times=1`, `faults: empty greeting text in "greeting:text=\"\";times=1"; give the greeting line, e.g. * OK ready`},
-		{`reply:SELECT="NO x";tmes=1`, `faults: unknown option "tmes=1" in "reply:SELECT=\"NO x\";tmes=1"; valid options: user=NAME, nth=N, times=N`},
+		{`reply:SELECT="NO x";tmes=1`, `faults: unknown option "tmes=1" in "reply:SELECT=\"NO x\";tmes=1"; valid options: user=NAME, nth=N, since=N, times=N`},
 	}
 	wantAllRefused(t, parseBytes, tests)
 }
@@ -176,13 +176,15 @@ func TestJSONStrict(t *testing.T) {
 		{"key twice", `{"kind":"reply","command":"SELECT","reply":"NO a","reply":"NO b"}`,
 			`faults: key "reply" given twice, got {"kind":"reply","command":"SELECT","reply":"NO a","reply":"NO b"}`},
 		{"key case", `{"kind":"reply","Command":"SELECT","reply":"NO a"}`,
-			`faults: reply fault {"kind":"reply","Command":"SELECT","reply":"NO a"}: unknown field "Command"; valid fields: kind, command, reply, user, nth, times`},
+			`faults: reply fault {"kind":"reply","Command":"SELECT","reply":"NO a"}: unknown field "Command"; valid fields: kind, command, reply, user, nth, since, times`},
 		{"line break", `{"kind":"reply","command":"SELECT","reply":"NO a\r\n* BYE"}`,
 			`faults: reply fault {"kind":"reply","command":"SELECT","reply":"NO a\r\n* BYE"}: bad "reply": line break in reply "NO a\r\n* BYE"; a fault's text is one line`},
 		{"user with ;", `{"kind":"delay","target":"SELECT","duration":"1s","user":"a;times=1"}`,
 			`faults: delay fault {"kind":"delay","target":"SELECT","duration":"1s","user":"a;times=1"}: bad "user": bad user "a;times=1"; a user name here may not hold ";" or a line break`},
 		{"negative nth", `{"kind":"cert","variant":"expired","nth":-1}`,
 			`faults: cert fault {"kind":"cert","variant":"expired","nth":-1}: bad "nth": bad nth -1; want a whole number of 1 or more, or none`},
+		{"negative since", `{"kind":"reply","command":"APPEND","reply":"NO [OVERQUOTA] x","since":-1}`,
+			`faults: reply fault {"kind":"reply","command":"APPEND","reply":"NO [OVERQUOTA] x","since":-1}: bad "since": bad since -1; want a whole number of 1 or more, or none`},
 		{"bytes for on-accept", `{"kind":"drop","at":"on-accept","bytes":5}`,
 			`faults: drop fault {"kind":"drop","at":"on-accept","bytes":5}: bad "bytes": drop on-accept takes no byte count; only a command target or bytes takes a byte count`},
 		{"capability with ;", `{"kind":"caps","op":"add","capability":"X;times=1"}`,

@@ -68,7 +68,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown kind", `[{"kind":"delya"}]`, `faults: unknown kind "delya" in {"kind":"delya"}; ` + kinds},
 		{"no kind", `[{"target":"SELECT"}]`, `faults: missing "kind" in {"target":"SELECT"}; ` + kinds},
 		{"unknown field", `[{"kind":"delay","target":"SELECT","duraton":"2s"}]`,
-			`faults: delay fault {"kind":"delay","target":"SELECT","duraton":"2s"}: unknown field "duraton"; valid fields: kind, target, duration, jitter, user, nth, times`},
+			`faults: delay fault {"kind":"delay","target":"SELECT","duraton":"2s"}: unknown field "duraton"; valid fields: kind, target, duration, jitter, user, nth, since, times`},
 		{"bad duration", `[{"kind":"delay","target":"SELECT","duration":"soon"}]`,
 			`faults: delay fault {"kind":"delay","target":"SELECT","duration":"soon"}: bad "duration": want a duration string such as "2s", got "soon"`},
 		{"checked like a spec", `[{"kind":"cert","variant":"expird"}]`,

@@ -77,7 +77,7 @@ func fieldsOf(f Fault) []field {
 		}
 	}
 	s := f.Scope()
-	return append(out, field{"user", false, &s.User}, field{"nth", false, &s.Nth}, field{"times", false, &s.Times})
+	return append(out, field{"user", false, &s.User}, field{"nth", false, &s.Nth}, field{"since", false, &s.Since}, field{"times", false, &s.Times})
 }
 
 // jsonFields lists the JSON names of a fault's fields, kind and scope.
@@ -89,12 +89,15 @@ func jsonFields(f Fault) []string {
 	return names
 }
 
-// textFields returns f's string fields and its scope's user.
+// textFields returns f's string fields (a list's each), and its scope's user.
 func textFields(f Fault) []string {
 	var out []string
 	for _, fd := range fieldsOf(f) {
-		if p, ok := fd.ptr.(*string); ok {
+		switch p := fd.ptr.(type) {
+		case *string:
 			out = append(out, *p)
+		case *[]string: // a flags fault's add and remove
+			out = append(out, *p...)
 		}
 	}
 	return out

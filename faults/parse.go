@@ -15,7 +15,8 @@ type beforeUser interface {
 // one error that names the bad part and lists the valid choices.
 //
 // A spec is KIND:ARGS and then scope options, each ";KEY=VALUE":
-// ";user=NAME", ";nth=N", ";times=N", in any order. Kinds and variants
+// ";user=NAME", ";nth=N" (the Nth matching occurrence only), ";since=N"
+// (the Nth and every later one), ";times=N", in any order. Kinds and variants
 // are case-insensitive; Spec writes the canonical form. A spec is one line
 // of UTF-8. Every form, by kind, as Grammar lists them (COMMAND is "*",
 // or an IMAP command name, "UID FETCH" style, or several joined by "|"):

@@ -90,9 +90,11 @@ var everySpec = []string{
 	"garbage:FETCH|LIST=lf-only",
 	"rewrite:SELECT|EXAMINE=[READ-WRITE]>[READ-ONLY]",
 
-	// Scope options, always written in the order user, nth, times.
+	// Scope options, always written in the order user, nth, since, times.
 	"delay:SELECT=2s;user=alice;nth=2",
 	"reply:SELECT=NO [NONEXISTENT] no such mailbox;user=alice;nth=2;times=3",
+	"reply:APPEND=NO [OVERQUOTA] Quota exceeded;since=3",
+	"reply:APPEND=NO [OVERQUOTA] Quota exceeded;user=alice;since=2;times=1",
 	"drop:FETCH+120,rst;times=1",
 	"cert:expired;nth=2",
 	"greeting:text=* OK a;b=c ready;times=1",
@@ -243,9 +245,11 @@ func TestParseErrors(t *testing.T) {
 		{"delay:SELECT=2x", `faults: bad duration "2x" in "delay:SELECT=2x"; use a positive Go duration such as 200ms or 2s`},
 		{"delay:SELECT=-1s", `faults: bad duration "-1s" in "delay:SELECT=-1s"; use a positive Go duration such as 200ms or 2s`},
 		{"delay:SELECT=1s,jiter=1s", `faults: unknown delay option "jiter=1s" in "delay:SELECT=1s,jiter=1s"; valid: jitter=DURATION`},
-		{"delay:SELECT=2s;usr=alice", `faults: unknown option "usr=alice" in "delay:SELECT=2s;usr=alice"; valid options: user=NAME, nth=N, times=N`},
+		{"delay:SELECT=2s;usr=alice", `faults: unknown option "usr=alice" in "delay:SELECT=2s;usr=alice"; valid options: user=NAME, nth=N, since=N, times=N`},
 		{"delay:SELECT=2s;nth=0", `faults: bad nth "0" in "delay:SELECT=2s;nth=0"; want a whole number of 1 or more, e.g. nth=2`},
 		{"delay:SELECT=2s;times=x", `faults: bad times "x" in "delay:SELECT=2s;times=x"; want a whole number of 1 or more, e.g. times=2`},
+		{"delay:SELECT=2s;since=0", `faults: bad since "0" in "delay:SELECT=2s;since=0"; want a whole number of 1 or more, e.g. since=2`},
+		{"delay:SELECT=2s;nth=2;since=3", `faults: nth and since together in "delay:SELECT=2s;nth=2;since=3"; nth=N acts on the Nth occurrence alone, since=N on it and every later one: give one`},
 		{"delay:SELECT=2s;nth=1;nth=2", `faults: repeated option "nth" in "delay:SELECT=2s;nth=1;nth=2"; give each option once`},
 		{"delay:SELECT=2s;user=", `faults: empty user in "delay:SELECT=2s;user="; write user=NAME`},
 		{"delay:UID SELECT=1s", `faults: unknown command "UID SELECT" in "delay:UID SELECT=1s"; UID may precede: COPY, EXPUNGE, FETCH, MOVE, SEARCH, SORT, STORE, THREAD`},
@@ -325,6 +329,9 @@ func TestScope(t *testing.T) {
 		// Another user's commands do not count towards nth.
 		{"delay:*=1s;user=alice;nth=2", []call{{"alice", "NOOP", false}, {"bob", "NOOP", false}, {"alice", "NOOP", true}, {"alice", "NOOP", false}}},
 		{"delay:*=1s;nth=2;times=5", []call{{"", "NOOP", false}, {"", "NOOP", true}, {"", "NOOP", false}}},
+		// since=N: the Nth and every later one, as a quota that fills.
+		{"delay:APPEND=1s;since=2", []call{{"", "APPEND", false}, {"", "NOOP", false}, {"", "APPEND", true}, {"", "APPEND", true}}},
+		{"delay:APPEND=1s;since=2;times=1", []call{{"", "APPEND", false}, {"", "APPEND", true}, {"", "APPEND", false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.spec, func(t *testing.T) {

@@ -3,7 +3,9 @@ package faults
 import "sync"
 
 // Scope narrows when a fault fires: for one user, only on the Nth matching
-// occurrence, or at most Times times. The zero value fires always.
+// occurrence, on the Since-th and every later one (a quota that fills:
+// every APPEND after the second refused, with Since 3), or at most Times
+// times. The zero value fires always.
 //
 // A kind never asks its Scope: a hook reports what the fault would do
 // (a non-zero Action, a changed list, another writer or configuration),
@@ -13,6 +15,7 @@ import "sync"
 type Scope struct {
 	User  string `json:"user,omitempty"`
 	Nth   int    `json:"nth,omitempty"`
+	Since int    `json:"since,omitempty"`
 	Times int    `json:"times,omitempty"`
 
 	mu    sync.Mutex
@@ -29,7 +32,7 @@ func (s *Scope) Fire(user string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seen++
-	if s.Nth > 0 && s.seen != s.Nth {
+	if s.Nth > 0 && s.seen != s.Nth || s.seen < s.Since {
 		return false
 	}
 	if s.Times > 0 && s.fired >= s.Times {

@@ -21,7 +21,7 @@ import (
 // scope option: its name, up to "=", is a scope key.
 func isScopeOption(seg string) bool {
 	key, _, _ := strings.Cut(seg, "=")
-	return key == "user" || key == "nth" || key == "times"
+	return key == "user" || key == "nth" || key == "since" || key == "times"
 }
 
 // splitScope splits a bare final text from the scope options that end
@@ -129,7 +129,7 @@ func parseScope(spec, s string, o *Scope) error {
 		key, val, _ := strings.Cut(opt, "=")
 		if !isScopeOption(opt) {
 			return specError(spec, fmt.Sprintf("unknown option %q", opt),
-				"valid options: user=NAME, nth=N, times=N")
+				"valid options: user=NAME, nth=N, since=N, times=N")
 		}
 		if seen[key] {
 			return specError(spec, fmt.Sprintf("repeated option %q", key), "give each option once")
@@ -147,9 +147,12 @@ func parseScope(spec, s string, o *Scope) error {
 				return specError(spec, fmt.Sprintf("bad %s %q", key, val),
 					fmt.Sprintf("want a whole number of 1 or more, e.g. %s=2", key))
 			}
-			if key == "nth" {
+			switch key {
+			case "nth":
 				o.Nth = n
-			} else {
+			case "since":
+				o.Since = n
+			default:
 				o.Times = n
 			}
 		}
@@ -165,6 +168,9 @@ func scopeSuffix(s *Scope) string {
 	}
 	if s.Nth > 0 {
 		b.WriteString(";nth=" + strconv.Itoa(s.Nth))
+	}
+	if s.Since > 0 {
+		b.WriteString(";since=" + strconv.Itoa(s.Since))
 	}
 	if s.Times > 0 {
 		b.WriteString(";times=" + strconv.Itoa(s.Times))

@@ -19,15 +19,7 @@ import (
 // \Seen); fetchall takes them even so.
 func writeFetchmailConfig(t *testing.T, srv *fakeserver.Server, dir string, folders []string) string {
 	t.Helper()
-	out := filepath.Join(dir, "delivered")
-	if err := os.Mkdir(out, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	mda := filepath.Join(dir, "deliver.sh")
-	script := "#!/bin/sh\nexec cat > \"$(mktemp \"$1/msg.XXXXXX\")\"\n"
-	if err := os.WriteFile(mda, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	mda, out := writeMDA(t, dir)
 	// fetchmail's ssl is implicit TLS; sslproto without ssl is STARTTLS,
 	// required.
 	tlsLine := "ssl"
@@ -48,6 +40,23 @@ poll %s protocol IMAP port %s timeout %d
 `, clientHost, fakePort(t, srv), clientIOTimeout, clientUser, clientPassword, clientUser,
 		tlsLine, writeCA(t, srv, dir), strings.Join(quoted, ","), mda, out)
 	return writeConfig(t, dir, "fetchmailrc", conf)
+}
+
+// writeMDA writes dir/deliver.sh, a one-line MDA that stores the message
+// on its standard input in a file of its own in the directory its
+// argument names, and makes that directory, dir/delivered.
+func writeMDA(t *testing.T, dir string) (mda, out string) {
+	t.Helper()
+	out = filepath.Join(dir, "delivered")
+	if err := os.Mkdir(out, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	mda = filepath.Join(dir, "deliver.sh")
+	script := "#!/bin/sh\nexec cat > \"$(mktemp \"$1/msg.XXXXXX\")\"\n"
+	if err := os.WriteFile(mda, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return mda, out
 }
 
 // runFetchmail polls once. Its lock goes to dir: as root, fetchmail locks

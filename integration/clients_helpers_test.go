@@ -1,7 +1,8 @@
 package integration
 
 // Issue 11: real mail clients (mbsync from isync, and fetchmail) sync from
-// the fake server over implicit TLS and STARTTLS. They are Debian packages
+// the fake server over implicit TLS and STARTTLS; offlineimap3 and
+// getmail6 over implicit TLS (clients_python_test.go). They are Debian packages
 // that integration/realservers/setup.sh installs as root on Debian; without
 // them these tests skip, except under CI=true, where they fail.
 //
@@ -55,16 +56,19 @@ const (
 // clientModes are the two TLS paths every client takes.
 var clientModes = []fakeserver.Mode{fakeserver.ModeImplicitTLS, fakeserver.ModeStartTLS}
 
+// clientPackages are the Debian packages of the clients, by binary.
+var clientPackages = map[string]string{"mbsync": "isync", "fetchmail": "fetchmail", "offlineimap": "offlineimap3", "getmail": "getmail6"}
+
 // needClient returns the path of a real client's binary. When it is
 // missing, the test skips with how to install it, or fails under CI=true
 // (realservers.Need's rule).
-func needClient(t *testing.T, bin string) string {
+func needClient(t testing.TB, bin string) string {
 	t.Helper()
 	path, err := exec.LookPath(bin)
 	if err != nil {
 		realservers.Need(t, &realservers.UnavailableError{
 			What:  bin,
-			HowTo: "apt-get install isync fetchmail (as root on Debian, integration/realservers/setup.sh does it)",
+			HowTo: "apt-get install " + clientPackages[bin] + " (as root on Debian, integration/realservers/setup.sh does it)",
 		})
 	}
 	return path

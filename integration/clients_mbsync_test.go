@@ -14,6 +14,7 @@ import (
 type mbsyncOpts struct {
 	patterns  string // the Channel's Patterns; "" means "*", every mailbox
 	authMechs string // IMAPAccount AuthMechs; "" means "*"
+	sync      string // the Channel's Sync; "" means "Pull"
 }
 
 // mbsyncAccount is the server an mbsync configuration syncs from.
@@ -45,6 +46,9 @@ func writeMbsyncAccount(t *testing.T, acct mbsyncAccount, dir string, o mbsyncOp
 	if o.authMechs == "" {
 		o.authMechs = "*"
 	}
+	if o.sync == "" {
+		o.sync = "Pull"
+	}
 	mail := filepath.Join(dir, "mail")
 	if err := os.Mkdir(mail, 0o700); err != nil {
 		t.Fatal(err)
@@ -72,10 +76,10 @@ Far :fake-remote:
 Near :fake-local:
 Patterns %s
 Create Near
-Sync Pull
+Sync %s
 SyncState *
 `, clientHost, acct.port, acct.user, acct.pass, acct.ssl, acct.caFile,
-		o.authMechs, clientIOTimeout, mail, mail, o.patterns)
+		o.authMechs, clientIOTimeout, mail, mail, o.patterns, o.sync)
 	return writeConfig(t, dir, "mbsyncrc", conf)
 }
 

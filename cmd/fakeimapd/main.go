@@ -34,7 +34,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if errors.Is(err, errHelp) {
 		fmt.Fprintf(stdout, usage, strings.Join(faults.Kinds(), ", "))
 		// the grammar comes from the fault registry, so it cannot drift
-		fmt.Fprint(stdout, "\nFault grammar (add ;user=NAME, ;nth=N or ;times=N):\n")
+		fmt.Fprint(stdout, "\nFault grammar (add ;user=NAME, ;nth=N, ;since=N or ;times=N):\n")
 		for _, line := range strings.Split(strings.TrimRight(faults.Grammar(), "\n"), "\n") {
 			fmt.Fprintln(stdout, "  "+line)
 		}

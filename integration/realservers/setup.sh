@@ -2,8 +2,9 @@
 # Readies what the Dovecot and real-client integration suites need, so that
 # `make test` alone runs them on a fresh Debian machine:
 #   - as root on Debian, installs the missing packages with apt-get: Dovecot,
-#     and the mail clients isync (mbsync) and fetchmail that the
-#     integration/clients_*_test.go suite runs against the fake server;
+#     and the mail clients isync (mbsync), fetchmail, offlineimap3 and
+#     getmail6 that the integration/clients_*_test.go suite runs against the
+#     fake server;
 #   - builds (once, cached) a Debian bookworm root filesystem with Dovecot 2.3
 #     as a tarball, from which the tests import the local container image;
 #   - fetches and extracts (not installs) Cyrus IMAP 3.6: cyrus-setup.sh.
@@ -48,7 +49,7 @@ install_packages() {
 	local want=(dovecot-core dovecot-imapd)
 	want+=(chromium) # the browser tests (integration/browser_*_test.go)
 	# The real-client suite (integration/clients_*_test.go).
-	want+=(isync fetchmail)
+	want+=(isync fetchmail offlineimap3 getmail6) # the last two: 366 kB with python3-imaplib2
 	want+=(libxml2-utils monitoring-plugins-standard) # xmllint for the --junit schema, check_imap for --format nagios (cmd/imapprobe)
 	want+=(prometheus) # integration/prometheus_test.go: prometheus and promtool
 	# A reachable engine (or another dockerd) makes docker.io unnecessary;
