@@ -255,4 +255,3 @@ func makeCert(c prober.CertSummary, at time.Time) certView {
 	}
 	return cv
 }
-
