@@ -24,7 +24,7 @@ func TestControlBodyForms(t *testing.T) {
 	tests := []struct {
 		name, contentType, body string
 		wantStatus              int
-		wantSpecs               string
+		wantSpecs               string // on 200; on 400, text the error must hold
 	}{
 		{"text/plain", "text/plain", "delay:SELECT=2s\n# comment\nreply:LIST=NO [SERVERBUG] x\n", http.StatusOK, "delay:SELECT=2s|reply:LIST=NO [SERVERBUG] x"},
 		{"curl form, spec", "application/x-www-form-urlencoded", "drop:FETCH+120", http.StatusOK, "drop:FETCH+120"},
@@ -33,7 +33,8 @@ func TestControlBodyForms(t *testing.T) {
 		{"application/json", "application/json", `["caps:-STARTTLS"]`, http.StatusOK, "caps:-STARTTLS"},
 		{"GET's form", "application/json", `[{"spec":"delay:SELECT=2s","fault":{"kind":"delay","target":"SELECT","duration":"2s"},"fired":3}]`, http.StatusOK, "delay:SELECT=2s"},
 		{"application/json, not JSON", "application/json", "caps:-STARTTLS", http.StatusBadRequest, ""},
-		{"bad spec", "application/x-www-form-urlencoded", "delya:SELECT=1s", http.StatusBadRequest, ""},
+		{"bad spec", "application/x-www-form-urlencoded", "delya:SELECT=1s", http.StatusBadRequest, `faults: unknown kind "delya"`},
+		{"bad third line", "text/plain", "delay:SELECT=2s\n# comment\ndelya:LIST=1s\n", http.StatusBadRequest, `line 3: faults: unknown kind "delya" in "delya:LIST=1s"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -54,6 +55,8 @@ func TestControlBodyForms(t *testing.T) {
 				if got := strings.Join(srv.Faults().Specs(), "|"); got != tc.wantSpecs {
 					t.Errorf("faults = %q, want %q", got, tc.wantSpecs)
 				}
+			} else if !strings.Contains(rec.Body.String(), tc.wantSpecs) || len(srv.Faults()) != 0 {
+				t.Errorf("error %q lacks %q, or faults were added: %q", rec.Body, tc.wantSpecs, srv.Faults().Specs())
 			}
 		})
 	}

@@ -54,13 +54,18 @@ func readFaults(w http.ResponseWriter, r *http.Request) ([]namedFault, error) {
 }
 
 func readSpecs(body io.Reader) (faults.Set, error) {
-	var specs []string
+	type specLine struct {
+		n    int
+		spec string
+	}
+	var specs []specLine
 	sc := bufio.NewScanner(body)
 	sc.Buffer(nil, maxControlBody)
+	lines := 0
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			specs = append(specs, line)
+		lines++
+		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			specs = append(specs, specLine{lines, line})
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -69,7 +74,19 @@ func readSpecs(body io.Reader) (faults.Set, error) {
 		}
 		return nil, fmt.Errorf("read specs: %w", err)
 	}
-	return faults.ParseAll(specs)
+	set := make(faults.Set, 0, len(specs))
+	for _, s := range specs {
+		f, err := faults.Parse(s.spec)
+		if err != nil && lines > 1 {
+			// a body of many specs: say which line, as a faults file does
+			err = fmt.Errorf("line %d: %w", s.n, err)
+		}
+		if err != nil {
+			return nil, err
+		}
+		set = append(set, f)
+	}
+	return set, nil
 }
 
 // takeNames takes the names out of a JSON body for faults.Decode, which
