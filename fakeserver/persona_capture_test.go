@@ -3,7 +3,6 @@ package fakeserver_test
 import (
 	"bufio"
 	"crypto/tls"
-	"io"
 	"net"
 	"os"
 	"strings"
@@ -89,13 +88,11 @@ func replaySection(t *testing.T, srv *fakeserver.Server, sec wireSection, implic
 	}
 }
 
-// wireConn is a raw client that can dial from a given loopback address
-// and upgrade with STARTTLS.
+// wireConn is a rawConn that can dial from a given loopback address and
+// upgrade with STARTTLS, and whose lines come without their CRLF.
 type wireConn struct {
-	t    *testing.T
-	raw  net.Conn
-	conn net.Conn
-	br   *bufio.Reader
+	*rawConn
+	raw net.Conn // the TCP connection, for STARTTLS
 }
 
 func dialWire(t *testing.T, srv *fakeserver.Server, implicitTLS bool, source string) *wireConn {
@@ -114,7 +111,7 @@ func dialWire(t *testing.T, srv *fakeserver.Server, implicitTLS bool, source str
 	}
 	t.Cleanup(func() { raw.Close() })
 	_ = raw.SetDeadline(time.Now().Add(10 * time.Second))
-	w := &wireConn{t: t, raw: raw, conn: raw, br: bufio.NewReader(raw)}
+	w := &wireConn{rawConn: &rawConn{t: t, nc: raw, br: bufio.NewReader(raw)}, raw: raw}
 	if implicitTLS {
 		w.startTLS(srv.TLSConfig())
 	}
@@ -127,14 +124,13 @@ func (w *wireConn) startTLS(cfg *tls.Config) {
 	if err := tc.Handshake(); err != nil {
 		w.t.Fatal(err)
 	}
-	w.conn, w.br = tc, bufio.NewReader(tc)
+	w.nc, w.br = tc, bufio.NewReader(tc)
 }
 
+// send writes line with its CRLF.
 func (w *wireConn) send(line string) {
 	w.t.Helper()
-	if _, err := io.WriteString(w.conn, line+"\r\n"); err != nil {
-		w.t.Fatal(err)
-	}
+	w.rawConn.send(line + "\r\n")
 }
 
 // command sends line and returns the server lines up to its tagged
@@ -143,23 +139,22 @@ func (w *wireConn) command(line string) []string {
 	w.t.Helper()
 	w.send(line)
 	tag, _, _ := strings.Cut(line, " ")
-	var got []string
-	for {
-		l := w.line()
-		got = append(got, l)
-		if strings.HasPrefix(l, tag+" ") {
-			return got
-		}
+	got := w.until(tag + " ")
+	for i, l := range got {
+		got[i] = w.crlf(l)
 	}
+	return got
 }
 
 // line reads one server line without its CRLF.
 func (w *wireConn) line() string {
 	w.t.Helper()
-	l, err := w.br.ReadString('\n')
-	if err != nil {
-		w.t.Fatalf("read: %v (got %q)", err, l)
-	}
+	return w.crlf(w.rawConn.line())
+}
+
+// crlf is l without the CRLF it must end in.
+func (w *wireConn) crlf(l string) string {
+	w.t.Helper()
 	if !strings.HasSuffix(l, "\r\n") {
 		w.t.Fatalf("line without CRLF: %q", l)
 	}
