@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/closedport"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -179,12 +181,12 @@ func TestNetworkFailures(t *testing.T) {
 	t.Parallel()
 	t.Run("tcp.refused", func(t *testing.T) {
 		t.Parallel()
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		addr, err := closedport.Addr()
 		if err != nil {
 			t.Fatal(err)
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+		_, portStr, _ := net.SplitHostPort(addr)
+		port, _ := strconv.Atoi(portStr)
 		r := Probe(context.Background(), Target{Host: "127.0.0.1", Port: port, TLS: TLSImplicit}, baseOptions(t))
 		assertFailure(t, r, StepConnect, "tcp.refused")
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/imapprobe/imapprobe/fakeserver"
 	"github.com/imapprobe/imapprobe/faults"
+	"github.com/imapprobe/imapprobe/internal/closedport"
 	"github.com/imapprobe/imapprobe/prober"
 )
 
@@ -184,16 +185,9 @@ func equalWant(a, b Want) bool {
 }
 
 // ClosedPort returns a loopback address nothing listens on, for a
-// scenario with Probe.ClosedPort: a port just released, which nothing
-// else on loopback is likely to take at once.
-func ClosedPort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
-}
+// scenario with Probe.ClosedPort: one that stays refused however many
+// scenarios run beside it (see internal/closedport).
+func ClosedPort() (string, error) { return closedport.Addr() }
 
 func secret() string {
 	b := make([]byte, 12)

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/imapprobe/imapprobe/internal/closedport"
 	"github.com/imapprobe/imapprobe/internal/textreport"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,12 +47,10 @@ func caBundle(t *testing.T, srvs ...*fakeserver.Server) string {
 // refusedURL is an imaps URL on a loopback port nobody listens on.
 func refusedURL(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := closedport.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	return "imaps://alice@" + addr + "/INBOX"
 }
 
